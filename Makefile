@@ -1,0 +1,30 @@
+# Two commands for a fresh machine:
+#   make app    set everything up, then start the app
+#   make test   set everything up, then run the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup app test bench check-rules clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+app: setup
+	$(VENV)/bin/streamlit run app.py
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/run.py
+
+check-rules: setup
+	$(VENV)/bin/advisor check-rules
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,44 @@
+"""Run the examples that rule files carry, as `advisor check-rules` and the tests do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.decision.engine import evaluate
+from advisor.decision.loader import RuleSet
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    name: str
+    line: int | None
+    expected: str
+    got: str
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_examples(rules: RuleSet) -> list[ExampleResult]:
+    """Evaluate every example and compare with what it expects."""
+    results = []
+    for i, ex in enumerate(rules.book.examples):
+        rec = evaluate(rules, dict(ex.answers))
+        fired = {f.rule for f in rec.fired}
+        raised = {w.id for w in rec.warnings}
+        failures = []
+        if rec.recommendation != ex.expect.recommendation:
+            scores = ", ".join(f"{o} {rec.scores[o]:.2f}" for o in rec.ranking)
+            failures.append(
+                f"expected {ex.expect.recommendation}, got {rec.recommendation} ({scores})"
+            )
+        failures += [f"rule {r} did not fire" for r in ex.expect.fired if r not in fired]
+        failures += [f"rule {r} fired" for r in ex.expect.not_fired if r in fired]
+        failures += [f"warning {w} not raised" for w in ex.expect.warnings if w not in raised]
+        line = rules.decision_lines.line(("examples", i))
+        results.append(
+            ExampleResult(ex.name, line, ex.expect.recommendation, rec.recommendation, failures)
+        )
+    return results

@@ -1,0 +1,177 @@
+"""Load a rules folder (questions.yaml + decision.yaml) and check it as a whole.
+
+pydantic checks each file's shape; this module checks what spans files: that rules
+name real questions with valid values, that follow-ups look only at earlier questions,
+that every quoted source passage really is in its seed, and that examples are valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from advisor.decision.conditions import Condition, Match, iter_matches
+from advisor.decision.questions import Question, Questionnaire, validate_answers
+from advisor.decision.rules import DecisionBook, Source
+from advisor.errors import InputError, Problem
+from advisor.yamlio import LineMap, load_model
+
+QUESTIONS_FILE = "questions.yaml"
+DECISION_FILE = "decision.yaml"
+SEEDS_DIR = "seeds"
+
+_OPS_BY_TYPE = {
+    "yes_no": {"eq", "ne"},
+    "single": {"eq", "ne", "in", "not_in"},
+    "multi": {"contains", "contains_any"},
+    "number": {"eq", "ne", "gte", "gt", "lte", "lt"},
+}
+_LIST_OPS = {"in", "not_in", "contains_any"}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A checked rules folder, ready for the engine."""
+
+    folder: Path
+    questionnaire: Questionnaire
+    book: DecisionBook
+    questions_lines: LineMap
+    decision_lines: LineMap
+
+    @property
+    def questions(self) -> dict[str, Question]:
+        return self.questionnaire.by_id()
+
+
+def load_rules(folder: Path | str) -> RuleSet:
+    """Load and check a rules folder; raises InputError listing every problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(Problem("rules folder not found", str(folder)))
+    problems: list[Problem] = []
+    loaded: dict[str, Any] = {}
+    for name, model in ((QUESTIONS_FILE, Questionnaire), (DECISION_FILE, DecisionBook)):
+        try:
+            loaded[name] = load_model(folder / name, model)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    questionnaire, qlines = loaded[QUESTIONS_FILE]
+    book, dlines = loaded[DECISION_FILE]
+    problems += _check_questionnaire(questionnaire, qlines)
+    problems += _check_book(book, dlines, questionnaire, folder / SEEDS_DIR)
+    if problems:
+        raise InputError(problems)
+    return RuleSet(folder, questionnaire, book, qlines, dlines)
+
+
+@lru_cache(maxsize=8)
+def load_rules_cached(folder: str) -> RuleSet:
+    """load_rules for read-only callers that ask for the same folder again (UI, benches)."""
+    return load_rules(folder)
+
+
+def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
+    problems: list[Problem] = []
+    sections = {s.id for s in qn.sections}
+    earlier: dict[str, Question] = {}
+    for i, q in enumerate(qn.questions):
+        at = lines.at("questions", i)
+        if q.id in earlier:
+            problems.append(at.problem(("id",), f"duplicate question id '{q.id}'"))
+        if q.section not in sections:
+            problems.append(at.problem(("section",), f"unknown section '{q.section}'"))
+        if q.ask_when is not None:
+            # Only earlier questions: answers resolve in one pass and cycles are impossible.
+            problems += _check_condition(q.ask_when, earlier, at.at("ask_when"), "an earlier")
+        earlier[q.id] = q
+    return problems
+
+
+def _check_book(
+    book: DecisionBook, lines: LineMap, qn: Questionnaire, seeds: Path
+) -> list[Problem]:
+    problems: list[Problem] = []
+    questions = qn.by_id()
+    rule_ids: set[str] = set()
+    warning_ids: set[str] = set()
+    seed_texts: dict[str, str | None] = {}
+    for i, rule in enumerate(book.rules):
+        at = lines.at("rules", i)
+        if rule.id in rule_ids:
+            problems.append(at.problem(("id",), f"duplicate rule id '{rule.id}'"))
+        rule_ids.add(rule.id)
+        if rule.warning:
+            warning_ids.add(rule.warning.id)
+        problems += _check_condition(rule.when, questions, at.at("when"), "a")
+        problems += _check_source(rule.source, seeds, at.at("source"), seed_texts)
+    for option, steps in book.next_steps.items():
+        for j, step in enumerate(steps):
+            if step.source:
+                at = lines.at("next_steps", option, j, "source")
+                problems += _check_source(step.source, seeds, at, seed_texts)
+    for i, ex in enumerate(book.examples):
+        at = lines.at("examples", i)
+        _, bad = validate_answers(qn, ex.answers, at.at("answers"))
+        problems += bad
+        for field, known, kind in (
+            ("warnings", warning_ids, "warning"),
+            ("fired", rule_ids, "rule"),
+            ("not_fired", rule_ids, "rule"),
+        ):
+            for j, ref in enumerate(getattr(ex.expect, field)):
+                if ref not in known:
+                    problems.append(at.problem(("expect", field, j), f"unknown {kind} id '{ref}'"))
+    return problems
+
+
+def _check_condition(
+    cond: Condition, questions: dict[str, Question], lines: LineMap, which: str
+) -> list[Problem]:
+    problems = []
+    for path, m in iter_matches(cond):
+        q = questions.get(m.question)
+        if q is None:
+            msg = f"'{m.question}' is not {which} question"
+            problems.append(lines.problem((*path, "question"), msg))
+            continue
+        error = _check_match(m, q)
+        if error:
+            problems.append(lines.problem((*path, m.op), error))
+    return problems
+
+
+def _check_match(m: Match, q: Question) -> str | None:
+    if m.op not in _OPS_BY_TYPE[q.type]:
+        allowed = ", ".join(sorted(_OPS_BY_TYPE[q.type]))
+        return f"operator '{m.op}' does not fit {q.type} question '{q.id}' (use {allowed})"
+    values = m.value if m.op in _LIST_OPS else [m.value]
+    for v in values:
+        error = q.check([v] if q.type == "multi" else v)
+        if error:
+            return f"question '{q.id}': {error}"
+    return None
+
+
+def _check_source(
+    source: Source, seeds: Path, lines: LineMap, cache: dict[str, str | None]
+) -> list[Problem]:
+    if source.seed not in cache:
+        path = seeds / source.seed
+        cache[source.seed] = _normalise(path.read_text("utf-8")) if path.is_file() else None
+    text = cache[source.seed]
+    if text is None:
+        return [lines.problem(("seed",), f"no such file in {seeds}")]
+    if _normalise(source.quote) not in text:
+        return [lines.problem(("quote",), f"passage not found in {source.seed}")]
+    return []
+
+
+def _normalise(text: str) -> str:
+    # Quotes are checked word for word; line breaks and runs of spaces don't count.
+    return re.sub(r"\s+", " ", text).strip().casefold()

@@ -1,0 +1,1 @@
+"""Streamlit pages: thin faces over the package. Only this package imports streamlit."""

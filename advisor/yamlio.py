@@ -1,0 +1,162 @@
+"""Read YAML and remember the line of every value, so errors can name it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from advisor.errors import InputError, Problem
+
+try:  # the C loader is several times faster; fall back when libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+PathKey = tuple[str | int, ...]
+T = TypeVar("T")
+
+
+class LineMap:
+    """Line numbers (1-based) of the values in one YAML document, by field path."""
+
+    def __init__(self, file: str, lines: dict[PathKey, int], prefix: PathKey = ()) -> None:
+        self.file = file
+        self._lines = lines
+        self._prefix = prefix
+
+    def at(self, *prefix: str | int) -> LineMap:
+        """A view of the part of the document under `prefix`."""
+        return LineMap(self.file, self._lines, (*self._prefix, *prefix))
+
+    def line(self, path: Sequence[str | int]) -> int | None:
+        """The line of `path`, or of its nearest ancestor that exists."""
+        key = (*self._prefix, *path)
+        while True:
+            if key in self._lines:
+                return self._lines[key]
+            if not key:
+                return None
+            key = key[:-1]
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        """A Problem located at `path` in this file."""
+        full = (*self._prefix, *path)
+        return Problem(message, self.file, self.line(path), format_path(full) or None)
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """`rules[3].when.all[0]` style, as a user reads it."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineMap]:
+    """Parse one YAML file; every failure becomes an InputError naming the file and line."""
+    path = Path(path)
+    name = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(Problem("file not found", name)) from None
+    except IsADirectoryError:
+        raise InputError(Problem("is a folder, expected a YAML file", name)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"not UTF-8 text ({exc.reason})", name)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read: {exc.strerror}", name)) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
+    """Parse YAML text; `name` is used in error messages."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        msg = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise InputError(Problem(f"invalid YAML: {msg}", name, line)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(f"invalid YAML: {exc}", name)) from None
+    finally:
+        loader.dispose()
+    lines: dict[PathKey, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _walk(node, (), lines, problems, name)
+    if problems:
+        raise InputError(problems)
+    return data, LineMap(name, lines)
+
+
+def _walk(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem], name: str
+) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:  # PyYAML silently keeps the last one; a rule file must not
+                problems.append(
+                    Problem(f"duplicate key '{key}'", name, key_node.start_mark.line + 1,
+                            format_path((*path, key)))
+                )
+            seen.add(key)
+            _walk(value_node, (*path, key), lines, problems, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), lines, problems, name)
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def validation_problems(
+    exc: Any, lines: LineMap, prefix: Sequence[str | int] = ()
+) -> list[Problem]:
+    """Turn a pydantic ValidationError into Problems located in the YAML file."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        # Union tags such as "<all>" are pydantic's bookkeeping, not YAML keys.
+        loc = [*prefix, *(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("<")))]
+        msg = _FRIENDLY.get(err["type"], err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if err["type"] not in ("missing",) and "input" in err and _short(err["input"]):
+            msg += f" (got {_short(err['input'])})"
+        problems.append(lines.problem(loc, msg))
+    return problems
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return ""  # a whole mapping says nothing useful on one line
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_model(path: Path | str, model: type[T], *, label: str | None = None) -> tuple[T, LineMap]:
+    """Load a YAML file into a pydantic model; errors name the file, line and field."""
+    from pydantic import ValidationError
+
+    data, lines = load_yaml(path, label=label)
+    if data is None:
+        raise InputError(Problem("file is empty", lines.file))
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, lines)) from None

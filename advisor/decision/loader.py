@@ -84,6 +84,9 @@ def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
         at = lines.at("questions", i)
         if q.id in earlier:
             problems.append(at.problem(("id",), f"duplicate question id '{q.id}'"))
+        error = q.check(q.default)
+        if error:
+            problems.append(at.problem(("default",), error))
         if q.section not in sections:
             problems.append(at.problem(("section",), f"unknown section '{q.section}'"))
         if q.ask_when is not None:

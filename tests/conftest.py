@@ -1,0 +1,87 @@
+"""Shared fixtures: the built-in rules, editable copies of them, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from advisor.decision.loader import RuleSet, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    return load_rules(RULES)
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A private copy of the built-in rules folder that a test may break."""
+    dest = tmp_path / "rules"
+    shutil.copytree(RULES, dest)
+    return dest
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `advisor ARGS` as a real process, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", *args], capture_output=True, text=True,
+        env=full_env, input=stdin, cwd=cwd or ROOT, timeout=60,
+    )
+
+
+TINY_SEED = "Alpha beats beta when the flag is set. Otherwise it is a coin toss."
+TINY_QUESTIONS = """\
+version: 1
+sections:
+  - {id: s, title: S}
+questions:
+  - {id: flag, section: s, text: Flag?, type: yes_no, default: false}
+  - {id: size, section: s, text: Size?, type: number, min: 0, max: 100, default: 10}
+"""
+TINY_DECISION = """\
+version: 1
+prior: {prompt_engineering: 0, rag: 0, fine_tune: 0, hybrid: 0}
+tie_order: [prompt_engineering, rag, fine_tune, hybrid]
+near_tie_margin: 0.05
+next_steps: {rag: [{text: r}], fine_tune: [{text: f}], hybrid: [{text: h}], prompt_engineering: [{text: p}]}
+rules:
+  - id: base
+    title: Base
+    when: {question: size, gte: 0}
+    evidence: {rag: 1, fine_tune: 1}
+    rationale: r
+    source: {seed: tiny.txt, quote: "Otherwise it is a coin toss."}
+  - id: flagged
+    title: Flagged
+    when: {question: flag, eq: true}
+    evidence: {fine_tune: 2}
+    rationale: r
+    source: {seed: tiny.txt, quote: "Alpha beats beta when the flag is set."}
+  - id: big
+    title: Big
+    when: {question: size, gte: 50}
+    evidence: {rag: 0.02}
+    rationale: r
+    source: {seed: tiny.txt, quote: "Otherwise it is a coin toss."}
+"""
+
+
+@pytest.fixture
+def tiny_rules(tmp_path: Path) -> Path:
+    """A two-question rules folder whose arithmetic is easy to check by hand."""
+    folder = tmp_path / "tiny"
+    (folder / "seeds").mkdir(parents=True)
+    (folder / "seeds" / "tiny.txt").write_text(TINY_SEED)
+    (folder / "questions.yaml").write_text(TINY_QUESTIONS)
+    (folder / "decision.yaml").write_text(TINY_DECISION)
+    return folder

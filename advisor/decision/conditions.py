@@ -8,6 +8,7 @@ A question that was not asked has the value None, and every test on it is false.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -44,11 +45,12 @@ class Match(_Strict):
             )
         return self
 
-    @property
+    # Cached: evaluation reads these hundreds of times per verdict.
+    @cached_property
     def op(self) -> str:
         return next(op for op in OPERATORS if getattr(self, _attr(op)) is not None)
 
-    @property
+    @cached_property
     def value(self) -> Any:
         return getattr(self, _attr(self.op))
 

@@ -58,3 +58,10 @@ def test_unknown_shape_and_extra_keys():
         parse({"either": []})
     with pytest.raises(ValidationError, match="Extra inputs"):
         parse({"question": "a", "eq": 1, "weight": 2})
+
+
+def test_conditions_round_trip_through_json_with_their_yaml_keys():
+    cond = parse({"all": [{"question": "a", "in": [1]}, {"not": {"question": "b", "eq": True}}]})
+    dumped = TypeAdapter(Condition).dump_python(cond, by_alias=True, exclude_none=True)
+    assert dumped == {"all": [{"question": "a", "in": [1]}, {"not": {"question": "b", "eq": True}}]}
+    assert parse(dumped) == cond

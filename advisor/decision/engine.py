@@ -31,6 +31,7 @@ class FiredRule:
     answers: list[Evidence]
     rationale: str
     source: Source
+    see_also: list[Source]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def evaluate(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
         used = dict.fromkeys(m.question for m in t.matches())
         evidence = [Evidence(q, answers.values[q], qs[q].label_of(answers.values[q])) for q in used]
         fired.append(FiredRule(rule.id, rule.title, dict(rule.evidence), because, evidence,
-                               rule.rationale, rule.source))
+                               rule.rationale, rule.source, list(rule.see_also)))
         if rule.warning:
             w = rule.warning
             warnings.append(RaisedWarning(w.id, w.title, w.message, w.fix, rule.id, because,

@@ -113,6 +113,8 @@ def _check_book(
             warning_ids.add(rule.warning.id)
         problems += _check_condition(rule.when, questions, at.at("when"), "a")
         problems += _check_source(rule.source, seeds, at.at("source"), seed_texts)
+        for j, extra in enumerate(rule.see_also):
+            problems += _check_source(extra, seeds, at.at("see_also", j), seed_texts)
     for option, steps in book.next_steps.items():
         for j, step in enumerate(steps):
             if step.source:

@@ -48,6 +48,7 @@ class Rule(_Strict):
     warning: Warning | None = None
     rationale: str
     source: Source
+    see_also: list[Source] = []  # other seeds that make the same point
 
     @model_validator(mode="after")
     def _does_something(self) -> Rule:

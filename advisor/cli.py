@@ -105,6 +105,44 @@ def advise(answers_file: Path, rules: Path | None, as_json: bool) -> None:
         click.echo(render_text(rec))
 
 
+@main.command()
+@click.argument("answers_file", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
+@click.option("--prices", "price_files", multiple=True, type=click.Path(path_type=Path),
+              help="YAML overrides merged onto the price sheet (bare numbers allowed). Repeatable.")
+@click.option("--months", type=int, default=None, help="Horizon in months (default 24).")
+@click.option("--set", "set_prices", multiple=True, metavar="PATH=VALUE",
+              help="Override one price figure, e.g. gpu_per_hour.a100=2.5. Repeatable.")
+@click.option("--input", "set_inputs", multiple=True, metavar="NAME=VALUE",
+              help="Override one cost input, e.g. tokens_per_document=3000. Repeatable.")
+@_rules_option
+@_json_option
+@_friendly_errors
+def costs(answers_file: Path, price_files: tuple[Path, ...], months: int | None,
+          set_prices: tuple[str, ...], set_inputs: tuple[str, ...], rules: Path | None,
+          as_json: bool) -> None:
+    """One-time, monthly and cumulative cost per approach, break-even and sensitivity."""
+    from advisor.costs.analysis import cost_report
+    from advisor.costs.inputs import inputs_from_answers, parse_assignments
+    from advisor.costs.prices import apply_settings, load_prices
+    from advisor.costs.text import render_costs
+    from advisor.decision.answers_file import load_answers
+    from advisor.decision.loader import load_rules
+    from advisor.decision.questions import resolve
+
+    folder = _rules_dir(rules)
+    rs = load_rules(folder)
+    values = resolve(rs.questionnaire, load_answers(rs.questionnaire, answers_file)).values
+    sheet = apply_settings(load_prices(folder / "prices.yaml", list(price_files)), list(set_prices))
+    overrides = parse_assignments(list(set_inputs))
+    if months is not None:
+        overrides["horizon_months"] = months
+    report = cost_report(inputs_from_answers(values, **overrides), sheet)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_costs(report, sheet.age_days()))
+
+
 @main.command("check-rules")
 @_rules_option
 @_json_option

@@ -1,0 +1,106 @@
+"""What the cost model needs to know: derived from the answers, with sensible defaults."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import InputError, Problem
+
+# How many knowledge updates a month each answer to `knowledge_change` means.
+UPDATES_PER_MONTH = {"never": 0.0, "yearly": 1 / 12, "monthly": 1.0, "weekly": 52 / 12,
+                     "daily": 30.0, "realtime": 720.0}
+MAX_RETRAINS_PER_MONTH = 30.0  # a training run takes hours: at most one a day
+
+
+class CostInputs(BaseModel):
+    """Inputs of the cost model. Every field can be overridden with --input NAME=VALUE."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    documents: float = Field(500, ge=0, description="documents in the corpus")
+    tokens_per_document: float = Field(2000, ge=1)
+    chunk_tokens: float = Field(512, ge=256, le=1024, description="seed 004: 256-1024")
+    chunk_overlap: float = Field(0.1, ge=0, lt=1)
+    top_k: int = Field(5, ge=1, le=50)
+    prompt_tokens: float = Field(300, ge=0, description="system prompt + question")
+    answer_tokens: float = Field(300, ge=0)
+    few_shot_tokens: float = Field(1000, ge=0, description="what better prompts add per call")
+    monthly_queries: float = Field(10000, ge=0)
+    updates_per_month: float = Field(1.0, ge=0)
+    changed_fraction: float = Field(0.05, ge=0, le=1, description="share of docs per update")
+    training_examples: float = Field(2000, ge=1)
+    epochs: float = Field(3, gt=0)
+    tokens_per_example: float = Field(500, ge=1)
+    method: Literal["full", "lora", "qlora"] = "lora"
+    base_serving: Literal["large_api", "small_api", "self_hosted"] = "large_api"
+    tuned_serving: Literal["small_api_finetuned", "self_hosted"] = "self_hosted"
+    knowledge_in_weights: bool = Field(
+        True, description="fine-tuning alone must carry the knowledge, so it retrains on updates"
+    )
+    retrains_per_month: float | None = Field(None, ge=0, description="default: derived")
+    context_stuffing: bool = Field(False, description="prompts carry the whole corpus")
+    horizon_months: int = Field(24, ge=1, le=240)
+    embedding_dim: int = Field(1536, ge=1)
+
+    @property
+    def fine_tune_retrains(self) -> float:
+        """Retraining runs a month for fine-tuning alone."""
+        if self.retrains_per_month is not None:
+            return self.retrains_per_month
+        if not self.knowledge_in_weights:
+            return 0.0
+        return min(self.updates_per_month, MAX_RETRAINS_PER_MONTH)
+
+
+NUMERIC_INPUTS = [
+    name for name, f in CostInputs.model_fields.items()
+    if f.annotation in (float, int) and name not in ("horizon_months", "embedding_dim")
+]
+
+
+def inputs_from_answers(values: dict[str, Any], **overrides: Any) -> CostInputs:
+    """Map resolved questionnaire answers onto cost inputs; overrides win."""
+    data: dict[str, Any] = {}
+    if values.get("corpus_documents") is not None:
+        data["documents"] = values["corpus_documents"]
+    if values.get("monthly_queries") is not None:
+        data["monthly_queries"] = values["monthly_queries"]
+    change = values.get("knowledge_change")
+    data["updates_per_month"] = UPDATES_PER_MONTH[change] if change else 0.0
+    data["knowledge_in_weights"] = bool(values.get("needs_external_data"))
+    if values.get("fine_tune_method") in ("full", "lora", "qlora"):
+        data["method"] = values["fine_tune_method"]
+    access = values.get("model_access")
+    data["tuned_serving"] = "self_hosted" if access == "open_weights" else "small_api_finetuned"
+    latency = values.get("latency_budget_ms")
+    if latency is not None and latency < 100:
+        data["base_serving"] = "small_api"  # a large API model will not answer in 100 ms
+    if values.get("fits_in_context"):
+        data["context_stuffing"] = True
+    if values.get("labelled_examples"):
+        data["training_examples"] = max(values["labelled_examples"], 1)
+    data.update(overrides)
+    try:
+        return CostInputs.model_validate(data)
+    except ValidationError as exc:
+        raise InputError([
+            Problem(err["msg"], "--input", field=".".join(str(p) for p in err["loc"]))
+            for err in exc.errors(include_url=False)
+        ]) from None
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """`NAME=VALUE` pairs from the command line, for inputs_from_answers."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise InputError(Problem(f"expected NAME=VALUE, got {item!r}", "--input"))
+        if name not in CostInputs.model_fields:
+            known = ", ".join(CostInputs.model_fields)
+            raise InputError(Problem(f"unknown cost input; known: {known}", "--input", field=name))
+        out[name] = raw.strip()
+    return out

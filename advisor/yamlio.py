@@ -131,8 +131,10 @@ def validation_problems(
     """Turn a pydantic ValidationError into Problems located in the YAML file."""
     problems = []
     for err in exc.errors(include_url=False):
-        # Union tags such as "<all>" are pydantic's bookkeeping, not YAML keys.
-        loc = [*prefix, *(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("<")))]
+        # Union tags such as "<all>" and the "[key]" marker of dict-key errors are
+        # pydantic's bookkeeping, not YAML keys.
+        loc = [*prefix, *(p for p in err["loc"]
+                          if not (isinstance(p, str) and (p.startswith("<") or p == "[key]")))]
         msg = _FRIENDLY.get(err["type"], err["msg"])
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]

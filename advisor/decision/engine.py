@@ -80,7 +80,7 @@ class Recommendation:
 
 def evaluate(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
     """Explain the verdict for validated answers (without flips: see `advise`)."""
-    answers = resolve(rules.questionnaire, given)
+    answers = resolve(rules.questionnaire, given, rules.derive)
     qs = rules.questions
     raw = {o: float(rules.book.prior.get(o, 0.0)) for o in OPTIONS}
     fired: list[FiredRule] = []
@@ -116,7 +116,7 @@ def _answer_rows(rules: RuleSet, answers: Answers) -> list[AnswerRow]:
     return [
         AnswerRow(q.id, q.text, answers.values[q.id], q.label_of(answers.values[q.id]),
                   answers.origin[q.id])
-        for q in rules.questionnaire.questions
+        for q in [*rules.questionnaire.questions, *rules.questionnaire.facts]
     ]
 
 

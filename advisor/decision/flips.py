@@ -60,14 +60,15 @@ def find_flips(rules: RuleSet, given: dict[str, Any], current: str) -> list[Flip
     Questions not asked are skipped: changing them changes nothing. Changing a question
     can reveal follow-ups, which then take their defaults, as in the questionnaire.
     """
-    answers = resolve(rules.questionnaire, given)
+    derive = rules.derive
+    answers = resolve(rules.questionnaire, given, derive)
     flips: list[Flip] = []
     for q in rules.questionnaire.questions:
         if answers.origin[q.id] in ("not asked", "ignored"):
             continue
         for value in _variants(rules, q, answers.values[q.id]):
             trial = {**given, q.id: value}
-            values = resolve(rules.questionnaire, trial).values
+            values = resolve(rules.questionnaire, trial, derive).values
             scores = normalise(raw_scores(rules, values))
             best = verdict(rules, scores)[0]
             if best != current:

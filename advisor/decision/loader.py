@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from advisor.decision.conditions import Condition, Match, iter_matches
-from advisor.decision.questions import Question, Questionnaire, validate_answers
+from advisor.costs.facts import CostFacts
+from advisor.costs.prices import PriceSheet, load_prices
+from advisor.decision.questions import Derive, Question, Questionnaire, validate_answers
 from advisor.decision.rules import DecisionBook, Source
 from advisor.errors import InputError, Problem
 from advisor.yamlio import LineMap, load_model
 
 QUESTIONS_FILE = "questions.yaml"
 DECISION_FILE = "decision.yaml"
+PRICES_FILE = "prices.yaml"
 SEEDS_DIR = "seeds"
 
 _OPS_BY_TYPE = {
@@ -41,10 +44,14 @@ class RuleSet:
     book: DecisionBook
     questions_lines: LineMap
     decision_lines: LineMap
+    prices: PriceSheet | None = None
+    # Derives the facts (cost comparisons) from answers; None without a price sheet.
+    derive: Derive | None = None
 
     @property
     def questions(self) -> dict[str, Question]:
-        return self.questionnaire.by_id()
+        """Questions and derived facts, by id."""
+        return self.questionnaire.all_by_id()
 
 
 def load_rules(folder: Path | str) -> RuleSet:
@@ -65,9 +72,16 @@ def load_rules(folder: Path | str) -> RuleSet:
     book, dlines = loaded[DECISION_FILE]
     problems += _check_questionnaire(questionnaire, qlines)
     problems += _check_book(book, dlines, questionnaire, folder / SEEDS_DIR)
+    prices = None
+    if (folder / PRICES_FILE).exists():  # optional: without it, cost facts stay unknown
+        try:
+            prices = load_prices(folder / PRICES_FILE)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
-    return RuleSet(folder, questionnaire, book, qlines, dlines)
+    derive = CostFacts(prices) if prices is not None else None
+    return RuleSet(folder, questionnaire, book, qlines, dlines, prices, derive)
 
 
 @lru_cache(maxsize=8)
@@ -93,6 +107,13 @@ def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
             # Only earlier questions: answers resolve in one pass and cycles are impossible.
             problems += _check_condition(q.ask_when, earlier, at.at("ask_when"), "an earlier")
         earlier[q.id] = q
+    for i, fact in enumerate(qn.facts):
+        at = lines.at("facts", i)
+        if fact.id in earlier:
+            problems.append(at.problem(("id",), f"duplicate id '{fact.id}'"))
+        if fact.ask_when is not None:
+            problems.append(at.problem(("ask_when",), "facts are derived, never asked"))
+        earlier[fact.id] = fact
     return problems
 
 
@@ -100,7 +121,7 @@ def _check_book(
     book: DecisionBook, lines: LineMap, qn: Questionnaire, seeds: Path
 ) -> list[Problem]:
     problems: list[Problem] = []
-    questions = qn.by_id()
+    questions = qn.all_by_id()
     rule_ids: set[str] = set()
     warning_ids: set[str] = set()
     seed_texts: dict[str, str | None] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,7 +45,7 @@ class Question(_Strict):
     max: float | None = None
     step: float = Field(1, gt=0)
     unit: str = ""
-    default: Any
+    default: Any = None
     ask_when: Condition | None = None
 
     @model_validator(mode="after")
@@ -110,17 +111,28 @@ class Question(_Strict):
 
 
 class Questionnaire(_Strict):
-    """The whole questionnaire, in the order questions are asked."""
+    """The whole questionnaire, in the order questions are asked.
+
+    `facts` are never asked: the program derives them from the answers (the cost model
+    does, for example), and rules can test them like answers.
+    """
 
     version: int = 1
     sections: list[Section] = Field(min_length=1)
     questions: list[Question] = Field(min_length=1)
+    facts: list[Question] = []
 
     def by_id(self) -> dict[str, Question]:
+        """The questions a user answers."""
         return {q.id: q for q in self.questions}
 
+    def all_by_id(self) -> dict[str, Question]:
+        """Questions and derived facts: everything a rule can test."""
+        return {q.id: q for q in [*self.questions, *self.facts]}
 
-Origin = Literal["given", "default", "not asked", "ignored"]
+
+Origin = Literal["given", "default", "not asked", "ignored", "derived"]
+Derive = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,10 @@ def validate_answers(
     problems: list[Problem] = []
     for key, value in raw.items():
         q = questions.get(str(key))
+        if q is None and any(f.id == key for f in questionnaire.facts):
+            problems.append(where.problem((str(key),), "is derived from the other answers, "
+                                          "not answered"))
+            continue
         if q is None:
             known = ", ".join(questions)
             problems.append(where.problem((str(key),), f"unknown question; known ids: {known}"))
@@ -157,8 +173,11 @@ def validate_answers(
     return good, problems
 
 
-def resolve(questionnaire: Questionnaire, given: dict[str, Any]) -> Answers:
-    """Fill defaults and decide which questions are asked, in questionnaire order.
+def resolve(
+    questionnaire: Questionnaire, given: dict[str, Any], derive: Derive | None = None
+) -> Answers:
+    """Fill defaults and decide which questions are asked, in questionnaire order; then
+    derive the facts from the answers, when a `derive` function is given.
 
     `ask_when` may only look at earlier questions (the loader checks), so one pass suffices.
     """
@@ -175,6 +194,10 @@ def resolve(questionnaire: Questionnaire, given: dict[str, Any]) -> Answers:
         else:
             values[q.id] = _copy(q.default)
             origin[q.id] = "default"
+    derived = derive(values) if derive and questionnaire.facts else {}
+    for fact in questionnaire.facts:
+        values[fact.id] = derived.get(fact.id)
+        origin[fact.id] = "derived" if values[fact.id] is not None else "not asked"
     return Answers(values, origin)
 
 

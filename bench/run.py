@@ -70,6 +70,11 @@ def main() -> None:
 
         row(f"evaluate ({label}, cold cost facts)", median_ms(cold_evaluate, 200, 10), base, 1)
         row(f"flips ({label}, cold cost facts)", median_ms(cold_flips, 30), base, 50)
+    from advisor.costs.analysis import cost_report
+    from advisor.costs.inputs import CostInputs
+
+    row("cost report (with sensitivity)", median_ms(lambda: cost_report(CostInputs(), rules.prices), 20),
+        base, 100)
     # Whole process, as a user runs it: interpreter start + imports + load + advise + print.
     answers_file = ROOT / "bench" / "busy.yaml"
     import yaml

@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     rules_dir: Path = Field(default_factory=builtin_rules_dir)
     data_dir: Path = Path("data")
 
+    # Retrieval
+    collection: str = "default"
+    chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000; default embedded")
+    chunk_tokens: int = Field(256, ge=64, le=1024)
+    chunk_overlap: int = Field(32, ge=0, le=256)
+    dense_weight: float = Field(0.65, ge=0, le=1, description="RRF weight of dense; BM25 gets the rest")
+    max_file_mb: float = Field(20, gt=0)
+    reranker_path: Path | None = None
+
+    # Generation
+    generator: str = Field("embedded", pattern="^(embedded|ollama)$")
+    ollama_host: str = "http://127.0.0.1:11434"
+    ollama_model: str = "smollm2:135m"
+    ollama_timeout: float = Field(60, gt=0)
+    max_new_tokens: int = Field(160, ge=8, le=2048)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

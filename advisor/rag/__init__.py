@@ -1,0 +1,1 @@
+"""The RAG demo pipeline: load, chunk, embed, store, search, answer with citations."""

@@ -1,0 +1,229 @@
+"""Load PDF, DOCX, HTML, Markdown and text files into sections with page and heading.
+
+Each bad file raises LoadError naming the file; callers carry on with the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.errors import AdvisorError
+
+SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt"}
+
+
+class LoadError(AdvisorError):
+    """A file that cannot be ingested, with the reason."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+        super().__init__(f"{name}: {reason}")
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str
+    heading: str = ""
+    page: int | None = None
+
+
+@dataclass
+class Document:
+    name: str
+    doc_id: str
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(s.text for s in self.sections)
+
+
+def document_id(name: str, data: bytes) -> str:
+    """Stable id from the file's name and content: same file, same id."""
+    return hashlib.sha256(name.encode() + b"\0" + data).hexdigest()[:16]
+
+
+def load_bytes(name: str, data: bytes, max_mb: float = 20) -> Document:
+    """Parse one file's bytes; `name` decides the format by its suffix."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(name, f"unsupported type '{suffix or 'none'}' "
+                              f"(supported: {', '.join(sorted(SUPPORTED))})")
+    if len(data) > max_mb * 1024 * 1024:
+        raise LoadError(name, f"larger than the {max_mb:g} MB limit "
+                              f"({len(data) / 1024 / 1024:.1f} MB)")
+    if not data.strip():
+        raise LoadError(name, "file is empty")
+    parse = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(suffix, _text)
+    try:
+        sections = parse(name, data)
+    except LoadError:
+        raise
+    except Exception as exc:  # parsers raise many types on corrupt input
+        raise LoadError(name, f"cannot be read as {suffix[1:].upper()}: "
+                              f"{type(exc).__name__}: {exc}") from None
+    sections = [s for s in sections if s.text.strip()]
+    if not sections:
+        raise LoadError(name, "no text found (a scanned PDF needs OCR first)")
+    return Document(name, document_id(name, data), sections)
+
+
+def load_file(path: Path | str, max_mb: float = 20) -> Document:
+    """Read and parse one file from disk."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_mb * 1024 * 1024:  # don't read a huge file just to refuse it
+            raise LoadError(path.name, f"larger than the {max_mb:g} MB limit "
+                                       f"({size / 1024 / 1024:.1f} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path.name, f"cannot read: {exc.strerror}") from None
+    return load_bytes(path.name, data, max_mb)
+
+
+def _decode(name: str, data: bytes) -> str:
+    if b"\0" in data[:8192]:
+        raise LoadError(name, "looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(name, f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
+class _Outline:
+    """The path of headings above the current paragraph, e.g. 'Policy > Refunds'."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+
+    def enter(self, level: int, title: str) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
+
+    @property
+    def path(self) -> str:
+        return " > ".join(t for _, t in self.stack)
+
+
+def _text(name: str, data: bytes) -> list[Section]:
+    text = _decode(name, data)
+    if Path(name).suffix.lower() in (".md", ".markdown"):
+        return _markdown_sections(text)
+    return [Section(text.strip())]
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _markdown_sections(text: str) -> list[Section]:
+    # Markdown needs no parser for this: a section runs from one ATX heading to the next.
+    sections: list[Section] = []
+    outline, lines, fenced = _Outline(), [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        match = None if fenced else _MD_HEADING.match(line)
+        if match:
+            if "".join(lines).strip():
+                sections.append(Section("\n".join(lines).strip(), outline.path))
+            outline.enter(len(match.group(1)), match.group(2))
+            lines = []
+        else:
+            lines.append(line)
+    if "".join(lines).strip():
+        sections.append(Section("\n".join(lines).strip(), outline.path))
+    return sections
+
+
+def _pdf(name: str, data: bytes) -> list[Section]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise LoadError(name, "PDF is encrypted")
+        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+    except PdfReadError as exc:
+        raise LoadError(name, f"corrupt PDF: {exc}") from None
+    return [Section(text.strip(), _first_line(text), page) for page, text in pages]
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= 80 else ""
+
+
+def _docx(name: str, data: bytes) -> list[Section]:
+    import io
+    import zipfile
+
+    from docx import Document as Docx
+
+    try:
+        doc = Docx(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise LoadError(name, "corrupt DOCX (not a zip archive)") from None
+    sections: list[Section] = []
+    outline, paras = _Outline(), []
+    for p in doc.paragraphs:
+        style = (p.style.name or "") if p.style is not None else ""
+        level = 0 if style == "Title" else _heading_level(style)
+        if level is not None:
+            if paras:
+                sections.append(Section("\n\n".join(paras), outline.path))
+            outline.enter(level, p.text.strip())
+            paras = []
+        elif p.text.strip():
+            paras.append(p.text.strip())
+    if paras:
+        sections.append(Section("\n\n".join(paras), outline.path))
+    for table in doc.tables:  # tables often hold the facts (price lists, limits)
+        rows = [" | ".join(c.text.strip() for c in row.cells) for row in table.rows]
+        sections.append(Section("\n".join(rows), outline.path))
+    return sections
+
+
+def _heading_level(style: str) -> int | None:
+    match = re.fullmatch(r"Heading (\d)", style)
+    return int(match.group(1)) if match else None
+
+
+_BOILERPLATE = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form",
+                "iframe", "svg"]
+
+
+def _html(name: str, data: bytes) -> list[Section]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup(_BOILERPLATE):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    sections: list[Section] = []
+    outline, paras = _Outline(), []
+    for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td"]):
+        text = " ".join(el.get_text(" ", strip=True).split())
+        if not text or el.find_parent(["li", "td", "p"]):  # nested: counted with its parent
+            continue
+        if el.name.startswith("h"):
+            if paras:
+                sections.append(Section("\n\n".join(paras), outline.path))
+            outline.enter(int(el.name[1]), text)
+            paras = []
+        else:
+            paras.append(text)
+    if paras:
+        sections.append(Section("\n\n".join(paras), outline.path))
+    if not sections:
+        title = soup.title.get_text(strip=True) if soup.title else ""
+        body = " ".join(root.get_text(" ", strip=True).split())
+        sections = [Section(body, title)] if body else []
+    return sections

@@ -1,0 +1,144 @@
+"""Dense search, BM25, and their fusion by weighted reciprocal rank; optional re-ranking."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from advisor.rag.store import DenseHit, StoredChunk
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60  # the constant of Cormack et al.; damps the weight of the very top ranks
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words and numbers; "KD-SL4" gives "kd", "sl4"; "4.5" stays one token."""
+    return _TOKEN.findall(text.lower())
+
+
+class DenseSearch(Protocol):
+    def dense(self, vector: list[float], k: int) -> list[DenseHit]: ...
+    def all_chunks(self) -> list[StoredChunk]: ...
+    def count(self) -> int: ...
+
+
+@dataclass
+class Hit:
+    chunk: StoredChunk
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)  # per retriever, and its rank
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+class BM25Index:
+    """rank_bm25's Okapi BM25 over the chunks of one collection."""
+
+    def __init__(self, chunks: list[StoredChunk]) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.chunks = chunks
+        self._bm25 = BM25Okapi([tokenize(c.indexed_text) for c in chunks]) if chunks else None
+
+    def search(self, query: str, k: int) -> list[tuple[StoredChunk, float]]:
+        if self._bm25 is None:
+            return []
+        scores = self._bm25.get_scores(tokenize(query))
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+def rrf(rankings: dict[str, list[str]], weights: dict[str, float], k: int = RRF_K
+        ) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: sum over retrievers of weight / (k + rank)."""
+    fused: dict[str, float] = {}
+    for name, ids in rankings.items():
+        w = weights.get(name, 0.0)
+        for rank, cid in enumerate(ids, start=1):
+            fused[cid] = fused.get(cid, 0.0) + w / (k + rank)
+    return fused
+
+
+class Reranker(Protocol):
+    def score(self, query: str, texts: list[str]) -> list[float]: ...
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers cross-encoder from a local folder."""
+
+    def __init__(self, path: Path) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(str(path), device="cpu")
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        return [float(s) for s in self.model.predict([(query, t) for t in texts])]
+
+
+class Searcher:
+    """Hybrid search over one store. The BM25 index is rebuilt only when the store changes."""
+
+    def __init__(self, store: DenseSearch, embed, dense_weight: float = 0.65,
+                 reranker: Reranker | None = None) -> None:
+        self.store = store
+        self.embed = embed  # callable: list[str] -> list[vector]
+        self.weights = {"dense": dense_weight, "bm25": 1.0 - dense_weight}
+        self.reranker = reranker
+        self._bm25: BM25Index | None = None
+        self._bm25_count = -1
+
+    def invalidate(self) -> None:
+        """Forget the BM25 index (after this process changed the store)."""
+        self._bm25, self._bm25_count = None, -1
+
+    def bm25(self) -> BM25Index:
+        count = self.store.count()
+        # A count change also catches other processes' writes; same-size replacements made
+        # elsewhere are picked up after `invalidate` or a restart.
+        if self._bm25 is None or count != self._bm25_count:
+            self._bm25, self._bm25_count = BM25Index(self.store.all_chunks()), count
+        return self._bm25
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
+               timings: dict[str, float] | None = None) -> list[Hit]:
+        """The top `k` chunks for `query`, with each retriever's score and rank."""
+        t = timings if timings is not None else {}
+        pool = max(4 * k, 20)  # fuse from a deeper pool than we return
+        hits: dict[str, Hit] = {}
+        rankings: dict[str, list[str]] = {}
+        if mode in ("hybrid", "dense"):
+            start = time.perf_counter()
+            vector = self.embed([query])[0]
+            t["embed_query"] = time.perf_counter() - start
+            start = time.perf_counter()
+            dense = self.store.dense(vector, pool)
+            t["dense"] = time.perf_counter() - start
+            rankings["dense"] = [h.chunk.id for h in dense]
+            for rank, h in enumerate(dense, 1):
+                hit = hits.setdefault(h.chunk.id, Hit(h.chunk, 0.0))
+                hit.scores["dense"], hit.ranks["dense"] = h.similarity, rank
+        if mode in ("hybrid", "bm25"):
+            start = time.perf_counter()
+            sparse = self.bm25().search(query, pool)
+            t["bm25"] = time.perf_counter() - start
+            rankings["bm25"] = [c.id for c, _ in sparse]
+            for rank, (c, s) in enumerate(sparse, 1):
+                hit = hits.setdefault(c.id, Hit(c, 0.0))
+                hit.scores["bm25"], hit.ranks["bm25"] = s, rank
+        weights = self.weights if mode == "hybrid" else {mode: 1.0}
+        for cid, score in rrf(rankings, weights).items():
+            hits[cid].score = score
+            hits[cid].scores["fused"] = score
+        ranked = sorted(hits.values(), key=lambda h: -h.score)
+        if self.reranker is not None and ranked:
+            start = time.perf_counter()
+            head = ranked[:pool]
+            for h, s in zip(head, self.reranker.score(query, [h.chunk.text for h in head])):
+                h.scores["rerank"] = s
+                h.score = s
+            ranked = sorted(head, key=lambda h: -h.score)
+            t["rerank"] = time.perf_counter() - start
+        return ranked[:k]

@@ -1,0 +1,131 @@
+"""Chunks and their vectors in ChromaDB: embedded by default, a server when configured."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from advisor.errors import AdvisorError, InputError, Problem
+from advisor.rag.chunking import Chunk, indexed_text
+
+_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    document: str
+    doc_id: str
+    chunk: int
+    heading: str
+    page: int | None
+
+    @property
+    def indexed_text(self) -> str:
+        return indexed_text(self.document, self.heading, self.text)
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk: StoredChunk
+    similarity: float
+
+
+def check_collection_name(name: str) -> str:
+    """Chroma's rule: 3-512 characters of [a-zA-Z0-9._-], alphanumeric at both ends."""
+    if not _NAME.match(name):
+        raise InputError(Problem("a collection name needs 3-512 characters of letters, digits, "
+                                 "'.', '_' or '-', starting and ending with a letter or digit",
+                                 field="collection"))
+    return name
+
+
+def _client(data_dir: Path, chroma_url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "//" in chroma_url else f"http://{chroma_url}")
+        try:
+            client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                         ssl=url.scheme == "https", settings=settings)
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several types for a dead server
+            raise AdvisorError(f"Chroma server at {chroma_url} is not reachable "
+                               f"({type(exc).__name__}); start it or unset ADVISOR_CHROMA_URL") from None
+        return client
+    path = data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class ChromaStore:
+    """One collection (one workspace): our own embeddings, cosine distance."""
+
+    def __init__(self, data_dir: Path, collection: str, chroma_url: str | None = None) -> None:
+        self.name = check_collection_name(collection)
+        self.where = chroma_url or str(data_dir / "chroma")
+        self.client = _client(data_dir, chroma_url)
+        # embedding_function=None: Chroma's default would download a model at first use.
+        self.col = self.client.get_or_create_collection(
+            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    def count(self) -> int:
+        return self.col.count()
+
+    def stored_doc_id(self, document: str) -> str | None:
+        got = self.col.get(where={"document": document}, limit=1, include=["metadatas"])
+        return got["metadatas"][0]["doc_id"] if got["ids"] else None
+
+    def replace_document(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        """Store a document's new chunks, then drop its old ones: never a moment without it."""
+        if not chunks:
+            return
+        document = chunks[0].document
+        old = self.col.get(where={"document": document}, include=[])["ids"]
+        self.col.upsert(
+            ids=[c.id for c in chunks], embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[{"document": c.document, "doc_id": c.doc_id, "chunk": c.index,
+                        "heading": c.heading, "page": c.page if c.page is not None else -1,
+                        "tokens": c.tokens} for c in chunks])
+        stale = sorted(set(old) - {c.id for c in chunks})
+        if stale:
+            self.col.delete(ids=stale)
+
+    def delete_document(self, document: str) -> int:
+        ids = self.col.get(where={"document": document}, include=[])["ids"]
+        if ids:
+            self.col.delete(ids=ids)
+        return len(ids)
+
+    def documents(self) -> dict[str, int]:
+        """Stored document names with their chunk counts."""
+        counts: dict[str, int] = {}
+        for meta in self.col.get(include=["metadatas"])["metadatas"]:
+            counts[meta["document"]] = counts.get(meta["document"], 0) + 1
+        return dict(sorted(counts.items()))
+
+    def all_chunks(self) -> list[StoredChunk]:
+        got = self.col.get(include=["documents", "metadatas"])
+        return [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def dense(self, vector: list[float], k: int) -> list[DenseHit]:
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        got = self.col.query(query_embeddings=[vector], n_results=n,
+                             include=["documents", "metadatas", "distances"])
+        return [DenseHit(_stored(i, d, m), 1.0 - dist) for i, d, m, dist in
+                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+
+def _stored(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    page = meta.get("page", -1)
+    return StoredChunk(cid, text, meta["document"], meta["doc_id"], int(meta["chunk"]),
+                       meta.get("heading", ""), None if page == -1 else int(page))

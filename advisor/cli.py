@@ -203,5 +203,13 @@ def init_rules(folder: Path) -> None:
     click.echo(f"  advisor check-rules --rules {folder}")
 
 
+def _register_rag() -> None:
+    from advisor.cli_rag import register
+
+    register(main, _friendly_errors)
+
+
+_register_rag()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

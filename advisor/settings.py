@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_model: str = "smollm2:135m"
     ollama_timeout: float = Field(60, gt=0)
-    max_new_tokens: int = Field(160, ge=8, le=2048)
+    max_new_tokens: int = Field(96, ge=8, le=2048)
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,17 @@ def minilm_path() -> Path:
     return Path(spec.origin).parent / "model"
 
 
+def quiet_hf() -> None:
+    """Offline, and no progress bars or warnings from Hugging Face libraries on our output."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
 class MiniLMEmbedder:
     """sentence-transformers on CPU, offline, loaded once per process."""
 
@@ -33,7 +44,7 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, path: Path | None = None, batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+        quiet_hf()
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(path or minilm_path()), device="cpu")

@@ -1,0 +1,1 @@
+"""Text generators behind one small protocol: the embedded model and an Ollama server."""

@@ -1,0 +1,50 @@
+"""Generation by an Ollama server through the official `ollama` client.
+
+Ollama's API: GET /api/tags lists models, POST /api/chat answers. The client has no
+timeout by default, so we always set one.
+"""
+
+from __future__ import annotations
+
+import time
+
+from advisor.llm.base import BackendUnavailable, Generation, Message
+
+
+class OllamaGenerator:
+    def __init__(self, host: str, model: str, timeout: float = 60.0) -> None:
+        import ollama
+
+        self.host, self.model, self.timeout = host, model, timeout
+        self.name = f"ollama:{model}"
+        self.client = ollama.Client(host=host, timeout=timeout)
+
+    def available(self) -> bool:
+        """Whether the server answers and has the model (a quick /api/tags call)."""
+        try:
+            names = {m.model for m in self.client.list().models}
+        except Exception:  # noqa: BLE001 - any failure means "not available"
+            return False
+        return self.model in names or f"{self.model}:latest" in names
+
+    def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
+        import httpx
+        import ollama
+
+        start = time.perf_counter()
+        try:
+            r = self.client.chat(model=self.model, messages=messages, stream=False,
+                                 options={"num_predict": max_new_tokens, "temperature": 0})
+        except ConnectionError as exc:  # what the client raises when nothing listens
+            raise BackendUnavailable(f"no Ollama server at {self.host} ({exc})") from None
+        except httpx.TimeoutException:
+            raise BackendUnavailable(f"Ollama at {self.host} did not answer within "
+                                     f"{self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"Ollama at {self.host} failed: {exc}") from None
+        except ollama.ResponseError as exc:
+            raise BackendUnavailable(f"Ollama refused: {exc.error} "
+                                     f"(status {exc.status_code})") from None
+        seconds = time.perf_counter() - start
+        tokens = r.eval_count or len(r.message.content.split())
+        return Generation(r.message.content.strip(), self.name, tokens, seconds)

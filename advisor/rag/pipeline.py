@@ -1,0 +1,236 @@
+"""The RAG pipeline of one workspace: ingest files, forget them, answer with citations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from advisor.llm.base import Generator
+from advisor.rag.chunking import Chunk, chunk_document
+from advisor.rag.documents import SUPPORTED, Document, LoadError, load_bytes, load_file
+from advisor.rag.embedder import Embedder, default_embedder
+from advisor.rag.prompt import attribute, build_messages, citations
+from advisor.rag.search import Hit, Mode, Reranker, Searcher
+from advisor.rag.store import ChromaStore
+from advisor.settings import Settings
+
+Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    status: Status
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    n: int
+    document: str
+    page: int | None
+    chunk: int
+    heading: str
+    text: str
+    score: float
+    scores: dict[str, float]
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[SourceRef]
+    timings: dict[str, float]
+    backend: str
+    mode: str
+    cited: list[int] = field(default_factory=list)
+    citation_added: bool = False  # the model did not cite; we attributed the answer
+    fallback_reason: str | None = None
+
+
+def expand_paths(paths: Iterable[Path | str], recursive: bool = False) -> list[Path]:
+    """Files named directly, plus the supported files in named folders."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = p.rglob("*") if recursive else p.iterdir()
+            out += sorted(f for f in found if f.is_file() and f.suffix.lower() in SUPPORTED
+                          and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts))
+        else:
+            out.append(p)
+    return out
+
+
+@lru_cache(maxsize=2)
+def embedded_generator(data_dir: str) -> Generator:
+    """One embedded model per process, shared read-only."""
+    from advisor.llm.embedded import EmbeddedGenerator
+
+    return EmbeddedGenerator(Path(data_dir))
+
+
+class _LazyEmbedded:
+    """Loads the embedded model only when first needed (e.g. when Ollama is down)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        from advisor.llm.embedded import MODEL_ID
+
+        self.name = f"embedded:{MODEL_ID}"
+
+    def generate(self, messages, max_new_tokens=160):
+        return embedded_generator(str(self.data_dir)).generate(messages, max_new_tokens)
+
+
+def make_generator(settings: Settings) -> Generator:
+    """The configured backend; Ollama falls back to the embedded model when it is down."""
+    embedded = _LazyEmbedded(settings.data_dir)
+    if settings.generator == "ollama":
+        from advisor.llm.base import FallbackGenerator
+        from advisor.llm.ollama_backend import OllamaGenerator
+
+        ollama = OllamaGenerator(settings.ollama_host, settings.ollama_model, settings.ollama_timeout)
+        return FallbackGenerator(ollama, embedded)
+    return embedded
+
+
+class RagPipeline:
+    """Everything RAG for one workspace (one collection)."""
+
+    def __init__(self, settings: Settings, collection: str | None = None,
+                 embedder: Embedder | None = None, generator: Generator | None = None,
+                 reranker: Reranker | None = None) -> None:
+        self.settings = settings
+        self.store = ChromaStore(settings.data_dir, collection or settings.collection,
+                                 settings.chroma_url)
+        self._embedder = embedder
+        self._generator = generator
+        if reranker is None and settings.reranker_path:
+            from advisor.rag.search import CrossEncoderReranker
+
+            reranker = CrossEncoderReranker(settings.reranker_path)
+        self.searcher = Searcher(self.store, lambda texts: self.embedder.encode(texts),
+                                 settings.dense_weight, reranker)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = make_generator(self.settings)
+        return self._generator
+
+    # --- ingestion -----------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None,
+               recursive: bool = False) -> list[FileResult]:
+        """Ingest files; bad files get an error result and the rest go on."""
+        docs: list[Document | FileResult] = []
+        for path in expand_paths(paths, recursive):
+            try:
+                docs.append(load_file(path, self.settings.max_file_mb))
+            except LoadError as exc:
+                docs.append(FileResult(path.name, "error", message=exc.reason))
+        return self._ingest_documents(docs, progress)
+
+    def ingest_bytes(self, files: list[tuple[str, bytes]],
+                     progress: Progress | None = None) -> list[FileResult]:
+        """Ingest uploaded files (name, content)."""
+        docs: list[Document | FileResult] = []
+        for name, data in files:
+            try:
+                docs.append(load_bytes(name, data, self.settings.max_file_mb))
+            except LoadError as exc:
+                docs.append(FileResult(name, "error", message=exc.reason))
+        return self._ingest_documents(docs, progress)
+
+    def _ingest_documents(self, docs: list[Document | FileResult],
+                          progress: Progress | None) -> list[FileResult]:
+        s = self.settings
+        results: dict[int, FileResult] = {}
+        todo: list[tuple[int, Document, list[Chunk], bool]] = []
+        seen: set[str] = set()
+        for i, d in enumerate(docs):
+            if isinstance(d, FileResult):
+                results[i] = d
+                continue
+            if d.name in seen:
+                results[i] = FileResult(d.name, "skipped", message="same file name given twice")
+                continue
+            seen.add(d.name)
+            stored = self.store.stored_doc_id(d.name)
+            if stored == d.doc_id:
+                results[i] = FileResult(d.name, "unchanged")
+                continue
+            todo.append((i, d, chunk_document(d, s.chunk_tokens, s.chunk_overlap), stored is not None))
+        # One batched encode over every new chunk: far faster than file by file.
+        texts = [c.indexed_text for _, _, chunks, _ in todo for c in chunks]
+        vectors: list[list[float]] = []
+        batch = 256
+        for start in range(0, len(texts), batch):
+            vectors += self.embedder.encode(texts[start:start + batch])
+            if progress:
+                progress("embed", min(start + batch, len(texts)), len(texts))
+        offset = 0
+        for n, (i, d, chunks, existed) in enumerate(todo, 1):
+            mine = vectors[offset:offset + len(chunks)]
+            offset += len(chunks)
+            self.store.replace_document(chunks, mine)
+            results[i] = FileResult(d.name, "replaced" if existed else "added", len(chunks))
+            if progress:
+                progress("store", n, len(todo))
+        if todo:
+            self.searcher.invalidate()
+        return [results[i] for i in range(len(docs))]
+
+    def forget(self, document: str) -> int:
+        """Remove a document and all its chunks; returns how many chunks went."""
+        removed = self.store.delete_document(document)
+        self.searcher.invalidate()
+        return removed
+
+    def documents(self) -> dict[str, int]:
+        return self.store.documents()
+
+    # --- answering -----------------------------------------------------------------
+    def retrieve(self, question: str, k: int = 5, mode: Mode = "hybrid",
+                 timings: dict[str, float] | None = None) -> list[Hit]:
+        return self.searcher.search(question, k, mode, timings)
+
+    def ask(self, question: str, k: int = 5, mode: Mode = "hybrid",
+            generate: bool = True) -> Answer:
+        """Retrieve, then answer from the retrieved chunks with numbered citations."""
+        t: dict[str, float] = {}
+        if mode != "bm25":
+            self.embedder  # load the model before the clock starts: timings are per query
+        start = time.perf_counter()
+        hits = self.retrieve(question, k, mode, t)
+        chunks = [h.chunk for h in hits]
+        sources = [SourceRef(n, h.chunk.document, h.chunk.page, h.chunk.chunk, h.chunk.heading,
+                             h.chunk.text, h.score, dict(h.scores)) for n, h in enumerate(hits, 1)]
+        t["retrieve"] = time.perf_counter() - start
+        if not generate:
+            t["total"] = time.perf_counter() - start
+            return Answer(question, "", sources, t, "none", mode)
+        generator = self.generator
+        g_start = time.perf_counter()
+        gen = generator.generate(build_messages(question, chunks), self.settings.max_new_tokens)
+        t["generate"] = time.perf_counter() - g_start
+        text, cited, added = gen.text, citations(gen.text, len(chunks)), False
+        if not cited and chunks and "don't know" not in text.lower():
+            n = attribute(text, chunks)
+            if n is not None:
+                text, cited, added = f"{text} [{n}]", [n], True
+        t["total"] = time.perf_counter() - start
+        return Answer(question, text, sources, t, gen.backend, mode, cited, added,
+                      gen.fallback_reason)

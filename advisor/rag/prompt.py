@@ -1,0 +1,56 @@
+"""The prompt that numbers retrieved chunks, and citation handling of the answer."""
+
+from __future__ import annotations
+
+import re
+
+from advisor.llm.base import Message
+from advisor.rag.store import StoredChunk
+
+SYSTEM = ("You answer questions using only the numbered context. Answer in one short sentence "
+          "and cite the source number in brackets, like [1]. If the context does not contain "
+          "the answer, say \"I don't know\".")
+
+
+def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
+    """System rules, then the chunks numbered [1]..[n] with where they come from."""
+    lines = []
+    for n, c in enumerate(chunks, 1):
+        where = ", ".join(p for p in (c.heading, f"page {c.page}" if c.page else "") if p)
+        lines.append(f"[{n}] {c.document}{f' ({where})' if where else ''}: {' '.join(c.text.split())}")
+    context = "\n".join(lines) if lines else "(no documents matched)"
+    return [{"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"}]
+
+
+_CITE = re.compile(r"\[(\d+)\]")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_STOP = set("the a an and or of to in on for is are was be with as at by it this that from "
+            "answer what which who how when".split())
+
+
+def citations(text: str, n_sources: int) -> list[int]:
+    """Source numbers the answer cites, in order, ignoring numbers with no source."""
+    seen: list[int] = []
+    for m in _CITE.finditer(text):
+        n = int(m.group(1))
+        if 1 <= n <= n_sources and n not in seen:
+            seen.append(n)
+    return seen
+
+
+def attribute(text: str, chunks: list[StoredChunk]) -> int | None:
+    """The source that shares the most distinctive words with an uncited answer.
+
+    Small models often answer correctly but forget the [n]; we then point at the chunk the
+    answer's words come from, and mark the citation as added by us.
+    """
+    words = {w for w in _WORD.findall(text.lower()) if w not in _STOP and (len(w) > 3 or w[0].isdigit())}
+    if not words:
+        return None
+    best, best_overlap = None, 0
+    for n, c in enumerate(chunks, 1):
+        overlap = len(words & set(_WORD.findall(c.text.lower())))
+        if overlap > best_overlap:
+            best, best_overlap = n, overlap
+    return best

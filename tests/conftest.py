@@ -85,3 +85,36 @@ def tiny_rules(tmp_path: Path) -> Path:
     (folder / "questions.yaml").write_text(TINY_QUESTIONS)
     (folder / "decision.yaml").write_text(TINY_DECISION)
     return folder
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    from advisor.rag.embedder import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from advisor.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data")
+
+
+class FakeGenerator:
+    """Unit-test stand-in for a model: repeats the first context line, and counts calls."""
+
+    name = "fake"
+
+    def __init__(self, text: str | None = None) -> None:
+        self.text, self.calls = text, []
+
+    def generate(self, messages, max_new_tokens=160):
+        from advisor.llm.base import Generation
+
+        self.calls.append(messages)
+        if self.text is not None:
+            return Generation(self.text, self.name, 3, 0.01)
+        first = messages[-1]["content"].split("\n")[1]
+        return Generation(f"{first.split(': ', 1)[-1]} [1]", self.name, 10, 0.01)

@@ -1,0 +1,98 @@
+"""Loaders: formats, page numbers, headings, boilerplate, and every bad-file case."""
+
+import io
+
+import pytest
+
+from advisor.rag.documents import LoadError, document_id, load_bytes, load_file
+from conftest import ROOT
+
+CORPUS = ROOT / "demo_corpus"
+
+
+def test_pdf_keeps_page_numbers():
+    doc = load_file(CORPUS / "onboarding_guide.pdf")
+    assert [s.page for s in doc.sections] == [1, 2, 3]
+    assert "DS-101" in doc.sections[1].text
+
+
+def test_docx_keeps_headings():
+    doc = load_file(CORPUS / "warranty_policy.docx")
+    assert doc.sections[1].heading == "Warranty Policy > KestrelCare+"
+    assert "1,150 euros" in doc.sections[1].text
+
+
+def test_html_drops_boilerplate_and_keeps_headings():
+    doc = load_file(CORPUS / "product_scout.html")
+    text = doc.text
+    assert "1,200 tags per minute" in text
+    for junk in ("Cookie settings", "Contact us", "analytics", "font-family"):
+        assert junk not in text
+    assert doc.sections[1].heading == "Scout KD-SC2 Inventory Drone > Scanning"
+
+
+def test_markdown_sections_carry_the_heading_path():
+    doc = load_file(CORPUS / "refund_policy.md")
+    assert [s.heading for s in doc.sections] == [
+        "Refund and Returns Policy > Refund window", "Refund and Returns Policy > Conditions",
+        "Refund and Returns Policy > How to return"]
+
+
+def test_ids_are_stable_and_change_with_content_or_name():
+    a = load_bytes("a.txt", b"hello world")
+    assert a.doc_id == load_bytes("a.txt", b"hello world").doc_id == document_id("a.txt", b"hello world")
+    assert a.doc_id != load_bytes("a.txt", b"hello world!").doc_id
+    assert a.doc_id != load_bytes("b.txt", b"hello world").doc_id
+
+
+def _docx_bytes() -> bytes:
+    from docx import Document
+
+    buf = io.BytesIO()
+    d = Document()
+    d.add_paragraph("Policy", style="Heading 1")
+    d.add_paragraph("Body text.")
+    table = d.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Code", "KD-9"
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_tables_are_read():
+    doc = load_bytes("t.docx", _docx_bytes())
+    assert "Code | KD-9" in doc.text
+
+
+BAD = [
+    ("empty.txt", b"", "file is empty"),
+    ("blank.md", b"  \n\n  ", "file is empty"),
+    ("corrupt.pdf", b"%PDF-1.4\nthis is not really a pdf\n%%EOF", "corrupt PDF"),
+    ("truncated.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog", "PDF"),
+    ("photo.txt", bytes(range(256)) * 4, "binary file"),
+    ("latin1.txt", "Prix: 100 €, déjà".encode("cp1252"), "not UTF-8"),
+    ("slides.pptx", b"PK\x03\x04 whatever", "unsupported type '.pptx'"),
+    ("noext", b"text", "unsupported type 'none'"),
+    ("broken.docx", b"not a zip at all", "corrupt DOCX"),
+    ("empty.html", b"<html><body><script>x()</script></body></html>", "no text found"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), BAD, ids=[b[0] for b in BAD])
+def test_bad_files_raise_load_error_naming_the_file(name, data, reason):
+    with pytest.raises(LoadError) as exc:
+        load_bytes(name, data)
+    assert exc.value.name == name
+    assert reason in exc.value.reason
+    assert str(exc.value).startswith(f"{name}: ")
+
+
+def test_size_limit(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"word " * 300_000)  # 1.5 MB
+    with pytest.raises(LoadError, match="larger than the 1 MB limit"):
+        load_file(path, max_mb=1)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(LoadError, match="cannot read"):
+        load_file(tmp_path / "gone.md")

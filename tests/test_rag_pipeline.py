@@ -1,0 +1,105 @@
+"""Integration: the real embedded Chroma and the real embedding model (generation faked)."""
+
+import shutil
+
+import pytest
+
+from advisor.rag.pipeline import RagPipeline
+from conftest import ROOT, FakeGenerator
+
+CORPUS = ROOT / "demo_corpus"
+
+
+@pytest.fixture
+def pipeline(settings, embedder):
+    return RagPipeline(settings, "test-ws", embedder=embedder, generator=FakeGenerator())
+
+
+@pytest.fixture
+def docs(tmp_path):
+    """A private copy of the demo corpus that tests may change."""
+    dest = tmp_path / "docs"
+    shutil.copytree(CORPUS, dest, ignore=shutil.ignore_patterns("updates", "_build"))
+    return dest
+
+
+def test_ingest_the_demo_corpus_and_answer_with_sources(pipeline, docs):
+    results = pipeline.ingest([docs])
+    assert {r.status for r in results} == {"added"}
+    assert len(results) == 18 and pipeline.store.count() == sum(r.chunks for r in results)
+    answer = pipeline.ask("What does error code E-217 mean?")
+    assert answer.sources[0].document == "support_faq.html"
+    assert "propeller imbalance" in answer.sources[0].text
+    assert answer.cited == [1] and answer.backend == "fake"
+    assert set(answer.timings) >= {"embed_query", "dense", "bm25", "retrieve", "generate", "total"}
+    assert {"dense", "bm25", "fused"} <= set(answer.sources[0].scores)
+
+
+def test_ingesting_the_same_file_twice_changes_nothing(pipeline, docs):
+    pipeline.ingest([docs / "sla.md"])
+    before = pipeline.store.col.get(include=["documents"])
+    again = pipeline.ingest([docs / "sla.md"])
+    assert [r.status for r in again] == ["unchanged"]
+    assert pipeline.store.col.get(include=["documents"]) == before
+
+
+def test_a_changed_file_replaces_its_chunks(pipeline, docs):
+    pipeline.ingest([docs])
+    count = pipeline.store.count()
+    shutil.copy(CORPUS / "updates" / "refund_policy.md", docs / "refund_policy.md")
+    results = {r.name: r.status for r in pipeline.ingest([docs])}
+    assert results["refund_policy.md"] == "replaced"
+    assert sum(s == "unchanged" for s in results.values()) == 17
+    assert pipeline.store.count() == count  # same number of chunks, new content
+    texts = " ".join(s.text for s in pipeline.ask("refund window days", generate=False).sources)
+    assert "30 days" in texts and "45 days" not in texts
+
+
+def test_forget_is_visible_to_the_next_query(pipeline, docs):
+    pipeline.ingest([docs])
+    assert pipeline.ask("E-217 error", generate=False).sources[0].document == "support_faq.html"
+    removed = pipeline.forget("support_faq.html")
+    assert removed == 5
+    sources = pipeline.ask("E-217 error", k=10, generate=False).sources
+    assert all(s.document != "support_faq.html" for s in sources)
+    assert "support_faq.html" not in pipeline.documents()
+
+
+def test_bad_files_are_reported_and_nothing_stored_is_touched(pipeline, docs, tmp_path):
+    pipeline.ingest([docs / "sla.md", docs / "refund_policy.md"])
+    before = pipeline.store.col.get(include=["documents", "metadatas"])
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "corrupt.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (bad / "binary.txt").write_bytes(bytes(range(256)))
+    (bad / "latin.txt").write_bytes("déjà vu".encode("cp1252"))
+    (bad / "notes.txt").write_text("The canteen opens at 11:15 on weekdays.")
+    results = {r.name: r for r in pipeline.ingest([bad])}
+    assert {n: r.status for n, r in results.items()} == {
+        "binary.txt": "error", "corrupt.pdf": "error", "empty.txt": "error",
+        "latin.txt": "error", "notes.txt": "added"}
+    assert "not UTF-8" in results["latin.txt"].message
+    after = pipeline.store.col.get(include=["documents", "metadatas"])
+    old = {i for i in before["ids"]}
+    assert old <= set(after["ids"])
+    kept = {i: d for i, d in zip(after["ids"], after["documents"]) if i in old}
+    assert kept == dict(zip(before["ids"], before["documents"]))
+
+
+def test_workspaces_never_mix(settings, embedder, docs):
+    a = RagPipeline(settings, "user-a", embedder=embedder)
+    b = RagPipeline(settings, "user-b", embedder=embedder)
+    a.ingest([docs / "sla.md"])
+    b.ingest([docs / "refund_policy.md"])
+    assert list(a.documents()) == ["sla.md"] and list(b.documents()) == ["refund_policy.md"]
+    assert {s.document for s in b.ask("availability credit", generate=False).sources} == {"refund_policy.md"}
+
+
+def test_uploaded_bytes_and_a_bad_collection_name(pipeline, settings, embedder):
+    results = pipeline.ingest_bytes([("faq.md", b"# FAQ\n\nThe gate code is 4711."), ("x.md", b"")])
+    assert [r.status for r in results] == ["added", "error"]
+    from advisor.errors import InputError
+
+    with pytest.raises(InputError, match="collection"):
+        RagPipeline(settings, "a!", embedder=embedder)

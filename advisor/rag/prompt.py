@@ -13,11 +13,9 @@ SYSTEM = ("You answer questions using only the numbered context. Answer in one s
 
 
 def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
-    """System rules, then the chunks numbered [1]..[n] with where they come from."""
-    lines = []
-    for n, c in enumerate(chunks, 1):
-        where = ", ".join(p for p in (c.heading, f"page {c.page}" if c.page else "") if p)
-        lines.append(f"[{n}] {c.document}{f' ({where})' if where else ''}: {' '.join(c.text.split())}")
+    """System rules, then the chunks numbered [1]..[n]."""
+    # Only the text: small models tend to echo file names and headings back as the answer.
+    lines = [f"[{n}] {' '.join(c.text.split())}" for n, c in enumerate(chunks, 1)]
     context = "\n".join(lines) if lines else "(no documents matched)"
     return [{"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"}]

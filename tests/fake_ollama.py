@@ -1,0 +1,74 @@
+"""Ollama's documented HTTP API (/api/tags, /api/chat), served on loopback for tests.
+
+No real Ollama server can run here, so our client code is tested against this server,
+which answers in the documented response shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOllama:
+    def __init__(self, models=("smollm2:135m",), reply="The refund window is 45 days [1].",
+                 delay: float = 0.0) -> None:
+        self.models, self.reply, self.delay = list(models), reply, delay
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the timeout test): nothing to answer
+
+            def do_GET(self):
+                if self.path == "/api/tags":
+                    self._send(200, {"models": [
+                        {"name": m, "model": m, "modified_at": "2025-01-01T00:00:00Z",
+                         "size": 91_000_000, "digest": "sha256:0",
+                         "details": {"format": "gguf", "family": "llama",
+                                     "parameter_size": "135M", "quantization_level": "Q4_1"}}
+                        for m in outer.models]})
+                else:
+                    self._send(404, {"error": "not found"})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                outer.requests.append({"path": self.path, **body})
+                if self.path != "/api/chat":
+                    return self._send(404, {"error": "not found"})
+                if body.get("model") not in outer.models:
+                    return self._send(404, {"error": f"model '{body.get('model')}' not found"})
+                time.sleep(outer.delay)
+                self._send(200, {
+                    "model": body["model"], "created_at": "2025-01-01T00:00:00Z",
+                    "message": {"role": "assistant", "content": outer.reply},
+                    "done": True, "done_reason": "stop", "total_duration": 1_000_000,
+                    "load_duration": 1000, "prompt_eval_count": 50,
+                    "prompt_eval_duration": 100_000, "eval_count": 9,
+                    "eval_duration": 900_000})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeOllama:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,77 @@
+"""Our Ollama client against the documented HTTP API served on loopback (no real Ollama
+server can run here), including a server that is down and one that is too slow."""
+
+import socket
+
+import pytest
+
+from advisor.llm.base import BackendUnavailable, FallbackGenerator
+from advisor.llm.ollama_backend import OllamaGenerator
+from advisor.rag.pipeline import RagPipeline
+from advisor.settings import Settings
+from conftest import ROOT, FakeGenerator
+from fake_ollama import FakeOllama
+
+MESSAGES = [{"role": "user", "content": "How long is the refund window?"}]
+
+
+def _dead_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens once the socket is closed
+
+
+def test_chat_through_the_documented_api():
+    with FakeOllama() as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=5)
+        assert gen.available()
+        out = gen.generate(MESSAGES, max_new_tokens=42)
+    assert out.text == "The refund window is 45 days [1]."
+    assert out.backend == "ollama:smollm2:135m" and out.tokens == 9
+    sent = server.requests[0]
+    assert sent["path"] == "/api/chat" and sent["messages"] == MESSAGES
+    assert sent["stream"] is False and sent["options"]["num_predict"] == 42
+
+
+def test_a_missing_model_is_unavailable():
+    with FakeOllama(models=["llama3:8b"]) as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=5)
+        assert not gen.available()
+        with pytest.raises(BackendUnavailable, match="not found"):
+            gen.generate(MESSAGES)
+
+
+def test_server_down():
+    gen = OllamaGenerator(_dead_url(), "smollm2:135m", timeout=5)
+    assert not gen.available()
+    with pytest.raises(BackendUnavailable, match="no Ollama server"):
+        gen.generate(MESSAGES)
+
+
+def test_timeout():
+    with FakeOllama(delay=2.0) as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=0.5)
+        with pytest.raises(BackendUnavailable, match="did not answer within 0.5 s"):
+            gen.generate(MESSAGES)
+
+
+def test_fallback_says_what_happened():
+    fallback = FakeGenerator("from the embedded model")
+    gen = FallbackGenerator(OllamaGenerator(_dead_url(), "smollm2:135m", timeout=2), fallback)
+    out = gen.generate(MESSAGES)
+    assert out.text == "from the embedded model" and out.backend == "fake"
+    assert out.fallback_reason.startswith("ollama:smollm2:135m unavailable: no Ollama server")
+
+
+def test_pipeline_answers_with_ollama_when_configured(tmp_path, embedder):
+    with FakeOllama(reply="Priority 1 incidents get a response within 30 minutes [1].") as server:
+        settings = Settings(data_dir=tmp_path, generator="ollama", ollama_host=server.url,
+                            ollama_timeout=5)
+        p = RagPipeline(settings, "ollama-ws", embedder=embedder)
+        p.ingest([ROOT / "demo_corpus" / "support_faq.html"])
+        answer = p.ask("How fast is a response to a critical incident?")
+    assert answer.backend == "ollama:smollm2:135m" and answer.fallback_reason is None
+    assert answer.cited == [1] and not answer.citation_added
+    prompt = server.requests[0]["messages"][-1]["content"]
+    assert prompt.startswith("Context:\n[1] ") and "30 minutes" in prompt

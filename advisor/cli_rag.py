@@ -46,7 +46,7 @@ def register(main: click.Group, friendly) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             bar = bar_state.get(stage)
             if bar is None:
-                label = {"embed": "Embedding chunks", "store": "Storing documents"}[stage]
+                label = "Ingesting (load, chunk, embed, store)"
                 bar = bar_state[stage] = click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
                 bar.__enter__()
             bar.update(done - bar.pos)

@@ -14,7 +14,7 @@ def test_ingest_ask_forget(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "18 added, 1 error" in result.stdout
     assert "golden.yaml" in result.stdout and "unsupported type '.yaml'" in result.stdout
-    assert "Embedding chunks" in result.stderr  # the progress bar
+    assert "Ingesting" in result.stderr  # the progress bar
 
     again = run_cli("ingest", str(CORPUS / "sla.md"), "--data-dir", data, "--collection", "cli-test")
     assert "1 unchanged" in again.stdout

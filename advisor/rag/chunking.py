@@ -94,27 +94,34 @@ def chunk_document(doc: Document, size: int = 256, overlap: int = 32,
 
 
 def _pack(text: str, size: int, overlap: int, tok: Tokenizer) -> list[str]:
-    # (piece, continues): windows cut from one long paragraph already overlap each other.
-    pieces: list[tuple[str, bool]] = []
+    # (piece, tokens, continues): windows cut from one long paragraph already overlap.
+    # Counts add up across "\n\n" joins: the tokenizer splits on whitespace first, so a
+    # paragraph is counted once instead of once per candidate chunk.
+    pieces: list[tuple[str, int, bool]] = []
     for para in (p.strip() for p in _PARAGRAPHS.split(text)):
         if not para:
             continue
-        if tok.count(para) <= size:
-            pieces.append((para, False))
+        n = tok.count(para)
+        if n <= size:
+            pieces.append((para, n, False))
         else:
             windows = _windows(para, size, overlap, tok)
-            pieces.extend((w, i > 0) for i, w in enumerate(windows))
+            pieces.extend((w, tok.count(w), i > 0) for i, w in enumerate(windows))
     out: list[str] = []
     current: list[str] = []
-    for piece, continues in pieces:
-        candidate = "\n\n".join([*current, piece])
-        if current and tok.count(candidate) > size:
+    used = 0
+    for piece, n, continues in pieces:
+        if current and used + n > size:
             out.append("\n\n".join(current))
             tail = "" if continues else _tail(out[-1], overlap, tok)
-            fits = tail and tok.count(f"{tail}\n\n{piece}") <= size
-            current = [tail, piece] if fits else [piece]
+            tail_n = tok.count(tail) if tail else 0
+            if tail and tail_n + n <= size:
+                current, used = [tail, piece], tail_n + n
+            else:
+                current, used = [piece], n
         else:
             current.append(piece)
+            used += n
     if current:
         out.append("\n\n".join(current))
     return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,25 @@ from advisor.settings import Settings
 
 Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+# Chunks are embedded in rounds this large: the embedder sorts a round by length, which
+# saves padding, and one store write per round beats one per document.
+_EMBED_BATCH = 4096
+
+
+@dataclass
+class _Pending:
+    """A document whose chunks are being embedded."""
+
+    name: str
+    chunks: list[Chunk]
+    vectors: list[list[float] | None]
+    existed: bool
+
+    @property
+    def complete(self) -> bool:
+        return all(v is not None for v in self.vectors)
 
 
 @dataclass(frozen=True)
@@ -135,63 +155,78 @@ class RagPipeline:
     def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None,
                recursive: bool = False) -> list[FileResult]:
         """Ingest files; bad files get an error result and the rest go on."""
-        docs: list[Document | FileResult] = []
-        for path in expand_paths(paths, recursive):
-            try:
-                docs.append(load_file(path, self.settings.max_file_mb))
-            except LoadError as exc:
-                docs.append(FileResult(path.name, "error", message=exc.reason))
-        return self._ingest_documents(docs, progress)
+        max_mb = self.settings.max_file_mb
+        items = [(p.name, partial(load_file, p, max_mb)) for p in expand_paths(paths, recursive)]
+        return self._ingest(items, progress)
 
     def ingest_bytes(self, files: list[tuple[str, bytes]],
                      progress: Progress | None = None) -> list[FileResult]:
         """Ingest uploaded files (name, content)."""
-        docs: list[Document | FileResult] = []
-        for name, data in files:
-            try:
-                docs.append(load_bytes(name, data, self.settings.max_file_mb))
-            except LoadError as exc:
-                docs.append(FileResult(name, "error", message=exc.reason))
-        return self._ingest_documents(docs, progress)
+        max_mb = self.settings.max_file_mb
+        return self._ingest([(n, partial(load_bytes, n, d, max_mb)) for n, d in files], progress)
 
-    def _ingest_documents(self, docs: list[Document | FileResult],
-                          progress: Progress | None) -> list[FileResult]:
+    def _ingest(self, items: list[tuple[str, Callable[[], Document]]],
+                progress: Progress | None) -> list[FileResult]:
+        """Load, chunk, embed and store.
+
+        A worker thread parses the next files while this thread chunks, embeds and writes.
+        Chunks are embedded in large rounds across files and written once per round.
+        """
         s = self.settings
-        results: dict[int, FileResult] = {}
-        todo: list[tuple[int, Document, list[Chunk], bool]] = []
+        results: list[FileResult | None] = [None] * len(items)
+        queue: list[tuple[int, int]] = []  # (item, chunk) waiting for a vector
+        waiting: dict[int, _Pending] = {}
         seen: set[str] = set()
-        for i, d in enumerate(docs):
-            if isinstance(d, FileResult):
-                results[i] = d
-                continue
-            if d.name in seen:
-                results[i] = FileResult(d.name, "skipped", message="same file name given twice")
-                continue
-            seen.add(d.name)
-            stored = self.store.stored_doc_id(d.name)
-            if stored == d.doc_id:
-                results[i] = FileResult(d.name, "unchanged")
-                continue
-            todo.append((i, d, chunk_document(d, s.chunk_tokens, s.chunk_overlap), stored is not None))
-        # One batched encode over every new chunk: far faster than file by file.
-        texts = [c.indexed_text for _, _, chunks, _ in todo for c in chunks]
-        vectors: list[list[float]] = []
-        batch = 256
-        for start in range(0, len(texts), batch):
-            vectors += self.embedder.encode(texts[start:start + batch])
+        done = 0
+
+        def finish(i: int, result: FileResult) -> None:
+            nonlocal done
+            results[i] = result
+            done += 1
             if progress:
-                progress("embed", min(start + batch, len(texts)), len(texts))
-        offset = 0
-        for n, (i, d, chunks, existed) in enumerate(todo, 1):
-            mine = vectors[offset:offset + len(chunks)]
-            offset += len(chunks)
-            self.store.replace_document(chunks, mine)
-            results[i] = FileResult(d.name, "replaced" if existed else "added", len(chunks))
-            if progress:
-                progress("store", n, len(todo))
-        if todo:
+                progress("files", done, len(items))
+
+        def flush(n: int) -> None:
+            batch, queue[:] = queue[:n], queue[n:]
+            vectors = self.embedder.encode([waiting[i].chunks[c].indexed_text for i, c in batch])
+            for (i, c), v in zip(batch, vectors):
+                waiting[i].vectors[c] = v
+            ready = [i for i in list(waiting) if waiting[i].complete]
+            if ready:
+                self.store.replace_documents([(waiting[i].chunks, waiting[i].vectors) for i in ready])
+                for i in ready:
+                    w = waiting.pop(i)
+                    finish(i, FileResult(w.name, "replaced" if w.existed else "added",
+                                         len(w.chunks)))
+
+        stored_ids = self.store.stored_doc_ids([name for name, _ in items])
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-load") as pool:
+            futures = [pool.submit(load) for _, load in items]
+            for i, future in enumerate(futures):
+                name = items[i][0]
+                try:
+                    doc = future.result()
+                except LoadError as exc:
+                    finish(i, FileResult(name, "error", message=exc.reason))
+                    continue
+                if doc.name in seen:
+                    finish(i, FileResult(doc.name, "skipped", message="same file name given twice"))
+                    continue
+                seen.add(doc.name)
+                stored = stored_ids.get(doc.name)
+                if stored == doc.doc_id:
+                    finish(i, FileResult(doc.name, "unchanged"))
+                    continue
+                chunks = chunk_document(doc, s.chunk_tokens, s.chunk_overlap)
+                waiting[i] = _Pending(doc.name, chunks, [None] * len(chunks), stored is not None)
+                queue += [(i, c) for c in range(len(chunks))]
+                while len(queue) >= _EMBED_BATCH:
+                    flush(_EMBED_BATCH)
+            while queue:
+                flush(_EMBED_BATCH)
+        if any(r is not None and r.status in ("added", "replaced") for r in results):
             self.searcher.invalidate()
-        return [results[i] for i in range(len(docs))]
+        return [r for r in results if r is not None]
 
     def forget(self, document: str) -> int:
         """Remove a document and all its chunks; returns how many chunks went."""

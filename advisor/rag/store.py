@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from advisor.errors import AdvisorError, InputError, Problem
 from advisor.rag.chunking import Chunk, indexed_text
 
+_MAX_BATCH = 4000  # below Chroma's largest accepted batch
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 
@@ -79,21 +80,40 @@ class ChromaStore:
         return self.col.count()
 
     def stored_doc_id(self, document: str) -> str | None:
-        got = self.col.get(where={"document": document}, limit=1, include=["metadatas"])
-        return got["metadatas"][0]["doc_id"] if got["ids"] else None
+        return self.stored_doc_ids([document]).get(document)
+
+    def stored_doc_ids(self, documents: list[str]) -> dict[str, str]:
+        """The content id stored for each of these document names, in one query."""
+        if not documents:
+            return {}
+        got = self.col.get(where={"document": {"$in": sorted(set(documents))}},
+                           include=["metadatas"])
+        return {m["document"]: m["doc_id"] for m in got["metadatas"]}
 
     def replace_document(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
-        """Store a document's new chunks, then drop its old ones: never a moment without it."""
+        """Store one document's new chunks, then drop its old ones."""
+        self.replace_documents([(chunks, vectors)])
+
+    def replace_documents(self, docs: list[tuple[list[Chunk], list[list[float]]]]) -> None:
+        """Store several documents' new chunks in one write, then drop their old chunks.
+
+        New chunks go in before old ones go out, so a failure part-way never leaves a
+        document missing; chunk ids carry the content hash, so old and new never collide.
+        """
+        chunks = [c for cs, _ in docs for c in cs]
+        vectors = [v for _, vs in docs for v in vs]
         if not chunks:
             return
-        document = chunks[0].document
-        old = self.col.get(where={"document": document}, include=[])["ids"]
-        self.col.upsert(
-            ids=[c.id for c in chunks], embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[{"document": c.document, "doc_id": c.doc_id, "chunk": c.index,
-                        "heading": c.heading, "page": c.page if c.page is not None else -1,
-                        "tokens": c.tokens} for c in chunks])
+        names = sorted({c.document for c in chunks})
+        old = self.col.get(where={"document": {"$in": names}}, include=[])["ids"]
+        for start in range(0, len(chunks), _MAX_BATCH):
+            part = chunks[start:start + _MAX_BATCH]
+            self.col.upsert(
+                ids=[c.id for c in part], embeddings=vectors[start:start + _MAX_BATCH],
+                documents=[c.text for c in part],
+                metadatas=[{"document": c.document, "doc_id": c.doc_id, "chunk": c.index,
+                            "heading": c.heading, "page": c.page if c.page is not None else -1,
+                            "tokens": c.tokens} for c in part])
         stale = sorted(set(old) - {c.id for c in chunks})
         if stale:
             self.col.delete(ids=stale)

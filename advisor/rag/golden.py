@@ -1,0 +1,69 @@
+"""Golden questions (demo_corpus/golden.yaml) and retrieval quality: hit@k and MRR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import InputError
+from advisor.yamlio import load_yaml, validation_problems
+
+
+class GoldenQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    tag: Literal["exact-term", "paraphrased", "multi-hop"]
+    question: str
+    answer: str
+    updated_answer: str | None = None
+    documents: list[str] = Field(min_length=1)
+
+
+class GoldenSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    questions: list[GoldenQuestion] = Field(min_length=1)
+
+
+def load_golden(path: Path | str) -> GoldenSet:
+    data, lines = load_yaml(path)
+    try:
+        return GoldenSet.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, lines)) from None
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    mode: str
+    hit_at_k: float
+    mrr: float
+    n: int
+    by_tag: dict[str, tuple[float, float]]  # tag -> (hit@k, MRR)
+
+
+def retrieval_quality(search, golden: GoldenSet, mode: str, k: int = 5) -> RetrievalScore:
+    """Document-level hit@k and MRR: a hit is any gold document among the top k chunks.
+
+    `search(question, k, mode)` returns hits with `.chunk.document`.
+    """
+    ranks: list[tuple[str, int | None]] = []
+    for q in golden.questions:
+        docs = [h.chunk.document for h in search(q.question, k, mode)]
+        rank = next((i for i, d in enumerate(docs, 1) if d in q.documents), None)
+        ranks.append((q.tag, rank))
+
+    def score(rows: list[tuple[str, int | None]]) -> tuple[float, float]:
+        hits = sum(r is not None for _, r in rows) / len(rows)
+        mrr = sum(1 / r for _, r in rows if r) / len(rows)
+        return hits, mrr
+
+    hit, mrr = score(ranks)
+    tags = sorted({t for t, _ in ranks})
+    return RetrievalScore(mode, hit, mrr, len(ranks),
+                          {t: score([r for r in ranks if r[0] == t]) for t in tags})

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000; default embedded")
     chunk_tokens: int = Field(256, ge=64, le=1024)
     chunk_overlap: int = Field(32, ge=0, le=256)
-    dense_weight: float = Field(0.65, ge=0, le=1, description="RRF weight of dense; BM25 gets the rest")
+    # RRF weight of dense search; BM25 gets the rest. Seed 003 suggests 60-70% vector; 0.7
+    # scores best on the demo golden set (bench/rag.py).
+    dense_weight: float = Field(0.7, ge=0, le=1)
     max_file_mb: float = Field(20, gt=0)
     reranker_path: Path | None = None
 

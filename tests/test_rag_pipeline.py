@@ -103,3 +103,18 @@ def test_uploaded_bytes_and_a_bad_collection_name(pipeline, settings, embedder):
 
     with pytest.raises(InputError, match="collection"):
         RagPipeline(settings, "a!", embedder=embedder)
+
+
+def test_hybrid_retrieval_is_at_least_as_good_as_either_retriever(settings, embedder):
+    from advisor.rag.golden import load_golden, retrieval_quality
+
+    golden = load_golden(CORPUS / "golden.yaml")
+    assert len(golden.questions) >= 40
+    p = RagPipeline(settings, "golden-ws", embedder=embedder)
+    p.ingest([CORPUS])
+    scores = {m: retrieval_quality(p.retrieve, golden, m) for m in ("bm25", "dense", "hybrid")}
+    best = max(scores["bm25"].mrr, scores["dense"].mrr)
+    assert scores["hybrid"].mrr >= best
+    assert scores["hybrid"].hit_at_k >= max(scores["bm25"].hit_at_k, scores["dense"].hit_at_k)
+    # exact terms (product and error codes) are where BM25 helps dense search
+    assert scores["hybrid"].by_tag["exact-term"][1] > scores["dense"].by_tag["exact-term"][1]

@@ -88,7 +88,7 @@ class CrossEncoderReranker:
 class Searcher:
     """Hybrid search over one store. The BM25 index is rebuilt only when the store changes."""
 
-    def __init__(self, store: DenseSearch, embed, dense_weight: float = 0.65,
+    def __init__(self, store: DenseSearch, embed, dense_weight: float = 0.7,
                  reranker: Reranker | None = None) -> None:
         self.store = store
         self.embed = embed  # callable: list[str] -> list[vector]

@@ -23,6 +23,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/rag.py
 
 check-rules: setup
 	$(VENV)/bin/advisor check-rules

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor.costs.prices import split_assignment
 from advisor.errors import InputError, Problem
 
 # How many knowledge updates a month each answer to `knowledge_change` means.
@@ -95,12 +96,9 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
     """`NAME=VALUE` pairs from the command line, for inputs_from_answers."""
     out: dict[str, Any] = {}
     for item in items:
-        name, sep, raw = item.partition("=")
-        name = name.strip()
-        if not sep:
-            raise InputError(Problem(f"expected NAME=VALUE, got {item!r}", "--input"))
+        name, raw = split_assignment(item, "--input")
         if name not in CostInputs.model_fields:
             known = ", ".join(CostInputs.model_fields)
             raise InputError(Problem(f"unknown cost input; known: {known}", "--input", field=name))
-        out[name] = raw.strip()
+        out[name] = raw
     return out

@@ -179,15 +179,20 @@ def _bare_numbers_to_figures(over: dict[str, Any], base: Any, source: str) -> di
     return out
 
 
+def split_assignment(item: str, option: str, shape: str = "NAME=VALUE") -> tuple[str, str]:
+    """`name=value` from a command-line option, or an error naming the option."""
+    name, sep, raw = item.partition("=")
+    if not sep or not name.strip():
+        raise InputError(Problem(f"expected {shape}, got {item!r}", option))
+    return name.strip(), raw.strip()
+
+
 def apply_settings(sheet: PriceSheet, assignments: list[str]) -> PriceSheet:
     """Apply `PATH=VALUE` overrides from the command line; errors name the path."""
     known = figure_paths(sheet)
     values: dict[str, float] = {}
     for item in assignments:
-        path, sep, raw = item.partition("=")
-        path = path.strip()
-        if not sep:
-            raise InputError(Problem(f"expected PATH=VALUE, got {item!r}", "--set"))
+        path, raw = split_assignment(item, "--set", "PATH=VALUE")
         if path not in known:
             close = [k for k in known if k.split(".")[-1] == path.split(".")[-1]]
             hint = f"; did you mean {', '.join(close)}?" if close else ""

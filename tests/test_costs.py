@@ -161,7 +161,7 @@ def test_bad_price_override_files_name_file_line_and_field(tmp_path, text, field
     result = run_cli("costs", str(answers), "--prices", str(override))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     line = result.stderr.strip()
-    assert "\n" not in line and f"mine.yaml:" in line and field in line, line
+    assert "\n" not in line and "mine.yaml:" in line and field in line, line
 
 
 def test_bare_numbers_in_an_override_file_keep_their_origin(tmp_path):

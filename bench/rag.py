@@ -132,17 +132,30 @@ def generation() -> None:
           f"(de-quantize + cache), cached load {cached_load:.1f} s")
     print(f"  time to first answer {first_answer:.2f} s ({out.tokens} tokens), "
           f"{statistics.median(rates):.1f} tokens/s")
+    # llama.cpp runs in a child process: a native crash must not take the bench down.
+    import json
+    import subprocess
+
+    probe = f"""
+import json, time
+from llama_cpp import Llama
+llm = Llama({str(gguf_dir() / GGUF_FILE)!r}, n_ctx=2048, n_threads=2, verbose=False)
+start = time.perf_counter()
+r = llm.create_chat_completion(messages={messages!r}, max_tokens=64, temperature=0)
+print(json.dumps({{"tokens": r["usage"]["completion_tokens"], "seconds": time.perf_counter() - start}}))
+"""
     try:
-        from llama_cpp import Llama
+        import llama_cpp  # noqa: F401
     except ImportError:
-        print("  llama.cpp: not installed here (pip install llama-cpp-python compiles it, ~5 min); "
+        print("  llama.cpp: not installed (pip install llama-cpp-python compiles it, ~5 min); "
               "no ratio measured")
         return
-    llm = Llama(str(gguf_dir() / GGUF_FILE), n_ctx=2048, verbose=False)
-    start = time.perf_counter()
-    r = llm.create_chat_completion(messages=messages, max_tokens=64, temperature=0)
-    secs = time.perf_counter() - start
-    rate = r["usage"]["completion_tokens"] / secs
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        print(f"  llama.cpp: the child process failed (exit {done.returncode}); no ratio measured")
+        return
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    rate = r["tokens"] / r["seconds"]
     print(f"  llama.cpp on the same GGUF: {rate:.1f} tokens/s; ours / llama.cpp = "
           f"{statistics.median(rates) / rate:.2f}")
 

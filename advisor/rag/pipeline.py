@@ -243,8 +243,11 @@ class RagPipeline:
         return self.searcher.search(question, k, mode, timings)
 
     def ask(self, question: str, k: int = 5, mode: Mode = "hybrid",
-            generate: bool = True) -> Answer:
-        """Retrieve, then answer from the retrieved chunks with numbered citations."""
+            generate: bool = True, generator: Generator | None = None) -> Answer:
+        """Retrieve, then answer from the retrieved chunks with numbered citations.
+
+        `generator` overrides the pipeline's own (the LoRA arms pass theirs).
+        """
         t: dict[str, float] = {}
         if mode != "bm25":
             _ = self.embedder  # load the model before the clock starts: timings are per query
@@ -257,7 +260,7 @@ class RagPipeline:
         if not generate:
             t["total"] = time.perf_counter() - start
             return Answer(question, "", sources, t, "none", mode)
-        generator = self.generator
+        generator = generator or self.generator
         g_start = time.perf_counter()
         gen = generator.generate(build_messages(question, chunks), self.settings.max_new_tokens)
         t["generate"] = time.perf_counter() - g_start

@@ -21,6 +21,14 @@ def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
             {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"}]
 
 
+PLAIN_SYSTEM = "Answer the question in one short sentence."
+
+
+def build_plain_messages(question: str) -> list[Message]:
+    """A question with no retrieved context: the base and LoRA arms, and LoRA training."""
+    return [{"role": "system", "content": PLAIN_SYSTEM}, {"role": "user", "content": question}]
+
+
 _CITE = re.compile(r"\[(\d+)\]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _STOP = set("the a an and or of to in on for is are was be with as at by it this that from "

@@ -1,0 +1,1 @@
+"""The side-by-side comparison of the four ways to answer (later: scoring and staleness)."""

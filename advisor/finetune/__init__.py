@@ -1,0 +1,1 @@
+"""A toy LoRA fine-tune of the embedded model on the user's documents, on a CPU."""

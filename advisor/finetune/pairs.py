@@ -1,0 +1,104 @@
+"""Instruction-response pairs from the user's documents, split 80/10/10 and saved as JSONL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.errors import AdvisorError
+
+GENERAL_PAIRS = Path(__file__).with_name("general_pairs.jsonl")
+
+
+@dataclass(frozen=True)
+class Pair:
+    prompt: str
+    completion: str
+    source: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"prompt": self.prompt, "completion": self.completion}
+
+
+@dataclass(frozen=True)
+class PairSet:
+    train: list[Pair]
+    val: list[Pair]
+    test: list[Pair]
+    method: str  # "golden" or "templates"
+    general: int  # general-purpose pairs mixed into train
+
+    def data_hash(self) -> str:
+        h = hashlib.sha256()
+        for split in (self.train, self.val, self.test):
+            for p in split:
+                h.update(json.dumps(p.as_json(), sort_keys=True).encode())
+        return h.hexdigest()[:16]
+
+    def save(self, folder: Path) -> None:
+        for name, split in (("train", self.train), ("val", self.val), ("test", self.test)):
+            with (folder / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+                for p in split:
+                    f.write(json.dumps(p.as_json(), ensure_ascii=False) + "\n")
+
+
+def pairs_from_golden(golden_path: Path) -> list[Pair]:
+    """The demo corpus's golden questions, answered in one short sentence each."""
+    from advisor.rag.golden import load_golden
+
+    return [Pair(q.question, f"{q.answer}.", ", ".join(q.documents))
+            for q in load_golden(golden_path).questions]
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def pairs_from_chunks(chunks) -> list[Pair]:
+    """Template pairs: "What does <document> say about <heading>?" -> its first sentences.
+
+    `chunks` are StoredChunk or Chunk objects (document, heading, text).
+    """
+    pairs = []
+    for c in chunks:
+        topic = c.heading.split(" > ")[-1] if c.heading else Path(c.document).stem.replace("_", " ")
+        sentences = [s.strip() for s in _SENTENCE.split(" ".join(c.text.split())) if s.strip()]
+        if not sentences:
+            continue
+        answer = " ".join(sentences[:2])
+        pairs.append(Pair(f"What does {Path(c.document).stem.replace('_', ' ')} say about {topic}?",
+                          answer[:400], c.document))
+        for s in sentences:  # one fact question per sentence that holds a number
+            if re.search(r"\d", s) and len(pairs) < 2000:
+                pairs.append(Pair(f"According to {c.document}, what is stated about {topic}?",
+                                  s[:400], c.document))
+                break
+    return pairs
+
+
+def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
+                method: str = "golden") -> PairSet:
+    """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004)."""
+    if len(pairs) < 10:
+        raise AdvisorError(f"only {len(pairs)} training pairs; at least 10 are needed "
+                           "to split 80/10/10 (add documents)")
+    if not 0 <= general_share <= 0.5:
+        raise AdvisorError("general_share must be between 0 and 0.5")
+    rng = random.Random(seed)
+    shuffled = pairs[:]
+    rng.shuffle(shuffled)
+    n_val = max(1, round(len(shuffled) * 0.1))
+    n_test = max(1, round(len(shuffled) * 0.1))
+    test, val, train = shuffled[:n_test], shuffled[n_test:n_test + n_val], shuffled[n_test + n_val:]
+    general: list[Pair] = []
+    if general_share > 0:
+        pool = [Pair(**json.loads(line), source="general") for line in
+                GENERAL_PAIRS.read_text("utf-8").splitlines() if line.strip()]
+        want = round(len(train) * general_share / (1 - general_share))
+        general = rng.sample(pool, min(want, len(pool)))
+    mixed = train + general
+    rng.shuffle(mixed)
+    return PairSet(mixed, val, test, method, len(general))

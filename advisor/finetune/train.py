@@ -1,0 +1,226 @@
+"""LoRA training with peft on a fresh copy of the base model, with progress and cancel.
+
+The shared model that serves RAG answers is never touched: training loads its own
+instance. The adapter is written to a temporary folder and renamed into place with its
+run.json last, so a killed run never leaves a folder that loads as if complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import resource
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.errors import AdvisorError
+from advisor.finetune.pairs import Pair, PairSet
+from advisor.llm.embedded import MODEL_ID
+from advisor.rag.prompt import build_plain_messages
+
+RUN_FILE = "run.json"
+
+
+class TrainConfig(BaseModel):
+    """LoRA and training knobs. Defaults learn the demo's answers in about a minute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int = Field(16, ge=1, le=256)
+    alpha: int = Field(32, ge=1)
+    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj"]
+    learning_rate: float = Field(3e-3, gt=0, le=1)
+    epochs: int = Field(8, ge=1, le=1000)
+    max_steps: int | None = Field(None, ge=1)
+    batch_size: int = Field(8, ge=1, le=256)
+    max_seq_len: int = Field(128, ge=16, le=4096)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class StepReport:
+    step: int
+    total_steps: int
+    epoch: int
+    loss: float
+    eval_loss: float | None
+    tokens_per_second: float
+    eta_seconds: float
+
+
+ProgressFn = Callable[[StepReport], None]
+
+
+@dataclass
+class RunResult:
+    out: Path
+    status: str  # "complete" or "cancelled"
+    run: dict[str, Any]
+
+
+def _encode(tok: Any, pair: Pair, max_len: int) -> tuple[list[int], list[int]]:
+    """Token ids and labels; only the completion's tokens are learned."""
+    messages = build_plain_messages(pair.prompt)
+    text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    prompt_ids = tok(text, add_special_tokens=False)["input_ids"]
+    answer_ids = tok(pair.completion + tok.eos_token, add_special_tokens=False)["input_ids"]
+    ids = (list(prompt_ids) + answer_ids)[:max_len]
+    labels = ([-100] * len(prompt_ids) + answer_ids)[:max_len]
+    return ids, labels
+
+
+def _batches(rows: list[tuple[list[int], list[int]]], size: int, pad: int, rng: random.Random | None):
+    import torch
+
+    order = list(range(len(rows)))
+    if rng is not None:
+        rng.shuffle(order)
+    for start in range(0, len(order), size):
+        batch = [rows[i] for i in order[start:start + size]]
+        width = max(len(ids) for ids, _ in batch)
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        labels = torch.full((len(batch), width), -100, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for r, (i, lab) in enumerate(batch):
+            ids[r, :len(i)] = torch.tensor(i)
+            labels[r, :len(lab)] = torch.tensor(lab)
+            mask[r, :len(i)] = 1
+        yield ids, labels, mask
+
+
+def _prepare_out(out: Path) -> Path:
+    """A temporary folder beside `out`; errors name the folder when it is not writable."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        (tmp / ".write-test").write_text("ok")
+        (tmp / ".write-test").unlink()
+    except OSError as exc:
+        raise AdvisorError(f"{out}: cannot write the adapter there ({exc.strerror})") from None
+    return tmp
+
+
+def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | None = None,
+               progress: ProgressFn | None = None, cancel: threading.Event | None = None
+               ) -> RunResult:
+    """Train a LoRA adapter on `pairs.train`, evaluating on `pairs.val` each epoch."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from advisor.llm.embedded import load_base
+
+    cfg = config or TrainConfig()
+    tmp = _prepare_out(out)
+    started = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    tok, model = load_base(data_dir, dtype="float32")  # our own copy: safe to train
+    model = get_peft_model(model, LoraConfig(
+        r=cfg.rank, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
+        bias="none", task_type="CAUSAL_LM"))
+    train_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.train]
+    val_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.val]
+    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)
+    total = min(cfg.epochs * steps_per_epoch, cfg.max_steps or 10**9)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=cfg.learning_rate)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+
+    def eval_loss() -> float | None:
+        if not val_rows:
+            return None
+        model.eval()
+        losses = []
+        with torch.no_grad():
+            for ids, labels, mask in _batches(val_rows, cfg.batch_size, pad, None):
+                losses.append(model(input_ids=ids, attention_mask=mask, labels=labels).loss.item())
+        model.train()
+        return sum(losses) / len(losses)
+
+    train_curve: list[tuple[int, float]] = []
+    val_curve: list[tuple[int, float]] = [(0, eval_loss())] if val_rows else []
+    step, tokens, status = 0, 0, "complete"
+    train_started = time.perf_counter()
+    model.train()
+    for epoch in range(1, cfg.epochs + 1):
+        for ids, labels, mask in _batches(train_rows, cfg.batch_size, pad, rng):
+            if cancel is not None and cancel.is_set():
+                status = "cancelled"
+                break
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            step += 1
+            tokens += int(mask.sum())
+            train_curve.append((step, loss.item()))
+            end_of_epoch = step % steps_per_epoch == 0 or step == total
+            ev = eval_loss() if end_of_epoch and val_rows else None
+            if ev is not None:
+                val_curve.append((step, ev))
+            elapsed = time.perf_counter() - train_started
+            if progress:
+                progress(StepReport(step, total, epoch, loss.item(), ev, tokens / elapsed,
+                                    elapsed / step * (total - step)))
+            if step >= total:
+                break
+        if status == "cancelled" or step >= total:
+            break
+    train_seconds = time.perf_counter() - train_started
+    model.save_pretrained(tmp)
+    run = {
+        "status": status,
+        "base_model": MODEL_ID,
+        "method": "lora",
+        "params": cfg.model_dump(),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "pairs": {"train": len(pairs.train), "val": len(pairs.val), "test": len(pairs.test),
+                  "general_mixed_in": pairs.general, "generation_method": pairs.method},
+        "data_hash": pairs.data_hash(),
+        "steps": step,
+        "train_loss": train_curve,
+        "val_loss": val_curve,
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "train_seconds": round(train_seconds, 2),
+        "tokens_per_second": round(tokens / train_seconds, 1) if train_seconds else 0.0,
+        "tokens_seen": tokens,
+        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    pairs.save(tmp)
+    (tmp / RUN_FILE).write_text(json.dumps(run, indent=2))  # last: marks the folder complete
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return RunResult(out, status, run)
+
+
+def read_run(adapter_dir: Path) -> dict[str, Any]:
+    """run.json of a finished adapter folder; a clear error for anything else."""
+    run_file = adapter_dir / RUN_FILE
+    if not adapter_dir.is_dir():
+        raise AdvisorError(f"{adapter_dir}: no such adapter folder")
+    if not run_file.exists() or not (adapter_dir / "adapter_config.json").exists():
+        raise AdvisorError(f"{adapter_dir}: not a finished adapter (no run.json or adapter_config.json)")
+    try:
+        run = json.loads(run_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise AdvisorError(f"{run_file}: unreadable ({exc.msg} at line {exc.lineno})") from None
+    if run.get("base_model") != MODEL_ID:
+        raise AdvisorError(f"{adapter_dir}: adapter was trained on {run.get('base_model')!r}, "
+                           f"not on {MODEL_ID!r}")
+    return run
+
+
+def report_dict(r: StepReport) -> dict[str, Any]:
+    return asdict(r)

@@ -204,9 +204,10 @@ def init_rules(folder: Path) -> None:
 
 
 def _register_rag() -> None:
-    from advisor.cli_rag import register
+    from advisor import cli_finetune, cli_rag
 
-    register(main, _friendly_errors)
+    cli_rag.register(main, _friendly_errors)
+    cli_finetune.register(main, _friendly_errors)
 
 
 _register_rag()

@@ -71,20 +71,36 @@ def register(main: click.Group, friendly) -> None:
     @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid",
                   show_default=True)
     @click.option("--no-generate", is_flag=True, help="Retrieve only; no model answer.")
+    @click.option("--adapter", type=click.Path(path_type=Path), default=None,
+                  help="Answer with this LoRA adapter (from `advisor finetune`).")
+    @click.option("--no-retrieval", is_flag=True, help="Answer from the model alone, no documents.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @_collection
     @_data_dir
     @friendly
-    def ask(question: str, k: int, mode: str, no_generate: bool, as_json: bool,
-            collection: str | None, data_dir: Path | None) -> None:
+    def ask(question: str, k: int, mode: str, no_generate: bool, adapter: Path | None,
+            no_retrieval: bool, as_json: bool, collection: str | None,
+            data_dir: Path | None) -> None:
         """Answer QUESTION from the collection, citing the chunks it used."""
+        from advisor.compare.arms import answer_arm
         from advisor.rag.pipeline import RagPipeline
 
-        pipeline = RagPipeline(_settings(data_dir, collection))
-        if pipeline.store.count() == 0:
-            raise click.UsageError(f"collection '{pipeline.store.name}' is empty; "
-                                   "run `advisor ingest PATH` first")
-        answer = pipeline.ask(question, k, mode, generate=not no_generate)  # type: ignore[arg-type]
+        settings = _settings(data_dir, collection)
+        pipeline = RagPipeline(settings)
+        lora = None
+        if adapter is not None:
+            from advisor.llm.lora import LoraGenerator
+
+            lora = LoraGenerator(adapter, settings.data_dir)
+        if no_retrieval:
+            arm = "lora" if lora else "base"
+            answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)
+        else:
+            if pipeline.store.count() == 0:
+                raise click.UsageError(f"collection '{pipeline.store.name}' is empty; "
+                                       "run `advisor ingest PATH` first")
+            answer = pipeline.ask(question, k, mode, generate=not no_generate,  # type: ignore[arg-type]
+                                  generator=lora)
         if as_json:
             data = asdict(answer)
             data["answer"] = data.pop("text")
@@ -96,7 +112,7 @@ def register(main: click.Group, friendly) -> None:
             click.echo(f"\n-- answered by {answer.backend}{note}")
             if answer.fallback_reason:
                 click.echo(f"-- fallback: {answer.fallback_reason}")
-        click.echo("Sources:")
+        click.echo("Sources:" if answer.sources else "Sources: none (no retrieval)")
         for s in answer.sources:
             page = f" p.{s.page}" if s.page else ""
             per = " ".join(f"{k}={v:.3g}" for k, v in s.scores.items())

@@ -102,3 +102,36 @@ def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
     mixed = train + general
     rng.shuffle(mixed)
     return PairSet(mixed, val, test, method, len(general))
+
+
+def pairs_for_documents(settings, docs: Path | None, collection: str | None
+                        ) -> tuple[list[Pair], str, str]:
+    """Pairs, the method that made them, and a name for the run.
+
+    A folder with a golden.yaml (the demo corpus) uses its questions; anything else gets
+    template pairs from its chunks.
+    """
+    from advisor.rag.chunking import chunk_document
+    from advisor.rag.documents import LoadError, load_file
+    from advisor.rag.pipeline import expand_paths
+
+    if docs is not None:
+        if docs.is_dir() and (docs / "golden.yaml").exists():
+            return pairs_from_golden(docs / "golden.yaml"), "golden", docs.name
+        chunks = []
+        for path in expand_paths([docs]):
+            try:
+                chunks += chunk_document(load_file(path), settings.chunk_tokens,
+                                         settings.chunk_overlap)
+            except LoadError:
+                continue  # a bad file is skipped here as in ingestion
+        if not chunks:
+            raise AdvisorError(f"{docs}: no documents to learn from")
+        return pairs_from_chunks(chunks), "templates", docs.stem
+    from advisor.rag.store import ChromaStore
+
+    store = ChromaStore(settings.data_dir, collection, settings.chroma_url)
+    chunks = store.all_chunks()
+    if not chunks:
+        raise AdvisorError(f"collection '{collection}' is empty; run `advisor ingest` first")
+    return pairs_from_chunks(chunks), "templates", collection

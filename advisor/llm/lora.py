@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from pathlib import Path
 
 from advisor.llm.base import Generation, Message
@@ -21,7 +22,9 @@ class LoraGenerator:
         self.name = f"lora:{adapter_dir.name}"
         self.tok, base = load_base(data_dir, dtype="float32")
         # Merged once into a fresh base copy: generation then runs at base-model speed.
-        self.model = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+        with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
+            warnings.simplefilter("ignore", FutureWarning)
+            self.model = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
         self.model.eval()
         self._lock = threading.Lock()
 

@@ -95,6 +95,12 @@ def embedder():
     return MiniLMEmbedder()
 
 
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """One data folder per run for the real LLM, so it is de-quantized and cached once."""
+    return tmp_path_factory.mktemp("models-data")
+
+
 @pytest.fixture
 def settings(tmp_path):
     from advisor.settings import Settings

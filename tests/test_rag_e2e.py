@@ -2,17 +2,9 @@
 
 import socket
 
-import pytest
-
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """One data folder per run, so the de-quantized model is cached once."""
-    return tmp_path_factory.mktemp("models-data")
 
 
 def test_real_model_answers_from_the_retrieved_chunk(model_dir, embedder):

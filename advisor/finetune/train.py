@@ -15,6 +15,7 @@ import resource
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,9 +127,11 @@ def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | 
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     tok, model = load_base(data_dir, dtype="float32")  # our own copy: safe to train
-    model = get_peft_model(model, LoraConfig(
-        r=cfg.rank, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
-        bias="none", task_type="CAUSAL_LM"))
+    with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
+        warnings.simplefilter("ignore", FutureWarning)
+        model = get_peft_model(model, LoraConfig(
+            r=cfg.rank, lora_alpha=cfg.alpha, target_modules=cfg.target_modules,
+            lora_dropout=0.0, bias="none", task_type="CAUSAL_LM"))
     train_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.train]
     val_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.val]
     steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)

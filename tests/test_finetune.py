@@ -1,0 +1,162 @@
+"""The toy LoRA fine-tune: pairs, a real short training run, cancel, kill, bad input."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from advisor.errors import AdvisorError
+from advisor.finetune.pairs import Pair, pairs_from_chunks, pairs_from_golden, split_pairs
+from advisor.finetune.train import TrainConfig, read_run, train_lora
+from advisor.rag.chunking import chunk_document
+from advisor.rag.documents import load_file
+from conftest import ROOT, run_cli
+
+GOLDEN = ROOT / "demo_corpus" / "golden.yaml"
+TINY = TrainConfig(epochs=4, batch_size=4, learning_rate=5e-3, max_seq_len=64, rank=8, alpha=16)
+
+
+def test_golden_pairs_split_80_10_10_with_general_data(tmp_path):
+    pairs = pairs_from_golden(GOLDEN)
+    assert len(pairs) == 45 and pairs[0].completion.endswith(".")
+    split = split_pairs(pairs, seed=1, general_share=0.15)
+    own = [p for p in split.train if p.source != "general"]
+    assert (len(own), len(split.val), len(split.test)) == (37, 4, 4)  # 10% of 45, rounded
+    assert 0.10 <= split.general / len(split.train) <= 0.20
+    assert split.method == "golden"
+    split.save(tmp_path)
+    rows = [json.loads(x) for x in (tmp_path / "train.jsonl").read_text().splitlines()]
+    assert len(rows) == len(split.train) and set(rows[0]) == {"prompt", "completion"}
+    assert split.data_hash() == split_pairs(pairs, seed=1, general_share=0.15).data_hash()
+    assert split.data_hash() != split_pairs(pairs, seed=2, general_share=0.15).data_hash()
+
+
+def test_template_pairs_from_any_document():
+    chunks = chunk_document(load_file(ROOT / "demo_corpus" / "sla.md"))
+    pairs = pairs_from_chunks(chunks)
+    assert any("99.7 percent" in p.completion for p in pairs)
+    assert all(p.prompt.endswith("?") for p in pairs)
+
+
+def test_too_few_pairs():
+    with pytest.raises(AdvisorError, match="only 3 training pairs"):
+        split_pairs([Pair("q", "a")] * 3)
+
+
+@pytest.fixture(scope="module")
+def trained(model_dir, tmp_path_factory):
+    pairs = pairs_from_golden(GOLDEN)[:12]
+    split = split_pairs(pairs, seed=0, general_share=0)
+    out = tmp_path_factory.mktemp("runs") / "adapter"
+    reports = []
+    result = train_lora(split, out, model_dir, TINY, progress=reports.append)
+    return split, result, reports
+
+
+def test_a_real_short_run_learns_saves_and_reports(trained):
+    split, result, reports = trained
+    run = result.run
+    assert result.status == "complete" and run["status"] == "complete"
+    losses = [loss for _, loss in run["train_loss"]]
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2  # the loss goes down
+    assert run["val_loss"][0][0] == 0 and len(run["val_loss"]) >= 2
+    assert run["base_model"] == "SmolLM2-135M-Instruct" and run["params"]["rank"] == 8
+    assert run["tokens_per_second"] > 0 and run["peak_memory_mb"] > 0
+    assert run["trainable_parameters"] > 0 and run["data_hash"] == split.data_hash()
+    assert (result.out / "adapter_config.json").exists()
+    assert (result.out / "train.jsonl").exists() and (result.out / "val.jsonl").exists()
+    assert [r.step for r in reports] == list(range(1, run["steps"] + 1))
+    assert reports[-1].eta_seconds == 0 and any(r.eval_loss is not None for r in reports)
+
+
+def test_the_adapter_reloads_and_changes_the_output(trained, model_dir):
+    from advisor.llm.embedded import EmbeddedGenerator
+    from advisor.llm.lora import LoraGenerator
+    from advisor.rag.prompt import build_plain_messages
+
+    split, result, _ = trained
+    lora = LoraGenerator(result.out, model_dir)
+    base = EmbeddedGenerator(model_dir)
+    prompts = [p.prompt for p in split.train[:3]]
+    lora_out = [lora.generate(build_plain_messages(q), 16).text for q in prompts]
+    base_out = [base.generate(build_plain_messages(q), 16).text for q in prompts]
+    assert lora_out != base_out
+    assert lora.name == "lora:adapter"
+
+
+def test_cancel_keeps_the_last_good_adapter(model_dir, tmp_path):
+    split = split_pairs(pairs_from_golden(GOLDEN)[:12], general_share=0)
+    cancel = threading.Event()
+
+    def stop_after_two(report):
+        if report.step == 2:
+            cancel.set()
+
+    result = train_lora(split, tmp_path / "a", model_dir, TINY, stop_after_two, cancel)
+    assert result.status == "cancelled" and result.run["steps"] == 2
+    assert read_run(tmp_path / "a")["status"] == "cancelled"
+
+
+KILL_PROBE = """
+import sys
+from pathlib import Path
+from advisor.finetune.pairs import pairs_from_golden, split_pairs
+from advisor.finetune.train import TrainConfig, train_lora
+split = split_pairs(pairs_from_golden(Path(sys.argv[1]))[:12], general_share=0)
+def report(r):
+    print("step", r.step, flush=True)
+train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]),
+           TrainConfig(epochs=50, batch_size=4, max_seq_len=64, rank=8), report)
+"""
+
+
+def test_a_killed_run_leaves_nothing_that_loads(model_dir, tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_PROBE, str(GOLDEN), str(out), str(model_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline().startswith("step")  # training is under way
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not out.exists()
+    partial = [p for p in tmp_path.iterdir() if p.name.startswith(".killed.partial")]
+    assert partial  # the half-written folder is only ever a hidden temporary
+    with pytest.raises(AdvisorError, match="not a finished adapter"):
+        read_run(partial[0])
+
+
+def test_adapter_from_another_base_model_or_unfinished(tmp_path):
+    (tmp_path / "adapter_config.json").write_text("{}")
+    (tmp_path / "run.json").write_text(json.dumps({"base_model": "Llama-3-8B", "status": "complete"}))
+    with pytest.raises(AdvisorError, match="trained on 'Llama-3-8B'"):
+        read_run(tmp_path)
+    with pytest.raises(AdvisorError, match="no such adapter folder"):
+        read_run(tmp_path / "nope")
+
+
+def test_unwritable_output_folder(model_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    split = split_pairs(pairs_from_golden(GOLDEN)[:12], general_share=0)
+    with pytest.raises(AdvisorError, match="cannot write the adapter there"):
+        train_lora(split, blocker / "adapter", model_dir, TINY)
+
+
+def test_cli_bad_input_is_one_line(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_cli("finetune", "--docs", str(empty), "--data-dir", str(tmp_path / "d"))
+    assert r.returncode == 2 and "no documents to learn from" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = run_cli("finetune", "--data-dir", str(tmp_path / "d"))
+    assert r.returncode == 2 and "either --docs PATH or --collection NAME" in r.stderr
+    few = tmp_path / "few"
+    few.mkdir()
+    (few / "a.md").write_text("# A\n\nThe gate code is 4711.")
+    r = run_cli("finetune", "--docs", str(few), "--data-dir", str(tmp_path / "d"))
+    assert r.returncode == 2 and "training pairs" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("ask", "x", "--adapter", str(tmp_path / "none"), "--no-retrieval",
+                "--data-dir", str(tmp_path / "d"))
+    assert r.returncode == 2 and "no such adapter folder" in r.stderr

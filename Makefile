@@ -24,6 +24,7 @@ test: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/rag.py
+	$(PY) bench/finetune.py
 
 check-rules: setup
 	$(VENV)/bin/advisor check-rules

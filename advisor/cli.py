@@ -143,6 +143,42 @@ def costs(answers_file: Path, price_files: tuple[Path, ...], months: int | None,
         click.echo(render_costs(report, sheet.age_days()))
 
 
+@main.command()
+@click.argument("answers_file", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="FILE.html, FILE.md, FILE.json or FILE.pdf: the extension picks the format.")
+@click.option("--prices", "price_files", multiple=True, type=click.Path(path_type=Path),
+              help="YAML overrides merged onto the price sheet. Repeatable.")
+@click.option("--months", type=int, default=None, help="Cost horizon in months (default 24).")
+@_rules_option
+@_friendly_errors
+def report(answers_file: Path, out: Path, price_files: tuple[Path, ...], months: int | None,
+           rules: Path | None) -> None:
+    """Write the recommendation report (answers, verdict, reasons, costs, stamp)."""
+    from advisor.costs.prices import load_prices
+    from advisor.decision.answers_file import load_answers
+    from advisor.decision.loader import load_rules
+    from advisor.errors import InputError, Problem
+    from advisor.report.model import build_report
+    from advisor.report.render import FORMATS, render
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(Problem(f"unknown report format '{out.suffix}'; use "
+                                 f"{', '.join('.' + f for f in FORMATS)}", str(out)))
+    folder = _rules_dir(rules)
+    rs = load_rules(folder)
+    given = load_answers(rs.questionnaire, answers_file)
+    sheet = load_prices(folder / "prices.yaml", list(price_files)) if price_files else None
+    data = render(build_report(rs, given, sheet, months), fmt)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError(Problem(f"cannot write: {exc.strerror}", str(out))) from None
+    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+
+
 @main.command("check-rules")
 @_rules_option
 @_json_option

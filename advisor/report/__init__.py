@@ -1,0 +1,1 @@
+"""The recommendation report: one model, rendered as HTML, Markdown, JSON (and PDF)."""

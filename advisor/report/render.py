@@ -1,0 +1,108 @@
+"""Render a Report as HTML (self-contained, offline), Markdown, JSON or PDF."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from advisor.decision.rules import OPTIONS
+from advisor.errors import AdvisorError
+from advisor.report.model import Report
+
+FORMATS = ("html", "md", "json", "pdf")
+_TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _env(autoescape: bool):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=autoescape,
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env.filters["option"] = lambda o: OPTIONS.get(o, o)
+    env.filters["money"] = lambda x: f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
+    # Markdown has no autoescape: user text must not become live HTML or break tables.
+    env.filters["md"] = lambda s: (str(s).replace("&", "&amp;").replace("<", "&lt;")
+                                   .replace(">", "&gt;"))
+    env.filters["cell"] = lambda s: env.filters["md"](s).replace("|", "\\|").replace("\n", " ")
+    env.filters["code"] = lambda s: str(s).replace("`", "'").replace("|", "\\|")
+    return env
+
+
+def to_json(report: Report) -> str:
+    """The report as JSON (`schema_version` first); documented in the README."""
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
+def to_markdown(report: Report) -> str:
+    return _env(False).get_template("report.md.j2").render(r=report.model_dump(mode="json"))
+
+
+def _charts(report: Report) -> dict[str, Any]:
+    """Interactive plotly charts; plotly.js is inlined once so the file opens offline."""
+    from markupsafe import Markup
+
+    from advisor.costs.figures import cumulative_figure
+
+    charts: dict[str, Any] = {}
+    fig = cumulative_figure(report.costs)
+    charts["cumulative"] = Markup(fig.to_html(full_html=False, include_plotlyjs=True,
+                                              config={"displaylogo": False}))
+    if report.lora_run and report.lora_run.get("train_loss"):
+        import plotly.graph_objects as go
+
+        run = report.lora_run
+        loss = go.Figure()
+        loss.add_trace(go.Scatter(x=[s for s, _ in run["train_loss"]],
+                                  y=[v for _, v in run["train_loss"]], name="train"))
+        if run.get("val_loss"):
+            loss.add_trace(go.Scatter(x=[s for s, _ in run["val_loss"]],
+                                      y=[v for _, v in run["val_loss"]], name="validation"))
+        loss.update_layout(title="LoRA loss by step", xaxis_title="Step", yaxis_title="Loss")
+        charts["loss"] = Markup(loss.to_html(full_html=False, include_plotlyjs=False))
+    return charts
+
+
+def to_html(report: Report) -> str:
+    """One self-contained HTML file: user text autoescaped, charts inline."""
+    return _env(True).get_template("report.html.j2").render(
+        r=report.model_dump(mode="json"), charts=_charts(report))
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def to_pdf(report: Report) -> bytes:
+    """Print the HTML to PDF with headless Chromium, when it is installed."""
+    browser = chromium_path()
+    if browser is None:
+        raise AdvisorError("PDF needs headless Chromium (apt-get install chromium); "
+                           "HTML, Markdown and JSON work without it")
+    with tempfile.TemporaryDirectory() as tmp:
+        html, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        html.write_text(to_html(report), encoding="utf-8")
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+               f"--print-to-pdf={pdf}", html.as_uri()]
+        done = subprocess.run(cmd, capture_output=True, timeout=120)
+        if done.returncode != 0 or not pdf.exists():
+            raise AdvisorError(f"Chromium could not print the PDF (exit {done.returncode})")
+        return pdf.read_bytes()
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report in `fmt` (html, md, json or pdf) as bytes."""
+    if fmt == "html":
+        return to_html(report).encode()
+    if fmt == "md":
+        return to_markdown(report).encode()
+    if fmt == "json":
+        return to_json(report).encode()
+    if fmt == "pdf":
+        return to_pdf(report)
+    raise AdvisorError(f"unknown report format '{fmt}' (choose {', '.join(FORMATS)})")

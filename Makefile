@@ -5,9 +5,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup app test bench check-rules clean
+.PHONY: setup system-deps app test bench check-rules clean
 
-setup: $(STAMP)
+# Debian's chromium, for the browser tests and PDF reports (never a downloaded browser).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+setup: $(STAMP) system-deps
+
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing chromium with apt-get (browser tests, PDF reports)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -15,7 +15,7 @@ setup: $(STAMP) system-deps
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing chromium with apt-get (browser tests, PDF reports)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -5,51 +5,74 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+import yaml
 
 from advisor.decision.conditions import holds
-from advisor.decision.engine import advise
-from advisor.decision.loader import RuleSet, load_rules_cached
-from advisor.decision.questions import Question
+from advisor.decision.engine import Recommendation, advise
+from advisor.decision.loader import RuleSet
+from advisor.decision.questions import Question, validate_answers
 from advisor.decision.rules import OPTIONS
 from advisor.errors import AdvisorError
-from advisor.settings import get_settings
+from advisor.ui import state
+from advisor.yamlio import parse_yaml
 
-KEY = "qn_"  # session-state prefix of this page
-
-
-@st.cache_resource(show_spinner=False)
-def _rules(folder: str) -> RuleSet:
-    return load_rules_cached(folder)  # read-only, shared by all sessions
+KEY = "qn_"  # session-state prefix of this page's widgets
 
 
-def _widget(q: Question) -> Any:
-    key = KEY + q.id
-    label = q.text
+def _widget(q: Question, current: Any) -> Any:
+    key, label, help_ = KEY + q.id, q.text, q.help or None
     if q.type == "single":
         values = q.values
-        return st.selectbox(label, values, index=values.index(q.default), key=key,
-                            help=q.help or None, format_func=q.label_of)
+        index = values.index(current) if current in values else values.index(q.default)
+        return st.selectbox(label, values, index=index, key=key, help=help_, format_func=q.label_of)
     if q.type == "multi":
-        return st.multiselect(label, q.values, default=q.default, key=key, help=q.help or None,
-                              format_func=lambda v: q.label_of([v]))
+        return st.multiselect(label, q.values, default=current if current is not None else q.default,
+                              key=key, help=help_, format_func=lambda v: q.label_of([v]))
     if q.type == "number":
-        return st.number_input(label, min_value=float(q.min), max_value=float(q.max),
-                               value=float(q.default), step=float(q.step), key=key,
-                               help=(q.help + f" ({q.unit})").strip() if q.unit else q.help or None)
-    return st.toggle(label, value=bool(q.default), key=key, help=q.help or None)
+        value = float(current if current is not None else q.default)
+        return st.number_input(f"{label} ({q.unit})" if q.unit else label, min_value=float(q.min),
+                               max_value=float(q.max), value=value, step=float(q.step), key=key,
+                               help=help_)
+    return st.toggle(label, value=bool(current if current is not None else q.default), key=key,
+                     help=help_)
+
+
+def _load_yaml(rules: RuleSet) -> None:
+    upload = st.file_uploader("Load answers (YAML)", type=["yaml", "yml"], key=KEY + "upload")
+    if upload is None or st.session_state.get(KEY + "loaded") == upload.file_id:
+        return
+    try:
+        raw, lines = parse_yaml(upload.getvalue().decode("utf-8"), upload.name)
+        good, problems = validate_answers(rules.questionnaire, raw, lines)
+    except (AdvisorError, UnicodeDecodeError) as exc:
+        st.error(str(exc))
+        return
+    for p in problems:
+        st.error(str(p))
+    if not problems:
+        for key in [k for k in st.session_state if k.startswith(KEY) and k != KEY + "upload"]:
+            del st.session_state[key]  # widgets take the loaded values on this run
+        state.answers().clear()
+        state.answers().update(good)
+        st.session_state[KEY + "loaded"] = upload.file_id
+        st.success(f"Loaded {len(good)} answers from {upload.name}.")
 
 
 def render() -> None:
     """Questions on the left, the live verdict on the right."""
     st.title("Should you use RAG, fine-tune, both, or fix the prompt?")
     try:
-        rules = _rules(str(get_settings().rules_dir))
+        rules = state.rules(str(state.settings().rules_dir))
     except AdvisorError as exc:
         st.error(str(exc))
         return
     left, right = st.columns([3, 2], gap="large")
+    saved = state.answers()
     answers: dict[str, Any] = {}
     with left:
+        with st.expander("Save or load answers"):
+            _load_yaml(rules)
+            saved = state.answers()
         titles = {s.id: s.title for s in rules.questionnaire.sections}
         section = None
         for q in rules.questionnaire.questions:
@@ -59,29 +82,38 @@ def render() -> None:
             if q.section != section:
                 section = q.section
                 st.subheader(titles[section])
-            answers[q.id] = _widget(q)
+            value = _widget(q, saved.get(q.id))
+            answers[q.id] = int(value) if q.type == "number" and float(value).is_integer() else value
+    saved.clear()
+    saved.update(answers)
+    with left:
+        st.download_button("Download answers (YAML)", yaml.safe_dump(answers, sort_keys=False),
+                           "answers.yaml", "text/yaml", key=KEY + "download")
     with right:
-        _verdict(rules, answers)
+        _verdict(rules, advise(rules, answers))
 
 
-def _verdict(rules: RuleSet, answers: dict[str, Any]) -> None:
-    rec = advise(rules, answers)
+def _verdict(rules: RuleSet, rec: Recommendation) -> None:
     st.metric("Recommendation", rec.label)
-    st.bar_chart({OPTIONS[o]: rec.scores[o] for o in rec.ranking}, horizontal=True)
+    st.bar_chart({OPTIONS[o]: rec.scores[o] for o in rec.ranking}, horizontal=True, height=180)
     if rec.tie or rec.near_ties:
         close = ", ".join(OPTIONS[o] for o in (rec.tie or rec.near_ties))
-        st.info(f"Close call: {close} scores within {rules.book.near_tie_margin:.0%}.")
+        st.info(f"Close call: {close} within {rules.book.near_tie_margin:.0%} of the winner.")
     for w in rec.warnings:
-        st.warning(f"**{w.title}.** {w.message} *Fix:* {w.fix}")
+        st.warning(f"**{w.title}.** {w.message}  \n*Fix:* {w.fix}")
     st.markdown("**Why**")
     for f in rec.fired:
         if f.evidence:
-            with st.expander(f.title):
+            weights = ", ".join(f"{OPTIONS[o]} {w:+g}" for o, w in f.evidence.items())
+            with st.expander(f"{f.title} ({weights})"):
                 st.markdown("\n".join(f"- {b}" for b in f.because))
-                st.caption(f'{f.source.seed}: "{f.source.quote}"')
+                st.caption(f.rationale)
+                st.markdown(f"> {f.source.quote}  \n> — *{f.source.seed}*")
+    st.markdown("**What would flip it**")
+    if rec.flips:
+        st.markdown("\n".join(f"- {f.question} = {f.shown} → **{OPTIONS[f.recommendation]}**"
+                              for f in rec.flips))
+    else:
+        st.caption("No single changed answer flips this verdict.")
     st.markdown("**Next steps**")
     st.markdown("\n".join(f"{i}. {s.text}" for i, s in enumerate(rec.next_steps, 1)))
-    if rec.flips:
-        st.markdown("**One answer that would flip the verdict**")
-        st.markdown("\n".join(f"- {f.question} = {f.shown} → {OPTIONS[f.recommendation]}"
-                              for f in rec.flips))

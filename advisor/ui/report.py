@@ -1,0 +1,47 @@
+"""Report page: download the recommendation as HTML, Markdown, JSON (and PDF)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from advisor.errors import AdvisorError
+from advisor.ui import state
+
+KEY = "rep_"
+
+
+def render() -> None:
+    from advisor.report.model import build_report
+    from advisor.report.render import chromium_path, render as render_report
+
+    st.title("Recommendation report")
+    st.caption("Everything a decision-maker needs, in one file: the answers, the verdict and "
+               "why, warnings, costs, and the demos you ran in this session.")
+    try:
+        rules = state.rules(str(state.settings().rules_dir))
+        rag = [asdict(a) for a in st.session_state.get("rag_answers", [])]
+        report = build_report(rules, state.answers(), rag_answers=rag,
+                              lora_run=st.session_state.get("lora_run"))
+    except AdvisorError as exc:
+        st.error(str(exc))
+        return
+    rec = report.recommendation
+    st.metric("Recommendation", rec["label"])
+    st.write(f"{len(rec['fired'])} rules fired, {len(rec['warnings'])} warnings, "
+             f"{len(rag)} RAG answers, LoRA run: {'yes' if report.lora_run else 'no'}.")
+    cols = st.columns(4)
+    for col, (fmt, mime) in zip(cols, (("html", "text/html"), ("md", "text/markdown"),
+                                       ("json", "application/json"))):
+        col.download_button(f"Download .{fmt}", render_report(report, fmt),
+                            f"recommendation.{fmt}", mime, key=KEY + fmt)
+    if chromium_path():
+        if cols[3].button("Make PDF", key=KEY + "pdf_make"):
+            with st.spinner("Printing with headless Chromium"):
+                st.session_state[KEY + "pdf"] = render_report(report, "pdf")
+        if st.session_state.get(KEY + "pdf"):
+            cols[3].download_button("Download .pdf", st.session_state[KEY + "pdf"],
+                                    "recommendation.pdf", "application/pdf", key=KEY + "pdf_dl")
+    else:
+        cols[3].caption("PDF needs Chromium installed.")

@@ -4,14 +4,14 @@ import streamlit as st
 
 from advisor.ui import costs, documents, finetune, questionnaire, report, state
 
-st.set_page_config(page_title="RAG or fine-tune? Advisor", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="RAG or fine-tune? Advisor", page_icon=":material/explore:", layout="wide")
 page = st.navigation([
-    st.Page(questionnaire.render, title="Questionnaire", icon="🧭", url_path="questionnaire",
+    st.Page(questionnaire.render, title="Questionnaire", icon=":material/explore:", url_path="questionnaire",
             default=True),
-    st.Page(costs.render, title="Costs", icon="💶", url_path="costs"),
-    st.Page(documents.render, title="Your documents (RAG)", icon="📄", url_path="documents"),
-    st.Page(finetune.render, title="Fine-tune (LoRA)", icon="🧠", url_path="finetune"),
-    st.Page(report.render, title="Report", icon="📋", url_path="report"),
+    st.Page(costs.render, title="Costs", icon=":material/payments:", url_path="costs"),
+    st.Page(documents.render, title="Your documents (RAG)", icon=":material/description:", url_path="documents"),
+    st.Page(finetune.render, title="Fine-tune (LoRA)", icon=":material/model_training:", url_path="finetune"),
+    st.Page(report.render, title="Report", icon=":material/summarize:", url_path="report"),
 ])
 with st.sidebar:
     s = state.settings()

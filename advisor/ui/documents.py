@@ -78,7 +78,10 @@ def _ask(pipeline) -> None:
     c1, c2 = st.columns(2)
     mode = c1.radio("Retrieval", ["hybrid", "dense", "bm25"], horizontal=True, key=KEY + "mode")
     k = c2.slider("Chunks", 1, 10, 5, key=KEY + "k")
-    if st.button("Answer", disabled=not q, key=KEY + "answer"):
+    if st.button("Answer", key=KEY + "answer"):
+        if not q.strip():
+            st.warning("Type a question first.")
+            return
         with st.spinner("Answering (the model loads on first use, about 20 s the very first time)"):
             try:
                 answer = pipeline.ask(q, k, mode)
@@ -90,7 +93,8 @@ def _ask(pipeline) -> None:
     answer = st.session_state.get(KEY + "last")
     if answer is None:
         return
-    st.markdown(f"**{answer.text}**")
+    with st.container(key=KEY + "answer_box"):
+        st.markdown(f"**{answer.text}**")
     note = " (citation added by attribution: the model did not cite)" if answer.citation_added else ""
     st.caption(f"Answered by `{answer.backend}`{note}")
     if answer.fallback_reason:

@@ -121,7 +121,10 @@ def _ask(adapter: Path) -> None:
     st.subheader("Ask the adapter")
     q = st.text_input("Question", key=KEY + "question", placeholder="Who is the safety officer?")
     retrieval = st.toggle("With retrieval (LoRA + RAG)", key=KEY + "retrieval")
-    if st.button("Answer with the adapter", disabled=not q, key=KEY + "answer"):
+    if st.button("Answer with the adapter", key=KEY + "answer"):
+        if not q.strip():
+            st.warning("Type a question first.")
+            return
         gens = st.session_state.setdefault(KEY + "lora", {})
         with st.spinner("Loading the adapter"):
             if str(adapter) not in gens:

@@ -33,6 +33,7 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/rag.py
 	$(PY) bench/finetune.py
+	$(PY) bench/app.py
 
 check-rules: setup
 	$(VENV)/bin/advisor check-rules

@@ -54,8 +54,8 @@ def render() -> None:
     cols = st.columns(4)
     for col, (a, c) in zip(cols, sorted(report["approaches"].items(),
                                         key=lambda kv: kv[1]["cumulative"][-1])):
-        col.metric(OPTIONS[a], f"${c['cumulative'][-1]:,.0f}",
-                   f"${c['one_time']:,.0f} once + ${c['monthly']:,.0f}/month", delta_color="off")
+        col.metric(OPTIONS[a], f"${c['cumulative'][-1]:,.0f}")
+        col.caption(f"${c['one_time']:,.0f} once + ${c['monthly']:,.0f} a month")
     st.plotly_chart(cumulative_figure(report), use_container_width=True, key=KEY + "cum")
     st.markdown("**Break-even**")
     st.table([{"approach": OPTIONS[b["investment"]], "vs": OPTIONS[b["other"]], "when": b["text"]}

@@ -29,8 +29,11 @@ def render() -> None:
         return
     rec = report.recommendation
     st.metric("Recommendation", rec["label"])
-    st.write(f"{len(rec['fired'])} rules fired, {len(rec['warnings'])} warnings, "
-             f"{len(rag)} RAG answers, LoRA run: {'yes' if report.lora_run else 'no'}.")
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    st.write(f"{n(len(rec['fired']), 'rule')} fired, {n(len(rec['warnings']), 'warning')}, "
+             f"{n(len(rag), 'RAG answer')}, LoRA run: {'yes' if report.lora_run else 'no'}.")
     cols = st.columns(4)
     for col, (fmt, mime) in zip(cols, (("html", "text/html"), ("md", "text/markdown"),
                                        ("json", "application/json"))):

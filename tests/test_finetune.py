@@ -42,7 +42,7 @@ def test_template_pairs_from_any_document():
 
 
 def test_too_few_pairs():
-    with pytest.raises(AdvisorError, match="only 3 training pairs"):
+    with pytest.raises(AdvisorError, match="Only 3 training pairs"):
         split_pairs([Pair("q", "a")] * 3)
 
 

@@ -83,8 +83,8 @@ def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
                 method: str = "golden") -> PairSet:
     """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004)."""
     if len(pairs) < 10:
-        raise AdvisorError(f"only {len(pairs)} training pairs; at least 10 are needed "
-                           "to split 80/10/10 (add documents)")
+        raise AdvisorError(f"Only {len(pairs)} training pairs; at least 10 are needed "
+                           "to split 80/10/10. Add documents.")
     if not 0 <= general_share <= 0.5:
         raise AdvisorError("general_share must be between 0 and 0.5")
     rng = random.Random(seed)

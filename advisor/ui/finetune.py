@@ -97,7 +97,7 @@ def render() -> None:
     try:
         split = _pairs()
     except AdvisorError as exc:
-        st.info(f"{exc}. Add documents on the RAG page first.")
+        st.info(f"{exc} The RAG page takes uploads and has the demo corpus.")
         return
     st.markdown(f"**{len(split.train)} training pairs** ({split.method}, including {split.general} "
                 f"general-purpose), {len(split.val)} validation, {len(split.test)} test.")

@@ -10,7 +10,6 @@ from advisor.costs.inputs import inputs_from_answers
 from advisor.costs.prices import figure_paths, with_values
 from advisor.decision.questions import resolve
 from advisor.decision.rules import OPTIONS
-from advisor.errors import AdvisorError
 from advisor.ui import state
 
 KEY = "costs_"
@@ -18,10 +17,8 @@ KEY = "costs_"
 
 def render() -> None:
     st.title("What each approach costs")
-    try:
-        rules = state.rules(str(state.settings().rules_dir))
-    except AdvisorError as exc:
-        st.error(str(exc))
+    rules = state.rules_or_error()
+    if rules is None:
         return
     if rules.prices is None:
         st.error(f"No prices.yaml in {rules.folder}.")

@@ -61,10 +61,8 @@ def _load_yaml(rules: RuleSet) -> None:
 def render() -> None:
     """Questions on the left, the live verdict on the right."""
     st.title("Should you use RAG, fine-tune, both, or fix the prompt?")
-    try:
-        rules = state.rules(str(state.settings().rules_dir))
-    except AdvisorError as exc:
-        st.error(str(exc))
+    rules = state.rules_or_error()
+    if rules is None:
         return
     left, right = st.columns([3, 2], gap="large")
     saved = state.answers()

@@ -19,8 +19,10 @@ def render() -> None:
     st.title("Recommendation report")
     st.caption("Everything a decision-maker needs, in one file: the answers, the verdict and "
                "why, warnings, costs, and the demos you ran in this session.")
+    rules = state.rules_or_error()
+    if rules is None:
+        return
     try:
-        rules = state.rules(str(state.settings().rules_dir))
         rag = [asdict(a) for a in st.session_state.get("rag_answers", [])]
         report = build_report(rules, state.answers(), rag_answers=rag,
                               lora_run=st.session_state.get("lora_run"))

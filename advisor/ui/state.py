@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.decision.loader import RuleSet, load_rules_cached
+from advisor.errors import AdvisorError
 from advisor.settings import Settings, get_settings
 
 
@@ -16,6 +17,15 @@ from advisor.settings import Settings, get_settings
 def rules(folder: str) -> RuleSet:
     """The rules, loaded once per process; read-only, shared by every session."""
     return load_rules_cached(folder)
+
+
+def rules_or_error() -> RuleSet | None:
+    """The configured rules, or None after showing the one-line error on the page."""
+    try:
+        return rules(str(settings().rules_dir))
+    except AdvisorError as exc:
+        st.error(str(exc))
+        return None
 
 
 def settings() -> Settings:

@@ -118,3 +118,10 @@ def test_hybrid_retrieval_is_at_least_as_good_as_either_retriever(settings, embe
     assert scores["hybrid"].hit_at_k >= max(scores["bm25"].hit_at_k, scores["dense"].hit_at_k)
     # exact terms (product and error codes) are where BM25 helps dense search
     assert scores["hybrid"].by_tag["exact-term"][1] > scores["dense"].by_tag["exact-term"][1]
+
+
+def test_chunks_of_a_document_in_order_with_token_counts(pipeline, docs):
+    pipeline.ingest([docs / "onboarding_guide.pdf"])
+    chunks = pipeline.store.chunks_of("onboarding_guide.pdf")
+    assert [c.chunk for c in chunks] == list(range(len(chunks)))
+    assert [c.page for c in chunks] == [1, 2, 3] and all(c.tokens > 0 for c in chunks)

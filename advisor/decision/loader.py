@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +82,6 @@ def load_rules(folder: Path | str) -> RuleSet:
     derive = CostFacts(prices) if prices is not None else None
     return RuleSet(folder, questionnaire, book, qlines, dlines, prices, derive)
 
-
-@lru_cache(maxsize=8)
-def load_rules_cached(folder: str) -> RuleSet:
-    """load_rules for read-only callers that ask for the same folder again (UI, benches)."""
-    return load_rules(folder)
 
 
 def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:

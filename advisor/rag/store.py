@@ -24,6 +24,7 @@ class StoredChunk:
     chunk: int
     heading: str
     page: int | None
+    tokens: int | None = None
 
     @property
     def indexed_text(self) -> str:
@@ -131,6 +132,12 @@ class ChromaStore:
             counts[meta["document"]] = counts.get(meta["document"], 0) + 1
         return dict(sorted(counts.items()))
 
+    def chunks_of(self, document: str) -> list[StoredChunk]:
+        """One document's chunks in order (the app's chunk preview)."""
+        got = self.col.get(where={"document": document}, include=["documents", "metadatas"])
+        chunks = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: c.chunk)
+
     def all_chunks(self) -> list[StoredChunk]:
         got = self.col.get(include=["documents", "metadatas"])
         return [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -148,4 +155,5 @@ class ChromaStore:
 def _stored(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
     page = meta.get("page", -1)
     return StoredChunk(cid, text, meta["document"], meta["doc_id"], int(meta["chunk"]),
-                       meta.get("heading", ""), None if page == -1 else int(page))
+                       meta.get("heading", ""), None if page == -1 else int(page),
+                       meta.get("tokens"))

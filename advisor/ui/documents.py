@@ -57,10 +57,8 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         chosen = st.selectbox("Preview the chunks of", list(docs), key=KEY + "preview")
-        got = pipeline.store.col.get(where={"document": chosen}, include=["documents", "metadatas"])
-        rows = sorted(zip(got["metadatas"], got["documents"]), key=lambda r: r[0]["chunk"])
-        st.dataframe([{"chunk": m["chunk"], "tokens": m.get("tokens"), "page": m["page"] if m["page"] != -1 else "",
-                       "heading": m["heading"], "text": t} for m, t in rows],
+        st.dataframe([{"chunk": c.chunk, "tokens": c.tokens, "page": c.page or "",
+                       "heading": c.heading, "text": c.text} for c in pipeline.store.chunks_of(chosen)],
                      hide_index=True, use_container_width=True, height=220)
     with right:
         gone = st.selectbox("Forget a document", list(docs), key=KEY + "forget_pick")

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from advisor.decision.loader import RuleSet, load_rules_cached
+from advisor.decision.loader import RuleSet, load_rules
 from advisor.errors import AdvisorError
 from advisor.settings import Settings, get_settings
 
@@ -16,7 +16,7 @@ from advisor.settings import Settings, get_settings
 @st.cache_resource(show_spinner=False)
 def rules(folder: str) -> RuleSet:
     """The rules, loaded once per process; read-only, shared by every session."""
-    return load_rules_cached(folder)
+    return load_rules(folder)
 
 
 def rules_or_error() -> RuleSet | None:

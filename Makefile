@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system-deps app test bench check-rules clean
+.PHONY: setup system-deps app test lint bench check-rules clean
 
 # Debian's chromium, for the browser tests and PDF reports (never a downloaded browser).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -26,8 +26,12 @@ $(STAMP): pyproject.toml
 app: setup
 	$(VENV)/bin/streamlit run app.py
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: setup
 	$(PY) bench/run.py

@@ -4,19 +4,42 @@ import streamlit as st
 
 from advisor.ui import costs, documents, finetune, questionnaire, report, state
 
-st.set_page_config(page_title="RAG or fine-tune? Advisor", page_icon=":material/explore:", layout="wide")
-page = st.navigation([
-    st.Page(questionnaire.render, title="Questionnaire", icon=":material/explore:", url_path="questionnaire",
-            default=True),
-    st.Page(costs.render, title="Costs", icon=":material/payments:", url_path="costs"),
-    st.Page(documents.render, title="Your documents (RAG)", icon=":material/description:", url_path="documents"),
-    st.Page(finetune.render, title="Fine-tune (LoRA)", icon=":material/model_training:", url_path="finetune"),
-    st.Page(report.render, title="Report", icon=":material/summarize:", url_path="report"),
-])
+st.set_page_config(
+    page_title="RAG or fine-tune? Advisor", page_icon=":material/explore:", layout="wide"
+)
+page = st.navigation(
+    [
+        st.Page(
+            questionnaire.render,
+            title="Questionnaire",
+            icon=":material/explore:",
+            url_path="questionnaire",
+            default=True,
+        ),
+        st.Page(costs.render, title="Costs", icon=":material/payments:", url_path="costs"),
+        st.Page(
+            documents.render,
+            title="Your documents (RAG)",
+            icon=":material/description:",
+            url_path="documents",
+        ),
+        st.Page(
+            finetune.render,
+            title="Fine-tune (LoRA)",
+            icon=":material/model_training:",
+            url_path="finetune",
+        ),
+        st.Page(report.render, title="Report", icon=":material/summarize:", url_path="report"),
+    ]
+)
 with st.sidebar:
     s = state.settings()
-    st.caption("Should you use RAG, fine-tune, do both, or fix the prompt? Every verdict shows "
-               "the rules, answers and sources behind it.")
-    st.caption(f"Workspace `{state.workspace()}` · generator `{s.generator}` · "
-               f"vector store `{s.chroma_url or 'embedded'}`")
+    st.caption(
+        "Should you use RAG, fine-tune, do both, or fix the prompt? Every verdict shows "
+        "the rules, answers and sources behind it."
+    )
+    st.caption(
+        f"Workspace `{state.workspace()}` · generator `{s.generator}` · "
+        f"vector store `{s.chroma_url or 'embedded'}`"
+    )
 page.run()

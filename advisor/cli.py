@@ -38,7 +38,9 @@ def _rules_dir(rules: Path | None) -> Path:
 
 
 _rules_option = click.option(
-    "--rules", type=click.Path(path_type=Path), default=None,
+    "--rules",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Rules folder (questions.yaml, decision.yaml). Default: ADVISOR_RULES_DIR or the built-in rules.",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -107,19 +109,40 @@ def advise(answers_file: Path, rules: Path | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("answers_file", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
-@click.option("--prices", "price_files", multiple=True, type=click.Path(path_type=Path),
-              help="YAML overrides merged onto the price sheet (bare numbers allowed). Repeatable.")
+@click.option(
+    "--prices",
+    "price_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="YAML overrides merged onto the price sheet (bare numbers allowed). Repeatable.",
+)
 @click.option("--months", type=int, default=None, help="Horizon in months (default 24).")
-@click.option("--set", "set_prices", multiple=True, metavar="PATH=VALUE",
-              help="Override one price figure, e.g. gpu_per_hour.a100=2.5. Repeatable.")
-@click.option("--input", "set_inputs", multiple=True, metavar="NAME=VALUE",
-              help="Override one cost input, e.g. tokens_per_document=3000. Repeatable.")
+@click.option(
+    "--set",
+    "set_prices",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override one price figure, e.g. gpu_per_hour.a100=2.5. Repeatable.",
+)
+@click.option(
+    "--input",
+    "set_inputs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override one cost input, e.g. tokens_per_document=3000. Repeatable.",
+)
 @_rules_option
 @_json_option
 @_friendly_errors
-def costs(answers_file: Path, price_files: tuple[Path, ...], months: int | None,
-          set_prices: tuple[str, ...], set_inputs: tuple[str, ...], rules: Path | None,
-          as_json: bool) -> None:
+def costs(
+    answers_file: Path,
+    price_files: tuple[Path, ...],
+    months: int | None,
+    set_prices: tuple[str, ...],
+    set_inputs: tuple[str, ...],
+    rules: Path | None,
+    as_json: bool,
+) -> None:
     """One-time, monthly and cumulative cost per approach, break-even and sensitivity."""
     from advisor.costs.analysis import cost_report
     from advisor.costs.inputs import inputs_from_answers, parse_assignments
@@ -145,15 +168,30 @@ def costs(answers_file: Path, price_files: tuple[Path, ...], months: int | None,
 
 @main.command()
 @click.argument("answers_file", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="FILE.html, FILE.md, FILE.json or FILE.pdf: the extension picks the format.")
-@click.option("--prices", "price_files", multiple=True, type=click.Path(path_type=Path),
-              help="YAML overrides merged onto the price sheet. Repeatable.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FILE.html, FILE.md, FILE.json or FILE.pdf: the extension picks the format.",
+)
+@click.option(
+    "--prices",
+    "price_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="YAML overrides merged onto the price sheet. Repeatable.",
+)
 @click.option("--months", type=int, default=None, help="Cost horizon in months (default 24).")
 @_rules_option
 @_friendly_errors
-def report(answers_file: Path, out: Path, price_files: tuple[Path, ...], months: int | None,
-           rules: Path | None) -> None:
+def report(
+    answers_file: Path,
+    out: Path,
+    price_files: tuple[Path, ...],
+    months: int | None,
+    rules: Path | None,
+) -> None:
     """Write the recommendation report (answers, verdict, reasons, costs, stamp)."""
     from advisor.costs.prices import load_prices
     from advisor.decision.answers_file import load_answers
@@ -164,8 +202,12 @@ def report(answers_file: Path, out: Path, price_files: tuple[Path, ...], months:
 
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InputError(Problem(f"unknown report format '{out.suffix}'; use "
-                                 f"{', '.join('.' + f for f in FORMATS)}", str(out)))
+        raise InputError(
+            Problem(
+                f"unknown report format '{out.suffix}'; use {', '.join('.' + f for f in FORMATS)}",
+                str(out),
+            )
+        )
     folder = _rules_dir(rules)
     rs = load_rules(folder)
     given = load_answers(rs.questionnaire, answers_file)
@@ -203,16 +245,28 @@ def check_rules(rules: Path | None, as_json: bool) -> None:
     failed = [r for r in results if not r.passed]
     where = rs.decision_lines.file
     if as_json:
-        click.echo(json.dumps({
-            "ok": not failed,
-            "rules": len(rs.book.rules),
-            "questions": len(rs.questionnaire.questions),
-            "examples": [
-                {"name": r.name, "line": r.line, "passed": r.passed, "expected": r.expected,
-                 "got": r.got, "failures": r.failures}
-                for r in results
-            ],
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "rules": len(rs.book.rules),
+                    "questions": len(rs.questionnaire.questions),
+                    "examples": [
+                        {
+                            "name": r.name,
+                            "line": r.line,
+                            "passed": r.passed,
+                            "expected": r.expected,
+                            "got": r.got,
+                            "failures": r.failures,
+                        }
+                        for r in results
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         for r in failed:
             click.echo(f"FAIL {where}:{r.line}: {r.name}: {'; '.join(r.failures)}", err=True)

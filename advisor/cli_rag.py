@@ -16,10 +16,17 @@ def _settings(data_dir: Path | None, collection: str | None):
     return Settings(**overrides)
 
 
-_collection = click.option("--collection", default=None,
-                           help="Workspace collection (default: ADVISOR_COLLECTION or 'default').")
-_data_dir = click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                         help="Data folder (default: ADVISOR_DATA_DIR or ./data).")
+_collection = click.option(
+    "--collection",
+    default=None,
+    help="Workspace collection (default: ADVISOR_COLLECTION or 'default').",
+)
+_data_dir = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data folder (default: ADVISOR_DATA_DIR or ./data).",
+)
 
 
 def register(main: click.Group, friendly) -> None:
@@ -31,8 +38,9 @@ def register(main: click.Group, friendly) -> None:
     @_collection
     @_data_dir
     @friendly
-    def ingest(paths: tuple[Path, ...], recursive: bool, collection: str | None,
-               data_dir: Path | None) -> None:
+    def ingest(
+        paths: tuple[Path, ...], recursive: bool, collection: str | None, data_dir: Path | None
+    ) -> None:
         """Ingest files or folders (PDF, DOCX, HTML, Markdown, text) into a collection."""
         from advisor.rag.pipeline import RagPipeline, expand_paths
 
@@ -47,7 +55,9 @@ def register(main: click.Group, friendly) -> None:
             bar = bar_state.get(stage)
             if bar is None:
                 label = "Ingesting (load, chunk, embed, store)"
-                bar = bar_state[stage] = click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+                bar = bar_state[stage] = click.progressbar(
+                    length=total, label=label, file=click.get_text_stream("stderr")
+                )
                 bar.__enter__()
             bar.update(done - bar.pos)
             if done >= total:
@@ -59,28 +69,48 @@ def register(main: click.Group, friendly) -> None:
         for r in results:
             detail = f"{r.chunks} chunks" if r.chunks else r.message
             click.echo(f"  {r.name:<{width}}  {r.status:<9}  {detail}".rstrip())
-        counts = {s: sum(r.status == s for r in results) for s in
-                  ("added", "replaced", "unchanged", "skipped", "error")}
+        counts = {
+            s: sum(r.status == s for r in results)
+            for s in ("added", "replaced", "unchanged", "skipped", "error")
+        }
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        click.echo(f"{summary}. Collection '{pipeline.store.name}' at {pipeline.store.where} "
-                   f"holds {pipeline.store.count()} chunks.")
+        click.echo(
+            f"{summary}. Collection '{pipeline.store.name}' at {pipeline.store.where} "
+            f"holds {pipeline.store.count()} chunks."
+        )
 
     @main.command()
     @click.argument("question")
     @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
-    @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid",
-                  show_default=True)
+    @click.option(
+        "--mode",
+        type=click.Choice(["hybrid", "dense", "bm25"]),
+        default="hybrid",
+        show_default=True,
+    )
     @click.option("--no-generate", is_flag=True, help="Retrieve only; no model answer.")
-    @click.option("--adapter", type=click.Path(path_type=Path), default=None,
-                  help="Answer with this LoRA adapter (from `advisor finetune`).")
+    @click.option(
+        "--adapter",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Answer with this LoRA adapter (from `advisor finetune`).",
+    )
     @click.option("--no-retrieval", is_flag=True, help="Answer from the model alone, no documents.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @_collection
     @_data_dir
     @friendly
-    def ask(question: str, k: int, mode: str, no_generate: bool, adapter: Path | None,
-            no_retrieval: bool, as_json: bool, collection: str | None,
-            data_dir: Path | None) -> None:
+    def ask(
+        question: str,
+        k: int,
+        mode: str,
+        no_generate: bool,
+        adapter: Path | None,
+        no_retrieval: bool,
+        as_json: bool,
+        collection: str | None,
+        data_dir: Path | None,
+    ) -> None:
         """Answer QUESTION from the collection, citing the chunks it used."""
         from advisor.compare.arms import answer_arm
         from advisor.rag.pipeline import RagPipeline
@@ -97,10 +127,16 @@ def register(main: click.Group, friendly) -> None:
             answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)
         else:
             if pipeline.store.count() == 0:
-                raise click.UsageError(f"collection '{pipeline.store.name}' is empty; "
-                                       "run `advisor ingest PATH` first")
-            answer = pipeline.ask(question, k, mode, generate=not no_generate,  # type: ignore[arg-type]
-                                  generator=lora)
+                raise click.UsageError(
+                    f"collection '{pipeline.store.name}' is empty; run `advisor ingest PATH` first"
+                )
+            answer = pipeline.ask(
+                question,
+                k,
+                mode,
+                generate=not no_generate,  # type: ignore[arg-type]
+                generator=lora,
+            )
         if as_json:
             data = asdict(answer)
             data["answer"] = data.pop("text")
@@ -134,8 +170,9 @@ def register(main: click.Group, friendly) -> None:
         removed = pipeline.forget(document)
         if not removed:
             known = ", ".join(pipeline.documents()) or "none"
-            raise InputError(Problem(f"not in collection '{pipeline.store.name}' "
-                                     f"(documents: {known})", document))
+            raise InputError(
+                Problem(f"not in collection '{pipeline.store.name}' (documents: {known})", document)
+            )
         click.echo(f"Removed {document}: {removed} chunks.")
 
     @main.command()

@@ -109,8 +109,12 @@ def _walk(
             key = str(key_node.value)
             if key in seen:  # PyYAML silently keeps the last one; a rule file must not
                 problems.append(
-                    Problem(f"duplicate key '{key}'", name, key_node.start_mark.line + 1,
-                            format_path((*path, key)))
+                    Problem(
+                        f"duplicate key '{key}'",
+                        name,
+                        key_node.start_mark.line + 1,
+                        format_path((*path, key)),
+                    )
                 )
             seen.add(key)
             _walk(value_node, (*path, key), lines, problems, name)
@@ -133,11 +137,16 @@ def validation_problems(
     for err in exc.errors(include_url=False):
         # Union tags such as "<all>" and the "[key]" marker of dict-key errors are
         # pydantic's bookkeeping, not YAML keys.
-        loc = [*prefix, *(p for p in err["loc"]
-                          if not (isinstance(p, str) and (p.startswith("<") or p == "[key]")))]
+        loc = [
+            *prefix,
+            *(
+                p
+                for p in err["loc"]
+                if not (isinstance(p, str) and (p.startswith("<") or p == "[key]"))
+            ),
+        ]
         msg = _FRIENDLY.get(err["type"], err["msg"])
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        msg = msg.removeprefix("Value error, ")
         if err["type"] not in ("missing",) and "input" in err and _short(err["input"]):
             msg += f" (got {_short(err['input'])})"
         problems.append(lines.problem(loc, msg))

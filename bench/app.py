@@ -22,13 +22,31 @@ def health_seconds() -> float:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                if (
+                    urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/_stcore/health", timeout=1
+                    ).read()
+                    == b"ok"
+                ):
                     return time.perf_counter() - start
             except OSError:
                 time.sleep(0.05)
@@ -68,15 +86,24 @@ print(",".join(m for m in ("torch", "transformers", "chromadb", "sentence_transf
 
 def main() -> None:
     python_start = statistics.median(
-        _time(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(5))
+        _time(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(5)
+    )
     h = health_seconds()
-    print(f"health endpoint answered {h:.1f} s after `streamlit run` (target < 10 s); "
-          f"{h / python_start:.0f}x a bare python start")
+    print(
+        f"health endpoint answered {h:.1f} s after `streamlit run` (target < 10 s); "
+        f"{h / python_start:.0f}x a bare python start"
+    )
     change, same = rerun_ms()
-    print(f"questionnaire interaction rerun: median {change:.0f} ms (target < 300 ms); "
-          f"a rerun with nothing changed {same:.0f} ms ({change / same:.1f}x)")
-    heavy = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "app.py")],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    print(
+        f"questionnaire interaction rerun: median {change:.0f} ms (target < 300 ms); "
+        f"a rerun with nothing changed {same:.0f} ms ({change / same:.1f}x)"
+    )
+    heavy = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / "app.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     print(f"heavy modules loaded by the first page: {heavy}")
 
 

@@ -56,7 +56,9 @@ print(json.dumps({"wall": time.perf_counter() - start, "run": result.run}))
 
 
 def contained(gold: str, answer: str) -> bool:
-    norm = lambda s: re.sub(r"[^a-z0-9 ]", "", s.lower().replace(",", ""))  # noqa: E731
+    def norm(s):
+        return re.sub(r"[^a-z0-9 ]", "", s.lower().replace(",", ""))
+
     return norm(gold.rstrip(".")) in norm(answer)
 
 
@@ -71,34 +73,48 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data, out = Path(tmp) / "data", Path(tmp) / "adapter"
         EmbeddedGenerator(data)  # de-quantize and cache first: not part of the training run
-        done = subprocess.run([sys.executable, "-c", TRAIN, str(golden), str(out), str(data)],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", TRAIN, str(golden), str(out), str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(done.stdout.strip().splitlines()[-1])
         run = r["run"]
-        print(f"toy LoRA run on the demo corpus: wall {r['wall']:.0f} s (target < 120 s), "
-              f"peak memory {run['peak_memory_mb']:.0f} MB (target < 4096 MB)")
-        print(f"  {run['steps']} steps, {run['tokens_per_second']:.0f} tokens/s, "
-              f"train loss {run['train_loss'][0][1]:.2f} -> {run['train_loss'][-1][1]:.2f}, "
-              f"validation loss {run['val_loss'][0][1]:.2f} -> {run['val_loss'][-1][1]:.2f}")
+        print(
+            f"toy LoRA run on the demo corpus: wall {r['wall']:.0f} s (target < 120 s), "
+            f"peak memory {run['peak_memory_mb']:.0f} MB (target < 4096 MB)"
+        )
+        print(
+            f"  {run['steps']} steps, {run['tokens_per_second']:.0f} tokens/s, "
+            f"train loss {run['train_loss'][0][1]:.2f} -> {run['train_loss'][-1][1]:.2f}, "
+            f"validation loss {run['val_loss'][0][1]:.2f} -> {run['val_loss'][-1][1]:.2f}"
+        )
         split = split_pairs(pairs_from_golden(golden), seed=0)
         by_question = {q.question: q for q in load_golden(golden).questions}
         train = [by_question[p.prompt] for p in split.train if p.prompt in by_question]
         held = [by_question[p.prompt] for p in split.val + split.test]
         para = [(PARAPHRASES[q.id], q) for q in train if q.id in PARAPHRASES]
         lora, base = LoraGenerator(out, data), EmbeddedGenerator(data)
-        sets = {"training questions": [(q.question, q) for q in train],
-                "paraphrases of training questions": para,
-                "held-out questions": [(q.question, q) for q in held]}
+        sets = {
+            "training questions": [(q.question, q) for q in train],
+            "paraphrases of training questions": para,
+            "held-out questions": [(q.question, q) for q in held],
+        }
         for name, items in sets.items():
             scores = {}
             start = time.perf_counter()
             for label, gen in (("LoRA", lora), ("base", base)):
-                hits = sum(contained(q.answer, gen.generate(build_plain_messages(text), 24).text)
-                           for text, q in items)
+                hits = sum(
+                    contained(q.answer, gen.generate(build_plain_messages(text), 24).text)
+                    for text, q in items
+                )
                 scores[label] = hits
-            print(f"  {name} ({len(items)}): LoRA {scores['LoRA']}/{len(items)} "
-                  f"({scores['LoRA'] / len(items):.0%}), base {scores['base']}/{len(items)} "
-                  f"({scores['base'] / len(items):.0%})  [{time.perf_counter() - start:.0f} s]")
+            print(
+                f"  {name} ({len(items)}): LoRA {scores['LoRA']}/{len(items)} "
+                f"({scores['LoRA'] / len(items):.0%}), base {scores['base']}/{len(items)} "
+                f"({scores['base'] / len(items):.0%})  [{time.perf_counter() - start:.0f} s]"
+            )
 
 
 if __name__ == "__main__":

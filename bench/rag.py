@@ -1,6 +1,6 @@
 """Benchmarks of the RAG pipeline. Ratios are against baselines run in the same process.
 
-    .venv/bin/python bench/rag.py [--quick]
+.venv/bin/python bench/rag.py [--quick]
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.rag.chunking import Chunk, chunk_document  # noqa: E402
-from advisor.rag.documents import load_file  # noqa: E402
-from advisor.rag.embedder import MiniLMEmbedder  # noqa: E402
-from advisor.rag.golden import load_golden, retrieval_quality  # noqa: E402
-from advisor.rag.pipeline import RagPipeline, expand_paths  # noqa: E402
-from advisor.settings import Settings  # noqa: E402
+from advisor.rag.chunking import Chunk, chunk_document
+from advisor.rag.documents import load_file
+from advisor.rag.embedder import MiniLMEmbedder
+from advisor.rag.golden import load_golden, retrieval_quality
+from advisor.rag.pipeline import RagPipeline, expand_paths
+from advisor.settings import Settings
 
 CORPUS = ROOT / "demo_corpus"
 
@@ -39,8 +39,10 @@ def corpus_copies(dest: Path, copies: int, grow: int = 1) -> None:
                 target.write_bytes(path.read_bytes() + b"\n" * (i + 1))  # same text, new id
             elif path.suffix == ".html":
                 text = path.read_text()
-                body = text[text.index("<main>") + 6:text.index("</main>")]
-                target.write_text(text.replace("</main>", body * (grow - 1) + f"<p>Revision {i}.</p></main>"))
+                body = text[text.index("<main>") + 6 : text.index("</main>")]
+                target.write_text(
+                    text.replace("</main>", body * (grow - 1) + f"<p>Revision {i}.</p></main>")
+                )
             else:
                 target.write_text("\n\n".join([path.read_text()] * grow) + f"\n\nRevision {i}.\n")
 
@@ -53,8 +55,11 @@ def ingestion(embedder: MiniLMEmbedder, copies: int, grow: int = 1) -> None:
         settings = Settings(data_dir=Path(tmp) / "data")
         pipeline = RagPipeline(settings, "bench-ingest", embedder=embedder)
         # Baseline: bare encode of exactly the texts the pipeline will embed.
-        texts = [c.indexed_text for p in expand_paths([docs])
-                 for c in chunk_document(load_file(p), settings.chunk_tokens, settings.chunk_overlap)]
+        texts = [
+            c.indexed_text
+            for p in expand_paths([docs])
+            for c in chunk_document(load_file(p), settings.chunk_tokens, settings.chunk_overlap)
+        ]
         embedder.encode(texts[:64])  # warm up both paths alike
         start = time.perf_counter()
         embedder.encode(texts)
@@ -63,8 +68,10 @@ def ingestion(embedder: MiniLMEmbedder, copies: int, grow: int = 1) -> None:
         results = pipeline.ingest([docs])
         full = time.perf_counter() - start
     n = sum(r.chunks for r in results)
-    print(f"ingestion: {len(results)} files, {n} chunks (text bodies x{grow}); end to end {full:.2f} s "
-          f"({n / full:.0f} chunks/s), bare encode {bare:.2f} s ({n / bare:.0f} chunks/s)")
+    print(
+        f"ingestion: {len(results)} files, {n} chunks (text bodies x{grow}); end to end {full:.2f} s "
+        f"({n / full:.0f} chunks/s), bare encode {bare:.2f} s ({n / bare:.0f} chunks/s)"
+    )
     print(f"  throughput ratio pipeline / bare encode = {bare / full:.2f}  (target >= 0.85)")
 
 
@@ -75,11 +82,24 @@ def query_latency(embedder: MiniLMEmbedder, n_chunks: int) -> None:
         pipeline = RagPipeline(Settings(data_dir=Path(tmp)), "bench-query", embedder=embedder)
         start = time.perf_counter()
         for d in range(0, n_chunks, 500):
-            chunks = [Chunk(f"doc{d:05d}", f"doc{d:05d}.md", i,
-                            " ".join(rng.choices(words, k=60)), "Section", None, 60)
-                      for i in range(min(500, n_chunks - d))]
-            pipeline.store.replace_document(chunks, embedder.encode([c.indexed_text for c in chunks]))
-        print(f"query latency: built {pipeline.store.count()} chunks in {time.perf_counter() - start:.0f} s")
+            chunks = [
+                Chunk(
+                    f"doc{d:05d}",
+                    f"doc{d:05d}.md",
+                    i,
+                    " ".join(rng.choices(words, k=60)),
+                    "Section",
+                    None,
+                    60,
+                )
+                for i in range(min(500, n_chunks - d))
+            ]
+            pipeline.store.replace_document(
+                chunks, embedder.encode([c.indexed_text for c in chunks])
+            )
+        print(
+            f"query latency: built {pipeline.store.count()} chunks in {time.perf_counter() - start:.0f} s"
+        )
         golden = load_golden(CORPUS / "golden.yaml").questions
         pipeline.retrieve(golden[0].question)  # first query builds the BM25 index
         base, hybrid = [], []
@@ -91,10 +111,14 @@ def query_latency(embedder: MiniLMEmbedder, n_chunks: int) -> None:
             pipeline.retrieve(q.question, 5, "hybrid")
             hybrid.append(time.perf_counter() - start)
     p50, p95 = statistics.median(hybrid), statistics.quantiles(hybrid, n=20)[-1]
-    print(f"  hybrid search (embed + dense + BM25 + fusion, no generation): p50 {p50 * 1000:.1f} ms, "
-          f"p95 {p95 * 1000:.1f} ms (target p50 < 25 ms)")
-    print(f"  = {p50 / statistics.median(base):.1f}x the query embedding alone "
-          f"({statistics.median(base) * 1000:.1f} ms)")
+    print(
+        f"  hybrid search (embed + dense + BM25 + fusion, no generation): p50 {p50 * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms (target p50 < 25 ms)"
+    )
+    print(
+        f"  = {p50 / statistics.median(base):.1f}x the query embedding alone "
+        f"({statistics.median(base) * 1000:.1f} ms)"
+    )
 
 
 def quality(embedder: MiniLMEmbedder) -> None:
@@ -102,7 +126,9 @@ def quality(embedder: MiniLMEmbedder) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pipeline = RagPipeline(Settings(data_dir=Path(tmp)), "bench-quality", embedder=embedder)
         pipeline.ingest([CORPUS])
-        print(f"retrieval quality on {len(golden.questions)} golden questions (document level, k=5):")
+        print(
+            f"retrieval quality on {len(golden.questions)} golden questions (document level, k=5):"
+        )
         for mode in ("bm25", "dense", "hybrid"):
             s = retrieval_quality(pipeline.retrieve, golden, mode)
             tags = "  ".join(f"{t} {h:.2f}/{m:.2f}" for t, (h, m) in s.by_tag.items())
@@ -121,17 +147,28 @@ def generation() -> None:
         start = time.perf_counter()
         EmbeddedGenerator(Path(tmp))
         cached_load = time.perf_counter() - start
-    chunk = StoredChunk("x:0", "Customers can return hardware for a full refund within 45 days "
-                        "of delivery.", "refund_policy.md", "x", 0, "", None)
+    chunk = StoredChunk(
+        "x:0",
+        "Customers can return hardware for a full refund within 45 days of delivery.",
+        "refund_policy.md",
+        "x",
+        0,
+        "",
+        None,
+    )
     messages = build_messages("How long is the refund window?", [chunk])
     start = time.perf_counter()
     out = gen.generate(messages, 64)
     first_answer = time.perf_counter() - start
     rates = [gen.generate(messages, 64).tokens_per_second for _ in range(3)]
-    print(f"generation (embedded SmolLM2-135M, transformers bf16): first load {first_load:.1f} s "
-          f"(de-quantize + cache), cached load {cached_load:.1f} s")
-    print(f"  time to first answer {first_answer:.2f} s ({out.tokens} tokens), "
-          f"{statistics.median(rates):.1f} tokens/s")
+    print(
+        f"generation (embedded SmolLM2-135M, transformers bf16): first load {first_load:.1f} s "
+        f"(de-quantize + cache), cached load {cached_load:.1f} s"
+    )
+    print(
+        f"  time to first answer {first_answer:.2f} s ({out.tokens} tokens), "
+        f"{statistics.median(rates):.1f} tokens/s"
+    )
     # llama.cpp runs in a child process: a native crash must not take the bench down.
     import json
     import subprocess
@@ -147,17 +184,23 @@ print(json.dumps({{"tokens": r["usage"]["completion_tokens"], "seconds": time.pe
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
-        print("  llama.cpp: not installed (pip install llama-cpp-python compiles it, ~5 min); "
-              "no ratio measured")
+        print(
+            "  llama.cpp: not installed (pip install llama-cpp-python compiles it, ~5 min); "
+            "no ratio measured"
+        )
         return
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+    )
     if done.returncode != 0:
         print(f"  llama.cpp: the child process failed (exit {done.returncode}); no ratio measured")
         return
     r = json.loads(done.stdout.strip().splitlines()[-1])
     rate = r["tokens"] / r["seconds"]
-    print(f"  llama.cpp on the same GGUF: {rate:.1f} tokens/s; ours / llama.cpp = "
-          f"{statistics.median(rates) / rate:.2f}")
+    print(
+        f"  llama.cpp on the same GGUF: {rate:.1f} tokens/s; ours / llama.cpp = "
+        f"{statistics.median(rates) / rate:.2f}"
+    )
 
 
 def main() -> None:

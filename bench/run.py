@@ -20,13 +20,25 @@ from advisor.decision.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BUSY = {  # many rules fire and many follow-ups are asked: a heavy but realistic answer set
-    "failure_mode": "both", "prompt_engineering_tried": "failed_on_test_set",
-    "needs_external_data": True, "knowledge_change": "weekly", "updates_immediate": True,
-    "private_data": True, "corpus_documents": 20000, "needs_citations": True,
-    "audit_trail": True, "deletion_required": True, "multi_tenant": True, "compliance": True,
+    "failure_mode": "both",
+    "prompt_engineering_tried": "failed_on_test_set",
+    "needs_external_data": True,
+    "knowledge_change": "weekly",
+    "updates_immediate": True,
+    "private_data": True,
+    "corpus_documents": 20000,
+    "needs_citations": True,
+    "audit_trail": True,
+    "deletion_required": True,
+    "multi_tenant": True,
+    "compliance": True,
     "behaviour_needs": ["strict_format", "tone_persona", "domain_skills"],
-    "labelled_examples": 3000, "latency_budget_ms": 150, "monthly_queries": 20_000_000,
-    "model_access": "open_weights", "training_budget": "small", "current_plan": "hybrid",
+    "labelled_examples": 3000,
+    "latency_budget_ms": 150,
+    "monthly_queries": 20_000_000,
+    "model_access": "open_weights",
+    "training_budget": "small",
+    "current_plan": "hybrid",
 }
 
 
@@ -48,7 +60,9 @@ def baseline_ms() -> float:
 
 def row(name: str, ms: float, base: float, target_ms: float) -> None:
     verdict = "ok" if ms < target_ms else "OVER TARGET"
-    print(f"{name:<40} {ms:9.3f} ms  {ms / base:7.2f}x baseline  target < {target_ms:g} ms  {verdict}")
+    print(
+        f"{name:<40} {ms:9.3f} ms  {ms / base:7.2f}x baseline  target < {target_ms:g} ms  {verdict}"
+    )
 
 
 def main() -> None:
@@ -57,14 +71,21 @@ def main() -> None:
     print(f"{'baseline (sort 10k floats)':<40} {base:9.3f} ms")
     for label, answers in (("defaults", {}), ("busy", BUSY)):
         current = evaluate(rules, answers).recommendation
-        row(f"evaluate ({label})", median_ms(lambda: evaluate(rules, answers), 200, 10), base, 1)
-        row(f"flips ({label})", median_ms(lambda: find_flips(rules, answers, current), 30), base, 50)
+        row(
+            f"evaluate ({label})", median_ms(lambda a=answers: evaluate(rules, a), 200, 10), base, 1
+        )
+        row(
+            f"flips ({label})",
+            median_ms(lambda a=answers, c=current: find_flips(rules, a, c), 30),
+            base,
+            50,
+        )
 
-        def cold_evaluate() -> None:
+        def cold_evaluate(answers: dict = answers) -> None:
             rules.derive.clear()  # cost facts are memoised; the cold rows pay for them
             evaluate(rules, answers)
 
-        def cold_flips() -> None:
+        def cold_flips(answers: dict = answers, current: str = current) -> None:
             rules.derive.clear()
             find_flips(rules, answers, current)
 
@@ -73,8 +94,12 @@ def main() -> None:
     from advisor.costs.analysis import cost_report
     from advisor.costs.inputs import CostInputs
 
-    row("cost report (with sensitivity)", median_ms(lambda: cost_report(CostInputs(), rules.prices), 20),
-        base, 100)
+    row(
+        "cost report (with sensitivity)",
+        median_ms(lambda: cost_report(CostInputs(), rules.prices), 20),
+        base,
+        100,
+    )
     # Whole process, as a user runs it: interpreter start + imports + load + advise + print.
     answers_file = ROOT / "bench" / "busy.yaml"
     import yaml
@@ -88,8 +113,10 @@ def main() -> None:
         answers_file.unlink()
     print(f"{'python -c pass (process baseline)':<40} {bare:9.1f} ms")
     verdict = "ok" if whole < 1000 else "OVER TARGET"
-    print(f"{'advisor advise (whole process)':<40} {whole:9.1f} ms  {whole / bare:7.2f}x python start"
-          f"  target < 1000 ms  {verdict}")
+    print(
+        f"{'advisor advise (whole process)':<40} {whole:9.1f} ms  {whole / bare:7.2f}x python start"
+        f"  target < 1000 ms  {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,19 @@ def rules_copy(tmp_path: Path) -> Path:
     return dest
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `advisor ARGS` as a real process, as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "advisor.cli", *args], capture_output=True, text=True,
-        env=full_env, input=stdin, cwd=cwd or ROOT, timeout=60,
+        [sys.executable, "-m", "advisor.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        cwd=cwd or ROOT,
+        timeout=60,
     )
 
 

@@ -13,8 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeOllama:
-    def __init__(self, models=("smollm2:135m",), reply="The refund window is 45 days [1].",
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        models=("smollm2:135m",),
+        reply="The refund window is 45 days [1].",
+        delay: float = 0.0,
+    ) -> None:
         self.models, self.reply, self.delay = list(models), reply, delay
         self.requests: list[dict] = []
         outer = self
@@ -36,12 +40,27 @@ class FakeOllama:
 
             def do_GET(self):
                 if self.path == "/api/tags":
-                    self._send(200, {"models": [
-                        {"name": m, "model": m, "modified_at": "2025-01-01T00:00:00Z",
-                         "size": 91_000_000, "digest": "sha256:0",
-                         "details": {"format": "gguf", "family": "llama",
-                                     "parameter_size": "135M", "quantization_level": "Q4_1"}}
-                        for m in outer.models]})
+                    self._send(
+                        200,
+                        {
+                            "models": [
+                                {
+                                    "name": m,
+                                    "model": m,
+                                    "modified_at": "2025-01-01T00:00:00Z",
+                                    "size": 91_000_000,
+                                    "digest": "sha256:0",
+                                    "details": {
+                                        "format": "gguf",
+                                        "family": "llama",
+                                        "parameter_size": "135M",
+                                        "quantization_level": "Q4_1",
+                                    },
+                                }
+                                for m in outer.models
+                            ]
+                        },
+                    )
                 else:
                     self._send(404, {"error": "not found"})
 
@@ -53,13 +72,22 @@ class FakeOllama:
                 if body.get("model") not in outer.models:
                     return self._send(404, {"error": f"model '{body.get('model')}' not found"})
                 time.sleep(outer.delay)
-                self._send(200, {
-                    "model": body["model"], "created_at": "2025-01-01T00:00:00Z",
-                    "message": {"role": "assistant", "content": outer.reply},
-                    "done": True, "done_reason": "stop", "total_duration": 1_000_000,
-                    "load_duration": 1000, "prompt_eval_count": 50,
-                    "prompt_eval_duration": 100_000, "eval_count": 9,
-                    "eval_duration": 900_000})
+                self._send(
+                    200,
+                    {
+                        "model": body["model"],
+                        "created_at": "2025-01-01T00:00:00Z",
+                        "message": {"role": "assistant", "content": outer.reply},
+                        "done": True,
+                        "done_reason": "stop",
+                        "total_duration": 1_000_000,
+                        "load_duration": 1000,
+                        "prompt_eval_count": 50,
+                        "prompt_eval_duration": 100_000,
+                        "eval_count": 9,
+                        "eval_duration": 900_000,
+                    },
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -1,10 +1,10 @@
 """Every page headless with AppTest (the browser test is tests/test_app_browser.py)."""
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from advisor.settings import get_settings
-from conftest import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +52,10 @@ def test_questionnaire_reaches_a_verdict_and_flips():
 
 
 def test_costs_page_renders_its_charts_from_the_answers():
-    at = _page("advisor.ui.costs.render",
-               {"answers": {"needs_external_data": True, "monthly_queries": 2_000_000}})
+    at = _page(
+        "advisor.ui.costs.render",
+        {"answers": {"needs_external_data": True, "monthly_queries": 2_000_000}},
+    )
     charts = at.get("plotly_chart")
     assert len(charts) == 3  # cumulative, stacked items, tornado
     assert _by_key(at.number_input, "costs_queries").value == 2_000_000

@@ -9,7 +9,6 @@ import time
 import urllib.request
 
 import pytest
-
 from browser import launch
 from conftest import ROOT
 
@@ -28,9 +27,24 @@ def app_url(model_dir, tmp_path_factory):
     env = {**os.environ, "ADVISOR_DATA_DIR": str(model_dir)}
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -66,7 +80,9 @@ def test_questionnaire_to_verdict_then_upload_and_a_cited_answer(app_url, tmp_pa
         page.goto(app_url)
         verdict = page.get_by_test_id("stMetricValue").first
         expect(verdict).to_have_text("Prompt engineering first", timeout=30_000)
-        page.get_by_text("Does the application need external, private, or frequently changing data?").click()
+        page.get_by_text(
+            "Does the application need external, private, or frequently changing data?"
+        ).click()
         expect(verdict).to_have_text("RAG", timeout=15_000)
         expect(page.get_by_text("How often does that knowledge change?")).to_be_visible()
         _shot(page, "1-questionnaire")

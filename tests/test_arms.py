@@ -1,10 +1,10 @@
 """The four arms are callable on one pipeline: base, RAG, LoRA, LoRA + RAG."""
 
 import pytest
+from conftest import ROOT, FakeGenerator
 
 from advisor.compare.arms import ARMS, answer_all, answer_arm
 from advisor.rag.pipeline import RagPipeline
-from conftest import ROOT, FakeGenerator
 
 
 def test_four_arms_answer_the_same_question(settings, embedder):
@@ -20,7 +20,10 @@ def test_four_arms_answer_the_same_question(settings, embedder):
         assert answers[arm].sources[0].document == "support_faq.html"
     assert answers["lora_rag"].backend == "lora:test"
     # the RAG arms put the retrieved context in the prompt; the plain arms do not
-    assert "Context:" in base.calls[1][-1]["content"] and "Context:" not in base.calls[0][-1]["content"]
+    assert (
+        "Context:" in base.calls[1][-1]["content"]
+        and "Context:" not in base.calls[0][-1]["content"]
+    )
 
 
 def test_lora_arms_need_an_adapter(settings, embedder):

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -37,49 +36,94 @@ def answers(tmp_path):
 
 RULE_FILE_CASES = [
     # (file, old, new, fragments expected in the message besides file:line)
-    ("decision.yaml", "  - id: tree_external_plus_format", "  - id: [broken",
-     ["invalid YAML"]),
-    ("decision.yaml", "when: {question: needs_citations, eq: true}",
-     "when: {question: needs_citationz, eq: true}",
-     ["when.question", "'needs_citationz' is not a question"]),
-    ("decision.yaml", "evidence: {rag: 3, hybrid: 3, fine_tune: -1}\n    rationale: Retrieved",
-     "evidence: {rag: lots, hybrid: 3, fine_tune: -1}\n    rationale: Retrieved",
-     ["evidence.rag", "number"]),
-    ("decision.yaml", "evidence: {fine_tune: 3}", "evidence: {magic: 3}",
-     ["evidence.magic"]),
-    ("decision.yaml", "    rationale: The first branch", "    wieght: 2\n    rationale: The first branch",
-     ["wieght", "unknown field"]),
-    ("decision.yaml", "when: {question: needs_external_data, eq: true}\n    evidence: {rag: 3",
-     "when: {question: needs_external_data, gte: 1}\n    evidence: {rag: 3",
-     ["when.gte", "does not fit yes_no question"]),
-    ("decision.yaml", "when: {question: training_budget, eq: none}",
-     "when: {question: training_budget, eq: tiny}",
-     ["when.eq", "'tiny' is not one of"]),
-    ("decision.yaml", 'quote: "No GPU training budget"', 'quote: "No GPU training budget at all, ever"',
-     ["source.quote", "passage not found in 004_0223c970ae7325fd.txt"]),
-    ("decision.yaml", 'quote: "Organizations often manage thousands',
-     'quote: "Organisations often manage thousands',
-     ["see_also[0].quote", "passage not found in 002_e8bbaab7dab07f38.txt"]),
-    ("decision.yaml", "  - id: frequent_updates", "  - id: large_corpus",
-     ["rules[10].id", "duplicate rule id 'large_corpus'"]),
-    ("decision.yaml", "expect: {recommendation: rag, warnings: [naive_rag]",
-     "expect: {recommendation: rag, warnings: [naive_ragg]",
-     ["expect.warnings[0]", "unknown warning id 'naive_ragg'"]),
-    ("decision.yaml", "answers: {failure_mode: unsure}", "answers: {failure_mode: puzzled}",
-     ["answers.failure_mode", "'puzzled' is not one of"]),
-    ("questions.yaml", "ask_when: {question: needs_external_data, eq: true}\n\n  - id: updates_immediate",
-     "ask_when: {question: updates_immediate, eq: true}\n\n  - id: updates_immediate",
-     ["ask_when.question", "is not an earlier question"]),
-    ("questions.yaml", "    default: 3000", "    default: 3000000",
-     ["questions[16].default", "outside 1 to 600,000"]),
-    ("questions.yaml", "    type: yes_no\n    default: false\n\n  - id: needs_external_data",
-     "    type: yes-no\n    default: false\n\n  - id: needs_external_data",
-     ["questions[2].type", "'single', 'multi', 'number' or 'yes_no'"]),
+    ("decision.yaml", "  - id: tree_external_plus_format", "  - id: [broken", ["invalid YAML"]),
+    (
+        "decision.yaml",
+        "when: {question: needs_citations, eq: true}",
+        "when: {question: needs_citationz, eq: true}",
+        ["when.question", "'needs_citationz' is not a question"],
+    ),
+    (
+        "decision.yaml",
+        "evidence: {rag: 3, hybrid: 3, fine_tune: -1}\n    rationale: Retrieved",
+        "evidence: {rag: lots, hybrid: 3, fine_tune: -1}\n    rationale: Retrieved",
+        ["evidence.rag", "number"],
+    ),
+    ("decision.yaml", "evidence: {fine_tune: 3}", "evidence: {magic: 3}", ["evidence.magic"]),
+    (
+        "decision.yaml",
+        "    rationale: The first branch",
+        "    wieght: 2\n    rationale: The first branch",
+        ["wieght", "unknown field"],
+    ),
+    (
+        "decision.yaml",
+        "when: {question: needs_external_data, eq: true}\n    evidence: {rag: 3",
+        "when: {question: needs_external_data, gte: 1}\n    evidence: {rag: 3",
+        ["when.gte", "does not fit yes_no question"],
+    ),
+    (
+        "decision.yaml",
+        "when: {question: training_budget, eq: none}",
+        "when: {question: training_budget, eq: tiny}",
+        ["when.eq", "'tiny' is not one of"],
+    ),
+    (
+        "decision.yaml",
+        'quote: "No GPU training budget"',
+        'quote: "No GPU training budget at all, ever"',
+        ["source.quote", "passage not found in 004_0223c970ae7325fd.txt"],
+    ),
+    (
+        "decision.yaml",
+        'quote: "Organizations often manage thousands',
+        'quote: "Organisations often manage thousands',
+        ["see_also[0].quote", "passage not found in 002_e8bbaab7dab07f38.txt"],
+    ),
+    (
+        "decision.yaml",
+        "  - id: frequent_updates",
+        "  - id: large_corpus",
+        ["rules[10].id", "duplicate rule id 'large_corpus'"],
+    ),
+    (
+        "decision.yaml",
+        "expect: {recommendation: rag, warnings: [naive_rag]",
+        "expect: {recommendation: rag, warnings: [naive_ragg]",
+        ["expect.warnings[0]", "unknown warning id 'naive_ragg'"],
+    ),
+    (
+        "decision.yaml",
+        "answers: {failure_mode: unsure}",
+        "answers: {failure_mode: puzzled}",
+        ["answers.failure_mode", "'puzzled' is not one of"],
+    ),
+    (
+        "questions.yaml",
+        "ask_when: {question: needs_external_data, eq: true}\n\n  - id: updates_immediate",
+        "ask_when: {question: updates_immediate, eq: true}\n\n  - id: updates_immediate",
+        ["ask_when.question", "is not an earlier question"],
+    ),
+    (
+        "questions.yaml",
+        "    default: 3000",
+        "    default: 3000000",
+        ["questions[16].default", "outside 1 to 600,000"],
+    ),
+    (
+        "questions.yaml",
+        "    type: yes_no\n    default: false\n\n  - id: needs_external_data",
+        "    type: yes-no\n    default: false\n\n  - id: needs_external_data",
+        ["questions[2].type", "'single', 'multi', 'number' or 'yes_no'"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("file", "old", "new", "fragments"), RULE_FILE_CASES,
-                         ids=[f"{c[0]}:{c[3][0]}" for c in RULE_FILE_CASES])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "fragments"),
+    RULE_FILE_CASES,
+    ids=[f"{c[0]}:{c[3][0]}" for c in RULE_FILE_CASES],
+)
 def test_bad_rule_file(rules_copy, answers, file, old, new, fragments):
     line = _edit(rules_copy / file, old, new)
     # Some edits land on the line after `old` starts; the message names one of them.
@@ -93,14 +137,17 @@ def test_bad_rule_file(rules_copy, answers, file, old, new, fragments):
 
 def test_missing_rule_file(rules_copy, answers):
     (rules_copy / "questions.yaml").unlink()
-    _fails_with(run_cli("advise", str(answers), "--rules", str(rules_copy)),
-                "questions.yaml: file not found")
+    _fails_with(
+        run_cli("advise", str(answers), "--rules", str(rules_copy)),
+        "questions.yaml: file not found",
+    )
 
 
 def test_empty_rule_file(rules_copy, answers):
     (rules_copy / "decision.yaml").write_text("# nothing yet\n")
-    _fails_with(run_cli("advise", str(answers), "--rules", str(rules_copy)),
-                "decision.yaml: file is empty")
+    _fails_with(
+        run_cli("advise", str(answers), "--rules", str(rules_copy)), "decision.yaml: file is empty"
+    )
 
 
 def test_missing_rules_folder_from_environment(tmp_path, answers):
@@ -116,8 +163,10 @@ ANSWER_CASES = [
     ("monthly_queries: lots\n", ["answers.yaml:1: monthly_queries: expected a number"]),
     ("latency_budget_ms: 0\n", ["answers.yaml:1: latency_budget_ms: 0 is outside 1 to 600,000"]),
     ("golden_eval_set: 3\n", ["answers.yaml:1: golden_eval_set: expected yes or no"]),
-    ("behaviour_needs: [tone_persona, telepathy]\n",
-     ["answers.yaml:1: behaviour_needs: 'telepathy' is not one of"]),
+    (
+        "behaviour_needs: [tone_persona, telepathy]\n",
+        ["answers.yaml:1: behaviour_needs: 'telepathy' is not one of"],
+    ),
     ("- failure_mode\n- knowledge\n", ["answers.yaml:1: answers must be a mapping"]),
     ("failure_mode: [knowledge\n", ["answers.yaml:2: invalid YAML"]),
 ]
@@ -141,10 +190,16 @@ def test_several_problems_are_counted_on_the_one_line(tmp_path):
 
 
 def test_check_rules_lists_every_problem(rules_copy):
-    _edit(rules_copy / "decision.yaml", "when: {question: training_budget, eq: none}",
-          "when: {question: training_budget, eq: tiny}")
-    _edit(rules_copy / "decision.yaml", "when: {question: multi_tenant, eq: true}",
-          "when: {question: multi_tenantt, eq: true}")
+    _edit(
+        rules_copy / "decision.yaml",
+        "when: {question: training_budget, eq: none}",
+        "when: {question: training_budget, eq: tiny}",
+    )
+    _edit(
+        rules_copy / "decision.yaml",
+        "when: {question: multi_tenant, eq: true}",
+        "when: {question: multi_tenantt, eq: true}",
+    )
     result = run_cli("check-rules", "--rules", str(rules_copy))
     assert result.returncode == 2
     errors = result.stderr.strip().splitlines()

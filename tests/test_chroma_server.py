@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from advisor.errors import AdvisorError
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
-from conftest import ROOT
 
 
 def _free_port() -> int:
@@ -25,9 +25,11 @@ def chroma_server(tmp_path_factory):
     port = _free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -46,8 +48,9 @@ def chroma_server(tmp_path_factory):
 def test_ingest_and_query_through_a_chroma_server(chroma_server, tmp_path, embedder):
     settings = Settings(data_dir=tmp_path, chroma_url=chroma_server)
     writer = RagPipeline(settings, "shared", embedder=embedder)
-    results = writer.ingest([ROOT / "demo_corpus" / "support_faq.html",
-                             ROOT / "demo_corpus" / "sla.md"])
+    results = writer.ingest(
+        [ROOT / "demo_corpus" / "support_faq.html", ROOT / "demo_corpus" / "sla.md"]
+    )
     assert [r.status for r in results] == ["added", "added"]
     assert not (tmp_path / "chroma").exists()  # nothing went to the embedded store
     # A second client (as another process would) sees the same index.

@@ -23,8 +23,10 @@ def test_questions_text():
 
 def test_advise_json_contract(tmp_path):
     path = tmp_path / "a.yaml"
-    path.write_text("failure_mode: both\nneeds_external_data: true\nbehaviour_needs: [strict_format]\n"
-                    "model_access: open_weights\ntraining_budget: small\nlabelled_examples: 900\n")
+    path.write_text(
+        "failure_mode: both\nneeds_external_data: true\nbehaviour_needs: [strict_format]\n"
+        "model_access: open_weights\ntraining_budget: small\nlabelled_examples: 900\n"
+    )
     result = run_cli("advise", str(path), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -55,8 +57,12 @@ def test_check_rules_passes_on_the_built_in_rules():
 def test_check_rules_names_a_failing_example(rules_copy):
     path = rules_copy / "decision.yaml"
     text = path.read_text()
-    path.write_text(text.replace("answers: {failure_mode: unsure}\n    expect: {recommendation: prompt_engineering",
-                                 "answers: {failure_mode: unsure}\n    expect: {recommendation: rag"))
+    path.write_text(
+        text.replace(
+            "answers: {failure_mode: unsure}\n    expect: {recommendation: prompt_engineering",
+            "answers: {failure_mode: unsure}\n    expect: {recommendation: rag",
+        )
+    )
     result = run_cli("check-rules", "--rules", str(rules_copy))
     assert result.returncode == 2
     assert "FAIL" in result.stderr and "you're not sure where the problem is" in result.stderr
@@ -68,22 +74,31 @@ def test_organisation_rules_via_init_and_environment(tmp_path):
     assert run_cli("init-rules", str(folder)).returncode == 0
     # Acme policy: never fine-tune on customer data, whatever else is true.
     decision = folder / "decision.yaml"
-    decision.write_text(decision.read_text().replace("rules:\n", """rules:
+    decision.write_text(
+        decision.read_text().replace(
+            "rules:\n",
+            """rules:
   - id: acme_no_training_on_private_data
     title: Acme policy forbids training on private data
     when: {question: private_data, eq: true}
     evidence: {fine_tune: -100, hybrid: -100}
     rationale: Acme data policy.
     source: {seed: 003_571d2eddc57be90d.txt, quote: "Access control at retrieval"}
-""", 1))
+""",
+            1,
+        )
+    )
     answers = tmp_path / "a.yaml"
-    answers.write_text("failure_mode: both\nneeds_external_data: true\nprivate_data: true\n"
-                       "behaviour_needs: [tone_persona]\nmodel_access: open_weights\n"
-                       "training_budget: large\nlabelled_examples: 5000\n"
-                       "prompt_engineering_tried: failed_on_test_set\n")
+    answers.write_text(
+        "failure_mode: both\nneeds_external_data: true\nprivate_data: true\n"
+        "behaviour_needs: [tone_persona]\nmodel_access: open_weights\n"
+        "training_budget: large\nlabelled_examples: 5000\n"
+        "prompt_engineering_tried: failed_on_test_set\n"
+    )
     builtin = json.loads(run_cli("advise", str(answers), "--json").stdout)
-    acme = json.loads(run_cli("advise", str(answers), "--json",
-                              env={"ADVISOR_RULES_DIR": str(folder)}).stdout)
+    acme = json.loads(
+        run_cli("advise", str(answers), "--json", env={"ADVISOR_RULES_DIR": str(folder)}).stdout
+    )
     assert builtin["recommendation"] == "hybrid"
     assert acme["recommendation"] == "rag"
     assert "acme_no_training_on_private_data" in {f["rule"] for f in acme["fired"]}

@@ -33,11 +33,15 @@ def test_unasked_question_fails_every_test_but_not_negation():
 
 
 def test_trees_and_because():
-    cond = parse({"all": [
-        {"question": "a", "eq": 1},
-        {"any": [{"question": "b", "eq": 2}, {"question": "c", "eq": 3}]},
-        {"not": {"question": "d", "eq": True}},
-    ]})
+    cond = parse(
+        {
+            "all": [
+                {"question": "a", "eq": 1},
+                {"any": [{"question": "b", "eq": 2}, {"question": "c", "eq": 3}]},
+                {"not": {"question": "d", "eq": True}},
+            ]
+        }
+    )
     answers = {"a": 1, "b": 0, "c": 3, "d": False}
     t = trace(cond, answers)
     assert t.held and holds(cond, answers)

@@ -1,14 +1,20 @@
 """Cost evidence feeds back into the recommendation through derived facts and rules."""
 
+from conftest import run_cli
+
 from advisor.decision.engine import advise, evaluate
 from advisor.decision.loader import load_rules
 from advisor.decision.questions import validate_answers
-from conftest import run_cli
 
-HIGH_VOLUME_STABLE = {"needs_external_data": True, "knowledge_change": "never",
-                      "monthly_queries": 30_000_000, "latency_budget_ms": 150,
-                      "model_access": "open_weights", "training_budget": "large",
-                      "team_ml_experience": "strong"}
+HIGH_VOLUME_STABLE = {
+    "needs_external_data": True,
+    "knowledge_change": "never",
+    "monthly_queries": 30_000_000,
+    "latency_budget_ms": 150,
+    "model_access": "open_weights",
+    "training_budget": "large",
+    "team_ml_experience": "strong",
+}
 
 
 def test_facts_are_derived_and_shown_with_the_answers(rules):
@@ -52,8 +58,12 @@ def test_a_broken_price_sheet_is_reported_by_advise(rules_copy, tmp_path):
 
 def test_facts_are_never_asked(rules_copy, tmp_path):
     path = rules_copy / "questions.yaml"
-    path.write_text(path.read_text().replace(
-        "  - id: fine_tune_vs_rag\n", "  - id: fine_tune_vs_rag\n    ask_when: {question: compliance, eq: true}\n"))
+    path.write_text(
+        path.read_text().replace(
+            "  - id: fine_tune_vs_rag\n",
+            "  - id: fine_tune_vs_rag\n    ask_when: {question: compliance, eq: true}\n",
+        )
+    )
     answers = tmp_path / "a.yaml"
     answers.write_text("{}\n")
     result = run_cli("advise", str(answers), "--rules", str(rules_copy))

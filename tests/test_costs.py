@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import RULES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +12,6 @@ from advisor.costs.inputs import CostInputs, inputs_from_answers
 from advisor.costs.model import estimate
 from advisor.costs.prices import apply_settings, load_prices
 from advisor.errors import InputError
-from conftest import RULES, run_cli
 
 PRICES = load_prices(RULES / "prices.yaml")
 
@@ -21,8 +21,9 @@ def _item(costs, approach, name):
 
 
 def test_rag_generation_by_hand():
-    inp = CostInputs(monthly_queries=1000, prompt_tokens=100, top_k=4, chunk_tokens=500,
-                     answer_tokens=200)
+    inp = CostInputs(
+        monthly_queries=1000, prompt_tokens=100, top_k=4, chunk_tokens=500, answer_tokens=200
+    )
     item = _item(estimate(inp, PRICES), "rag", "Answer queries with retrieved context")
     # 1000 × ((100 + 4×500) × $2.50 + 200 × $10.00) / 1M
     assert item.amount == pytest.approx(1000 * (2100 * 2.50 + 200 * 10.00) / 1e6)
@@ -34,8 +35,9 @@ def test_lora_training_run_by_hand():
     item = _item(estimate(inp, PRICES), "fine_tune", "Training run")
     hours = 6000 * 400 * 2 / 3000 / 3600  # one A100 at 3,000 tokens/s
     assert item.amount == pytest.approx(hours * 1.79)
-    full = _item(estimate(inp.model_copy(update={"method": "full"}), PRICES), "fine_tune",
-                 "Training run")
+    full = _item(
+        estimate(inp.model_copy(update={"method": "full"}), PRICES), "fine_tune", "Training run"
+    )
     # eight A100s at 2,500 tokens/s each: same GPU-hours ratio as 3000/2500
     assert full.amount == pytest.approx(6000 * 400 * 2 / 2500 / 3600 * 1.79)
 
@@ -64,8 +66,10 @@ def test_cumulative_and_break_even():
 
 inputs = st.builds(
     CostInputs,
-    documents=st.floats(0, 1e6), monthly_queries=st.floats(0, 1e8),
-    updates_per_month=st.floats(0, 720), training_examples=st.floats(1, 1e5),
+    documents=st.floats(0, 1e6),
+    monthly_queries=st.floats(0, 1e8),
+    updates_per_month=st.floats(0, 720),
+    training_examples=st.floats(1, 1e5),
     tuned_serving=st.sampled_from(["small_api_finetuned", "self_hosted"]),
     base_serving=st.sampled_from(["large_api", "small_api", "self_hosted"]),
     method=st.sampled_from(["full", "lora", "qlora"]),
@@ -104,17 +108,33 @@ def test_default_rag_cost_per_query_is_inside_the_seed_range():
 def test_lora_run_for_a_mid_size_dataset_is_inside_the_seed_range():
     inp = CostInputs(training_examples=5000, tokens_per_example=600, epochs=3, method="lora")
     costs = estimate(inp, PRICES)["fine_tune"]
-    training = sum(i.amount for i in costs.line_items
-                   if i.name in ("Prepare training pairs", "Training run",
-                                 "Training and serving setup", "Golden set and evaluation"))
+    training = sum(
+        i.amount
+        for i in costs.line_items
+        if i.name
+        in (
+            "Prepare training pairs",
+            "Training run",
+            "Training and serving setup",
+            "Golden set and evaluation",
+        )
+    )
     assert 500 <= training <= 50_000  # seed 004: "$500–$50k training"
 
 
 def test_answers_drive_the_inputs(rules):
     from advisor.decision.questions import resolve
-    values = resolve(rules.questionnaire, {"needs_external_data": True, "knowledge_change": "weekly",
-                                           "corpus_documents": 7000, "model_access": "open_weights",
-                                           "latency_budget_ms": 50}).values
+
+    values = resolve(
+        rules.questionnaire,
+        {
+            "needs_external_data": True,
+            "knowledge_change": "weekly",
+            "corpus_documents": 7000,
+            "model_access": "open_weights",
+            "latency_budget_ms": 50,
+        },
+    ).values
     inp = inputs_from_answers(values)
     assert inp.documents == 7000 and inp.updates_per_month == pytest.approx(52 / 12)
     assert inp.tuned_serving == "self_hosted" and inp.base_serving == "small_api"
@@ -173,12 +193,15 @@ def test_bare_numbers_in_an_override_file_keep_their_origin(tmp_path):
     assert sheet.gpu_per_hour["h100"].value == PRICES.gpu_per_hour["h100"].value
 
 
-@pytest.mark.parametrize(("item", "fragment"), [
-    ("gpu_per_hour.a100", "expected PATH=VALUE"),
-    ("gpu_per_hour.a101=2", "unknown price figure"),
-    ("gpu_per_hour.a100=cheap", "expected a number"),
-    ("gpu_per_hour.a100=-3", "must be zero or more"),
-])
+@pytest.mark.parametrize(
+    ("item", "fragment"),
+    [
+        ("gpu_per_hour.a100", "expected PATH=VALUE"),
+        ("gpu_per_hour.a101=2", "unknown price figure"),
+        ("gpu_per_hour.a100=cheap", "expected a number"),
+        ("gpu_per_hour.a100=-3", "must be zero or more"),
+    ],
+)
 def test_bad_set_overrides(item, fragment):
     with pytest.raises(InputError, match=fragment):
         apply_settings(PRICES, [item])

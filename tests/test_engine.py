@@ -10,8 +10,12 @@ def test_scores_by_hand_on_tiny_rules(tiny_rules):
     rs = load_rules(tiny_rules)
     rec = evaluate(rs, {"flag": True, "size": 10})
     # base gives rag 1 and fine_tune 1; flagged adds fine_tune 2 -> 1 : 3
-    assert rec.raw_scores == {"rag": 1.0, "fine_tune": 3.0, "hybrid": 0.0,
-                              "prompt_engineering": 0.0}
+    assert rec.raw_scores == {
+        "rag": 1.0,
+        "fine_tune": 3.0,
+        "hybrid": 0.0,
+        "prompt_engineering": 0.0,
+    }
     assert rec.scores["fine_tune"] == pytest.approx(0.75)
     assert rec.recommendation == "fine_tune"
     assert [f.rule for f in rec.fired] == ["base", "flagged"]

@@ -7,13 +7,13 @@ import sys
 import threading
 
 import pytest
+from conftest import ROOT, run_cli
 
 from advisor.errors import AdvisorError
 from advisor.finetune.pairs import Pair, pairs_from_chunks, pairs_from_golden, split_pairs
 from advisor.finetune.train import TrainConfig, read_run, train_lora
 from advisor.rag.chunking import chunk_document
 from advisor.rag.documents import load_file
-from conftest import ROOT, run_cli
 
 GOLDEN = ROOT / "demo_corpus" / "golden.yaml"
 TINY = TrainConfig(epochs=4, batch_size=4, learning_rate=5e-3, max_seq_len=64, rank=8, alpha=16)
@@ -115,8 +115,12 @@ train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]),
 
 def test_a_killed_run_leaves_nothing_that_loads(model_dir, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-c", KILL_PROBE, str(GOLDEN), str(out), str(model_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_PROBE, str(GOLDEN), str(out), str(model_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout.readline().startswith("step")  # training is under way
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -129,7 +133,9 @@ def test_a_killed_run_leaves_nothing_that_loads(model_dir, tmp_path):
 
 def test_adapter_from_another_base_model_or_unfinished(tmp_path):
     (tmp_path / "adapter_config.json").write_text("{}")
-    (tmp_path / "run.json").write_text(json.dumps({"base_model": "Llama-3-8B", "status": "complete"}))
+    (tmp_path / "run.json").write_text(
+        json.dumps({"base_model": "Llama-3-8B", "status": "complete"})
+    )
     with pytest.raises(AdvisorError, match="trained on 'Llama-3-8B'"):
         read_run(tmp_path)
     with pytest.raises(AdvisorError, match="no such adapter folder"):
@@ -157,6 +163,13 @@ def test_cli_bad_input_is_one_line(tmp_path):
     (few / "a.md").write_text("# A\n\nThe gate code is 4711.")
     r = run_cli("finetune", "--docs", str(few), "--data-dir", str(tmp_path / "d"))
     assert r.returncode == 2 and "training pairs" in r.stderr and "Traceback" not in r.stderr
-    r = run_cli("ask", "x", "--adapter", str(tmp_path / "none"), "--no-retrieval",
-                "--data-dir", str(tmp_path / "d"))
+    r = run_cli(
+        "ask",
+        "x",
+        "--adapter",
+        str(tmp_path / "none"),
+        "--no-retrieval",
+        "--data-dir",
+        str(tmp_path / "d"),
+    )
     assert r.returncode == 2 and "no such adapter folder" in r.stderr

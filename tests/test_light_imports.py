@@ -37,7 +37,11 @@ print(",".join(m for m in ("torch", "transformers", "chromadb", "sentence_transf
 def test_the_first_page_renders_without_torch():
     from conftest import ROOT
 
-    out = subprocess.run([sys.executable, "-c", APP_PROBE, str(ROOT / "app.py")],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", APP_PROBE, str(ROOT / "app.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "none"

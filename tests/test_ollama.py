@@ -4,13 +4,13 @@ server can run here), including a server that is down and one that is too slow."
 import socket
 
 import pytest
+from conftest import ROOT, FakeGenerator
+from fake_ollama import FakeOllama
 
 from advisor.llm.base import BackendUnavailable, FallbackGenerator
 from advisor.llm.ollama_backend import OllamaGenerator
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
-from conftest import ROOT, FakeGenerator
-from fake_ollama import FakeOllama
 
 MESSAGES = [{"role": "user", "content": "How long is the refund window?"}]
 
@@ -52,7 +52,7 @@ def test_server_down():
 def test_timeout():
     with FakeOllama(delay=2.0) as server:
         gen = OllamaGenerator(server.url, "smollm2:135m", timeout=0.5)
-        with pytest.raises(BackendUnavailable, match="did not answer within 0.5 s"):
+        with pytest.raises(BackendUnavailable, match=r"did not answer within 0\.5 s"):
             gen.generate(MESSAGES)
 
 
@@ -66,8 +66,9 @@ def test_fallback_says_what_happened():
 
 def test_pipeline_answers_with_ollama_when_configured(tmp_path, embedder):
     with FakeOllama(reply="Priority 1 incidents get a response within 30 minutes [1].") as server:
-        settings = Settings(data_dir=tmp_path, generator="ollama", ollama_host=server.url,
-                            ollama_timeout=5)
+        settings = Settings(
+            data_dir=tmp_path, generator="ollama", ollama_host=server.url, ollama_timeout=5
+        )
         p = RagPipeline(settings, "ollama-ws", embedder=embedder)
         p.ingest([ROOT / "demo_corpus" / "support_faq.html"])
         answer = p.ask("How fast is a response to a critical incident?")

@@ -3,13 +3,13 @@
 from typing import Any
 
 import pytest
+from conftest import RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.decision.engine import advise, evaluate
-from advisor.decision.questions import Question
-from conftest import RULES
 from advisor.decision.loader import load_rules
+from advisor.decision.questions import Question
 
 _RULES = load_rules(RULES)
 

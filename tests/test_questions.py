@@ -26,20 +26,26 @@ def test_answers_to_hidden_questions_are_reported_as_ignored(rules):
 
 def test_every_question_type_is_validated(rules):
     text = (
-        "failure_mode: sometimes\n"       # not a choice
-        "golden_eval_set: maybe\n"        # not yes/no
-        "monthly_queries: -5\n"           # out of range
+        "failure_mode: sometimes\n"  # not a choice
+        "golden_eval_set: maybe\n"  # not yes/no
+        "monthly_queries: -5\n"  # out of range
         "behaviour_needs: strict_format\n"  # not a list
-        "latency_budget_ms: fast\n"       # not a number
-        "colour: blue\n"                  # unknown question
-        "needs_external_data: yes\n"      # fine: YAML yes is true
+        "latency_budget_ms: fast\n"  # not a number
+        "colour: blue\n"  # unknown question
+        "needs_external_data: yes\n"  # fine: YAML yes is true
     )
     raw, lines = parse_yaml(text, "answers.yaml")
     good, problems = validate_answers(rules.questionnaire, raw, lines)
     assert good == {"needs_external_data": True}
     by_field = {p.field: p for p in problems}
-    assert set(by_field) == {"failure_mode", "golden_eval_set", "monthly_queries",
-                             "behaviour_needs", "latency_budget_ms", "colour"}
+    assert set(by_field) == {
+        "failure_mode",
+        "golden_eval_set",
+        "monthly_queries",
+        "behaviour_needs",
+        "latency_budget_ms",
+        "colour",
+    }
     assert by_field["failure_mode"].line == 1
     assert "not one of: knowledge, behaviour, both, unsure" in by_field["failure_mode"].message
     assert by_field["colour"].line == 6 and "unknown question" in by_field["colour"].message

@@ -1,19 +1,26 @@
 """Chunking with the embedding model's real tokenizer."""
 
+import itertools
+
 import pytest
+from conftest import ROOT
 
 from advisor.rag.chunking import chunk_document, default_tokenizer, preview
 from advisor.rag.documents import Document, Section, load_file
-from conftest import ROOT
 
 TOK = default_tokenizer()
 
 
 def _long_doc() -> Document:
-    paras = [f"Paragraph {i} says that widget W-{i} weighs {i * 3} grams and ships in box {i}."
-             for i in range(60)]
-    return Document("long.md", "d1", [Section("\n\n".join(paras), "Specs"),
-                                      Section("Short closing note.", "End")])
+    paras = [
+        f"Paragraph {i} says that widget W-{i} weighs {i * 3} grams and ships in box {i}."
+        for i in range(60)
+    ]
+    return Document(
+        "long.md",
+        "d1",
+        [Section("\n\n".join(paras), "Specs"), Section("Short closing note.", "End")],
+    )
 
 
 @pytest.mark.parametrize("size", [64, 128, 256])
@@ -28,7 +35,7 @@ def test_chunks_respect_the_size_and_keep_sections_apart(size):
 
 def test_consecutive_chunks_overlap_and_nothing_is_lost():
     chunks = [c for c in chunk_document(_long_doc(), size=64, overlap=16) if c.heading == "Specs"]
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in itertools.pairwise(chunks):
         tail = a.text[-20:]
         assert tail in b.text  # the next chunk starts with the end of this one
     joined = " ".join(c.text for c in chunks)

@@ -9,18 +9,35 @@ CORPUS = ROOT / "demo_corpus"
 
 def test_ingest_ask_forget(tmp_path):
     data = str(tmp_path / "data")
-    result = run_cli("ingest", str(CORPUS), str(CORPUS / "golden.yaml"), "--data-dir", data,
-                     "--collection", "cli-test")
+    result = run_cli(
+        "ingest",
+        str(CORPUS),
+        str(CORPUS / "golden.yaml"),
+        "--data-dir",
+        data,
+        "--collection",
+        "cli-test",
+    )
     assert result.returncode == 0, result.stderr
     assert "18 added, 1 error" in result.stdout
     assert "golden.yaml" in result.stdout and "unsupported type '.yaml'" in result.stdout
     assert "Ingesting" in result.stderr  # the progress bar
 
-    again = run_cli("ingest", str(CORPUS / "sla.md"), "--data-dir", data, "--collection", "cli-test")
+    again = run_cli(
+        "ingest", str(CORPUS / "sla.md"), "--data-dir", data, "--collection", "cli-test"
+    )
     assert "1 unchanged" in again.stdout
 
-    asked = run_cli("ask", "How much does the KD-SL4 cost?", "--no-generate", "--json",
-                    "--data-dir", data, "--collection", "cli-test")
+    asked = run_cli(
+        "ask",
+        "How much does the KD-SL4 cost?",
+        "--no-generate",
+        "--json",
+        "--data-dir",
+        data,
+        "--collection",
+        "cli-test",
+    )
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert {"answer", "sources", "timings", "backend"} <= set(answer)
@@ -28,8 +45,22 @@ def test_ingest_ask_forget(tmp_path):
     assert "pricing_2025.pdf" in docs
     assert all({"document", "chunk", "score"} <= set(s) for s in answer["sources"])
 
-    bm25 = json.loads(run_cli("ask", "E-217", "--mode", "bm25", "--k", "1", "--no-generate",
-                              "--json", "--data-dir", data, "--collection", "cli-test").stdout)
+    bm25 = json.loads(
+        run_cli(
+            "ask",
+            "E-217",
+            "--mode",
+            "bm25",
+            "--k",
+            "1",
+            "--no-generate",
+            "--json",
+            "--data-dir",
+            data,
+            "--collection",
+            "cli-test",
+        ).stdout
+    )
     assert bm25["sources"][0]["document"] == "support_faq.html"
     assert set(bm25["sources"][0]["scores"]) == {"bm25", "fused"}
 

@@ -3,9 +3,9 @@
 import io
 
 import pytest
+from conftest import ROOT
 
 from advisor.rag.documents import LoadError, document_id, load_bytes, load_file
-from conftest import ROOT
 
 CORPUS = ROOT / "demo_corpus"
 
@@ -34,13 +34,19 @@ def test_html_drops_boilerplate_and_keeps_headings():
 def test_markdown_sections_carry_the_heading_path():
     doc = load_file(CORPUS / "refund_policy.md")
     assert [s.heading for s in doc.sections] == [
-        "Refund and Returns Policy > Refund window", "Refund and Returns Policy > Conditions",
-        "Refund and Returns Policy > How to return"]
+        "Refund and Returns Policy > Refund window",
+        "Refund and Returns Policy > Conditions",
+        "Refund and Returns Policy > How to return",
+    ]
 
 
 def test_ids_are_stable_and_change_with_content_or_name():
     a = load_bytes("a.txt", b"hello world")
-    assert a.doc_id == load_bytes("a.txt", b"hello world").doc_id == document_id("a.txt", b"hello world")
+    assert (
+        a.doc_id
+        == load_bytes("a.txt", b"hello world").doc_id
+        == document_id("a.txt", b"hello world")
+    )
     assert a.doc_id != load_bytes("a.txt", b"hello world!").doc_id
     assert a.doc_id != load_bytes("b.txt", b"hello world").doc_id
 
@@ -104,7 +110,7 @@ def test_golden_set_and_updates_refer_to_real_documents():
 
     names = {p.name for p in expand_paths([CORPUS])}
     assert 15 <= len(names) <= 30
-    assert {".pdf", ".docx", ".html", ".md", ".txt"} <= {n[n.rfind("."):] for n in names}
+    assert {".pdf", ".docx", ".html", ".md", ".txt"} <= {n[n.rfind(".") :] for n in names}
     golden = load_golden(CORPUS / "golden.yaml")
     assert all(set(q.documents) <= names for q in golden.questions)
     assert {q.tag for q in golden.questions} == {"exact-term", "paraphrased", "multi-hop"}

@@ -2,15 +2,25 @@
 
 import socket
 
+from conftest import ROOT
+
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
-from conftest import ROOT
 
 
 def test_real_model_answers_from_the_retrieved_chunk(model_dir, embedder):
     p = RagPipeline(Settings(data_dir=model_dir), "e2e", embedder=embedder)
-    p.ingest([ROOT / "demo_corpus" / name for name in
-              ("refund_policy.md", "sla.md", "sop_incident_response.md", "security_policy.md")])
+    p.ingest(
+        [
+            ROOT / "demo_corpus" / name
+            for name in (
+                "refund_policy.md",
+                "sla.md",
+                "sop_incident_response.md",
+                "security_policy.md",
+            )
+        ]
+    )
     answer = p.ask("Who is the safety officer?", k=3)
     assert answer.backend == "embedded:SmolLM2-135M-Instruct"
     assert answer.sources[0].document == "sop_incident_response.md"

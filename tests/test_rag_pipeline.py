@@ -3,9 +3,9 @@
 import shutil
 
 import pytest
+from conftest import ROOT, FakeGenerator
 
 from advisor.rag.pipeline import RagPipeline
-from conftest import ROOT, FakeGenerator
 
 CORPUS = ROOT / "demo_corpus"
 
@@ -77,14 +77,18 @@ def test_bad_files_are_reported_and_nothing_stored_is_touched(pipeline, docs, tm
     (bad / "notes.txt").write_text("The canteen opens at 11:15 on weekdays.")
     results = {r.name: r for r in pipeline.ingest([bad])}
     assert {n: r.status for n, r in results.items()} == {
-        "binary.txt": "error", "corrupt.pdf": "error", "empty.txt": "error",
-        "latin.txt": "error", "notes.txt": "added"}
+        "binary.txt": "error",
+        "corrupt.pdf": "error",
+        "empty.txt": "error",
+        "latin.txt": "error",
+        "notes.txt": "added",
+    }
     assert "not UTF-8" in results["latin.txt"].message
     after = pipeline.store.col.get(include=["documents", "metadatas"])
-    old = {i for i in before["ids"]}
+    old = set(before["ids"])
     assert old <= set(after["ids"])
-    kept = {i: d for i, d in zip(after["ids"], after["documents"]) if i in old}
-    assert kept == dict(zip(before["ids"], before["documents"]))
+    kept = {i: d for i, d in zip(after["ids"], after["documents"], strict=False) if i in old}
+    assert kept == dict(zip(before["ids"], before["documents"], strict=False))
 
 
 def test_workspaces_never_mix(settings, embedder, docs):
@@ -93,7 +97,9 @@ def test_workspaces_never_mix(settings, embedder, docs):
     a.ingest([docs / "sla.md"])
     b.ingest([docs / "refund_policy.md"])
     assert list(a.documents()) == ["sla.md"] and list(b.documents()) == ["refund_policy.md"]
-    assert {s.document for s in b.ask("availability credit", generate=False).sources} == {"refund_policy.md"}
+    assert {s.document for s in b.ask("availability credit", generate=False).sources} == {
+        "refund_policy.md"
+    }
 
 
 def test_uploaded_bytes_and_a_bad_collection_name(pipeline, settings, embedder):

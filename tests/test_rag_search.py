@@ -11,7 +11,15 @@ def _chunk(cid: str, text: str) -> StoredChunk:
 
 
 def test_tokenize_keeps_codes_and_decimals():
-    assert tokenize("KD-SL4 carries 4.5 kg; E-217!") == ["kd", "sl4", "carries", "4.5", "kg", "e", "217"]
+    assert tokenize("KD-SL4 carries 4.5 kg; E-217!") == [
+        "kd",
+        "sl4",
+        "carries",
+        "4.5",
+        "kg",
+        "e",
+        "217",
+    ]
 
 
 def test_rrf_by_hand():
@@ -23,9 +31,13 @@ def test_rrf_by_hand():
 
 
 def test_bm25_finds_exact_terms():
-    index = BM25Index([_chunk("a", "error E-217 means propeller imbalance"),
-                       _chunk("b", "the drone flies for 38 minutes"),
-                       _chunk("c", "error codes are listed in the manual")])
+    index = BM25Index(
+        [
+            _chunk("a", "error E-217 means propeller imbalance"),
+            _chunk("b", "the drone flies for 38 minutes"),
+            _chunk("c", "error codes are listed in the manual"),
+        ]
+    )
     hits = index.search("what is E-217", 3)
     assert hits[0][0].id == "a"
     assert all(score > 0 for _, score in hits)
@@ -46,8 +58,11 @@ class FakeStore:
         return len(self.chunks)
 
 
-CHUNKS = [_chunk("a", "refund within 45 days"), _chunk("b", "warranty of 24 months"),
-          _chunk("c", "error E-217 propeller")]
+CHUNKS = [
+    _chunk("a", "refund within 45 days"),
+    _chunk("b", "warranty of 24 months"),
+    _chunk("c", "error E-217 propeller"),
+]
 
 
 def test_modes_and_weights():

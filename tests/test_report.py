@@ -4,16 +4,22 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from browser import launch
+from conftest import run_cli
 
 from advisor.decision.loader import load_rules
 from advisor.report.model import build_report
 from advisor.report.render import render, to_html, to_json, to_markdown
-from browser import launch
-from conftest import run_cli
 
-ANSWERS = {"failure_mode": "both", "needs_external_data": True, "behaviour_needs": ["strict_format"],
-           "model_access": "open_weights", "training_budget": "small", "labelled_examples": 900}
-EVIL = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+ANSWERS = {
+    "failure_mode": "both",
+    "needs_external_data": True,
+    "behaviour_needs": ["strict_format"],
+    "model_access": "open_weights",
+    "training_budget": "small",
+    "labelled_examples": 900,
+}
+EVIL = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +35,9 @@ def test_json_structure_and_numbers_match_the_cost_model(report, rules):
     data = json.loads(to_json(report))
     assert data["schema_version"] == 1
     assert data["recommendation"]["recommendation"] == "hybrid"
-    assert {"fired", "warnings", "flips", "next_steps", "answers", "scores"} <= set(data["recommendation"])
+    assert {"fired", "warnings", "flips", "next_steps", "answers", "scores"} <= set(
+        data["recommendation"]
+    )
     values = resolve(rules.questionnaire, ANSWERS, rules.derive).values
     expected = cost_report(inputs_from_answers(values, horizon_months=12), rules.prices)
     for a, c in expected["approaches"].items():
@@ -41,9 +49,16 @@ def test_json_structure_and_numbers_match_the_cost_model(report, rules):
 
 def test_markdown_structure(report):
     md = to_markdown(report)
-    for heading in ("# RAG or fine-tuning: recommendation", "## Why: the rules that fired",
-                    "## Warnings", "## What would change the verdict", "## Next steps",
-                    "## Costs over 12 months", "## The answers given", "## Reproducibility"):
+    for heading in (
+        "# RAG or fine-tuning: recommendation",
+        "## Why: the rules that fired",
+        "## Warnings",
+        "## What would change the verdict",
+        "## Next steps",
+        "## Costs over 12 months",
+        "## The answers given",
+        "## Reproducibility",
+    ):
         assert heading in md, heading
     assert "**Recommendation: Hybrid (fine-tuning + RAG)**" in md
     total = report.costs["approaches"]["rag"]["cumulative"][-1]
@@ -52,7 +67,16 @@ def test_markdown_structure(report):
 
 def test_html_structure_is_self_contained(report):
     html = to_html(report)
-    for section in ("verdict", "why", "warnings", "flips", "next-steps", "costs", "answers", "stamp"):
+    for section in (
+        "verdict",
+        "why",
+        "warnings",
+        "flips",
+        "next-steps",
+        "costs",
+        "answers",
+        "stamp",
+    ):
         assert f'id="{section}"' in html
     tags = _Tags()
     tags.feed(html)
@@ -89,17 +113,48 @@ def test_user_text_is_escaped_everywhere(rules_copy):
         text = text.replace("text: What goes wrong with the model's answers today?", f"text: {bad}")
         text = text.replace("label: Missing or stale facts", f"label: {bad}")
         text = text.replace("title: The model lacks facts", f"title: {bad}")
-        text = text.replace("rationale: Missing or stale information is a data problem, and "
-                            "data problems go to retrieval.", f"rationale: {bad}")
-        text = text.replace("message: Without a golden test set you cannot know whether RAG or "
-                            "fine-tuning improved anything.", f"message: {bad}")
+        text = text.replace(
+            "rationale: Missing or stale information is a data problem, and "
+            "data problems go to retrieval.",
+            f"rationale: {bad}",
+        )
+        text = text.replace(
+            "message: Without a golden test set you cannot know whether RAG or "
+            "fine-tuning improved anything.",
+            f"message: {bad}",
+        )
         path.write_text(text)
     rs = load_rules(rules_copy)
-    rag = [{"question": EVIL, "text": EVIL, "backend": EVIL, "fallback_reason": EVIL,
-            "sources": [{"n": 1, "document": EVIL, "page": 2, "chunk": 0, "heading": EVIL,
-                         "text": EVIL, "score": 0.5, "scores": {}}]}]
-    lora = {"status": EVIL, "base_model": EVIL, "steps": 3, "wall_seconds": 1, "tokens_per_second": 2,
-            "peak_memory_mb": 3, "train_loss": [[1, 2.0], [2, 1.0]], "val_loss": []}
+    rag = [
+        {
+            "question": EVIL,
+            "text": EVIL,
+            "backend": EVIL,
+            "fallback_reason": EVIL,
+            "sources": [
+                {
+                    "n": 1,
+                    "document": EVIL,
+                    "page": 2,
+                    "chunk": 0,
+                    "heading": EVIL,
+                    "text": EVIL,
+                    "score": 0.5,
+                    "scores": {},
+                }
+            ],
+        }
+    ]
+    lora = {
+        "status": EVIL,
+        "base_model": EVIL,
+        "steps": 3,
+        "wall_seconds": 1,
+        "tokens_per_second": 2,
+        "peak_memory_mb": 3,
+        "train_loss": [[1, 2.0], [2, 1.0]],
+        "val_loss": [],
+    }
     report = build_report(rs, {"failure_mode": "knowledge"}, rag_answers=rag, lora_run=lora)
     html = to_html(report)
     assert html.count("&lt;script&gt;alert(1)") >= 8  # every field shows the text, inert
@@ -142,7 +197,9 @@ def test_report_cli(tmp_path):
         result = run_cli("report", str(answers), "--out", str(out))
         assert result.returncode == 0, result.stderr
         assert out.stat().st_size > 1000
-    assert json.loads((tmp_path / "r.json").read_text())["recommendation"]["recommendation"] == "rag"
+    assert (
+        json.loads((tmp_path / "r.json").read_text())["recommendation"]["recommendation"] == "rag"
+    )
     bad = run_cli("report", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "x.html"))
     assert bad.returncode == 2 and "missing.yaml: file not found" in bad.stderr
     ext = run_cli("report", str(answers), "--out", str(tmp_path / "x.docx"))

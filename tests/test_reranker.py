@@ -1,12 +1,12 @@
 """The optional cross-encoder path, on a tiny model the test builds and saves itself."""
 
 import pytest
+from conftest import ROOT
 
 from advisor.rag.embedder import minilm_path
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.search import CrossEncoderReranker
 from advisor.settings import Settings
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,14 @@ def tiny_cross_encoder(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny-ce")
     tok = AutoTokenizer.from_pretrained(str(minilm_path()))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=64, num_labels=1)
+    config = BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=1,
+    )
     BertForSequenceClassification(config).save_pretrained(path)
     tok.save_pretrained(path)
     return path

@@ -1,9 +1,9 @@
 """Every example in every rule file is a test; so is every quoted source passage."""
 
 import pytest
+from conftest import RULES
 
 from advisor.decision.check import run_examples
-from conftest import RULES
 from advisor.decision.loader import load_rules
 
 _RULES = load_rules(RULES)
@@ -28,8 +28,13 @@ def test_every_option_is_reachable():
 
 def test_the_five_mistakes_are_warnings():
     warnings = {r.warning.id for r in _RULES.book.rules if r.warning}
-    assert {"fine_tune_to_inject_knowledge", "skipping_prompt_engineering", "naive_rag",
-            "no_evaluation_framework", "catastrophic_forgetting"} <= warnings
+    assert {
+        "fine_tune_to_inject_knowledge",
+        "skipping_prompt_engineering",
+        "naive_rag",
+        "no_evaluation_framework",
+        "catastrophic_forgetting",
+    } <= warnings
 
 
 def test_every_rule_quotes_a_seed():

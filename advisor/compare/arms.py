@@ -16,8 +16,14 @@ ARMS = {
 }
 
 
-def answer_arm(arm: str, question: str, pipeline: RagPipeline, base: Generator,
-               lora: Generator | None = None, k: int = 5) -> Answer:
+def answer_arm(
+    arm: str,
+    question: str,
+    pipeline: RagPipeline,
+    base: Generator,
+    lora: Generator | None = None,
+    k: int = 5,
+) -> Answer:
     """Answer `question` the way `arm` does; the retrieval arms cite their sources."""
     if arm not in ARMS:
         raise ValueError(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}")
@@ -29,12 +35,20 @@ def answer_arm(arm: str, question: str, pipeline: RagPipeline, base: Generator,
     start = time.perf_counter()
     g = generator.generate(build_plain_messages(question), pipeline.settings.max_new_tokens)
     seconds = time.perf_counter() - start
-    return Answer(question, g.text, [], {"generate": seconds, "total": seconds}, g.backend,
-                  "none", fallback_reason=g.fallback_reason)
+    return Answer(
+        question,
+        g.text,
+        [],
+        {"generate": seconds, "total": seconds},
+        g.backend,
+        "none",
+        fallback_reason=g.fallback_reason,
+    )
 
 
-def answer_all(question: str, pipeline: RagPipeline, base: Generator,
-               lora: Generator | None = None, k: int = 5) -> dict[str, Answer]:
+def answer_all(
+    question: str, pipeline: RagPipeline, base: Generator, lora: Generator | None = None, k: int = 5
+) -> dict[str, Answer]:
     """Every arm that can run (the LoRA arms need an adapter)."""
     arms = [a for a in ARMS if lora is not None or not a.startswith("lora")]
     return {a: answer_arm(a, question, pipeline, base, lora, k) for a in arms}

@@ -40,7 +40,10 @@ def break_even(costs: dict[str, ApproachCost], months: int) -> list[BreakEven]:
         else:
             month = math.ceil(gap / saving)
             if month > months:
-                month, text = None, f"never within {months} months (month {math.ceil(gap / saving)})"
+                month, text = (
+                    None,
+                    f"never within {months} months (month {math.ceil(gap / saving)})",
+                )
             else:
                 text = f"cheaper in total from month {month}"
         out.append(BreakEven(inv.approach, oth.approach, month, text))
@@ -70,12 +73,18 @@ def sensitivity(inp: CostInputs, prices: PriceSheet, top: int = 8) -> dict[str, 
     knobs: list[tuple[str, Case, Case]] = []
     for name in NUMERIC_INPUTS:
         if getattr(inp, name):
-            knobs.append((name, (_vary_input(inp, name, 0.5), prices),
-                          (_vary_input(inp, name, 1.5), prices)))
+            knobs.append(
+                (name, (_vary_input(inp, name, 0.5), prices), (_vary_input(inp, name, 1.5), prices))
+            )
     for path, value in figure_paths(prices).items():
         if value:
-            knobs.append((path, (inp, with_values(prices, {path: value * 0.5})),
-                          (inp, with_values(prices, {path: value * 1.5}))))
+            knobs.append(
+                (
+                    path,
+                    (inp, with_values(prices, {path: value * 0.5})),
+                    (inp, with_values(prices, {path: value * 1.5})),
+                )
+            )
     for name, low, high in knobs:
         t_low, t_high = totals(*low), totals(*high)
         for a in APPROACHES:

@@ -12,8 +12,12 @@ from advisor.decision.rules import OPTIONS
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-COLOURS = {"rag": "#1f77b4", "fine_tune": "#d62728", "hybrid": "#9467bd",
-           "prompt_engineering": "#2ca02c"}
+COLOURS = {
+    "rag": "#1f77b4",
+    "fine_tune": "#d62728",
+    "hybrid": "#9467bd",
+    "prompt_engineering": "#2ca02c",
+}
 
 
 def cumulative_figure(report: dict[str, Any]) -> go.Figure:
@@ -23,21 +27,41 @@ def cumulative_figure(report: dict[str, Any]) -> go.Figure:
     months = list(range(report["horizon_months"] + 1))
     fig = go.Figure()
     for a, c in report["approaches"].items():
-        fig.add_trace(go.Scatter(x=months, y=c["cumulative"], mode="lines", name=OPTIONS[a],
-                                 line={"color": COLOURS[a]}))
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=c["cumulative"],
+                mode="lines",
+                name=OPTIONS[a],
+                line={"color": COLOURS[a]},
+            )
+        )
     xs, ys, texts = [], [], []
     for b in report["break_even"]:
         if b["month"]:
             xs.append(b["month"])
             ys.append(report["approaches"][b["investment"]]["cumulative"][b["month"]])
-            texts.append(f"{OPTIONS[b['investment']]} cheaper than {OPTIONS[b['other']]} "
-                         f"from month {b['month']}")
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="Break-even",
-                             marker={"symbol": "diamond", "size": 11, "color": "black"},
-                             text=texts, hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(title=f"Cumulative cost over {report['horizon_months']} months",
-                      xaxis_title="Month", yaxis_title=f"Total spent ({report['currency']})",
-                      hovermode="x unified")
+            texts.append(
+                f"{OPTIONS[b['investment']]} cheaper than {OPTIONS[b['other']]} "
+                f"from month {b['month']}"
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers",
+            name="Break-even",
+            marker={"symbol": "diamond", "size": 11, "color": "black"},
+            text=texts,
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Cumulative cost over {report['horizon_months']} months",
+        xaxis_title="Month",
+        yaxis_title=f"Total spent ({report['currency']})",
+        hovermode="x unified",
+    )
     return fig
 
 
@@ -54,10 +78,18 @@ def line_items_figure(report: dict[str, Any]) -> go.Figure:
     approaches = list(report["approaches"])
     fig = go.Figure()
     for name, by_approach in names.items():
-        fig.add_trace(go.Bar(name=name, x=[OPTIONS[a] for a in approaches],
-                             y=[by_approach.get(a, 0.0) for a in approaches]))
-    fig.update_layout(barmode="stack", title=f"What the {months}-month total is made of",
-                      yaxis_title=report["currency"])
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                x=[OPTIONS[a] for a in approaches],
+                y=[by_approach.get(a, 0.0) for a in approaches],
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        title=f"What the {months}-month total is made of",
+        yaxis_title=report["currency"],
+    )
     return fig
 
 
@@ -69,11 +101,29 @@ def tornado_figure(report: dict[str, Any], approach: str) -> go.Figure:
     swings = list(reversed(report["sensitivity"][approach]))  # biggest at the top
     labels = [s["input"] for s in swings]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=labels, x=[s["low"] - base for s in swings], base=base,
-                         orientation="h", name="-50%", marker_color="#2ca02c"))
-    fig.add_trace(go.Bar(y=labels, x=[s["high"] - base for s in swings], base=base,
-                         orientation="h", name="+50%", marker_color="#d62728"))
-    fig.update_layout(barmode="overlay", title=f"{OPTIONS[approach]}: what moves the total",
-                      xaxis_title=f"Total over {report['horizon_months']} months "
-                                  f"({report['currency']})")
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[s["low"] - base for s in swings],
+            base=base,
+            orientation="h",
+            name="-50%",
+            marker_color="#2ca02c",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[s["high"] - base for s in swings],
+            base=base,
+            orientation="h",
+            name="+50%",
+            marker_color="#d62728",
+        )
+    )
+    fig.update_layout(
+        barmode="overlay",
+        title=f"{OPTIONS[approach]}: what moves the total",
+        xaxis_title=f"Total over {report['horizon_months']} months ({report['currency']})",
+    )
     return fig

@@ -10,8 +10,14 @@ from advisor.costs.prices import split_assignment
 from advisor.errors import InputError, Problem
 
 # How many knowledge updates a month each answer to `knowledge_change` means.
-UPDATES_PER_MONTH = {"never": 0.0, "yearly": 1 / 12, "monthly": 1.0, "weekly": 52 / 12,
-                     "daily": 30.0, "realtime": 720.0}
+UPDATES_PER_MONTH = {
+    "never": 0.0,
+    "yearly": 1 / 12,
+    "monthly": 1.0,
+    "weekly": 52 / 12,
+    "daily": 30.0,
+    "realtime": 720.0,
+}
 MAX_RETRAINS_PER_MONTH = 30.0  # a training run takes hours: at most one a day
 
 
@@ -56,7 +62,8 @@ class CostInputs(BaseModel):
 
 
 NUMERIC_INPUTS = [
-    name for name, f in CostInputs.model_fields.items()
+    name
+    for name, f in CostInputs.model_fields.items()
     if f.annotation in (float, int) and name not in ("horizon_months", "embedding_dim")
 ]
 
@@ -86,10 +93,12 @@ def inputs_from_answers(values: dict[str, Any], **overrides: Any) -> CostInputs:
     try:
         return CostInputs.model_validate(data)
     except ValidationError as exc:
-        raise InputError([
-            Problem(err["msg"], "--input", field=".".join(str(p) for p in err["loc"]))
-            for err in exc.errors(include_url=False)
-        ]) from None
+        raise InputError(
+            [
+                Problem(err["msg"], "--input", field=".".join(str(p) for p in err["loc"]))
+                for err in exc.errors(include_url=False)
+            ]
+        ) from None
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:

@@ -143,8 +143,10 @@ def load_prices(path: Path | str, overrides: list[Path | str] = ()) -> PriceShee
         # Name the override file when the bad field came from it, else the sheet.
         problems = []
         for problem in validation_problems(exc, lines):
-            owner = next((bl for bl, d in reversed(blame)
-                          if problem.field and _has_path(d, problem.field)), None)
+            owner = next(
+                (bl for bl, d in reversed(blame) if problem.field and _has_path(d, problem.field)),
+                None,
+            )
             if owner is not None:
                 problem = owner.problem(_split(problem.field), problem.message)
             problems.append(problem)
@@ -152,7 +154,9 @@ def load_prices(path: Path | str, overrides: list[Path | str] = ()) -> PriceShee
 
 
 def _split(field: str) -> list[str | int]:
-    return [int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split(".")]
+    return [
+        int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split(".")
+    ]
 
 
 def _has_path(data: Any, field: str) -> bool:
@@ -200,7 +204,9 @@ def apply_settings(sheet: PriceSheet, assignments: list[str]) -> PriceSheet:
         try:
             value = float(raw)
         except ValueError:
-            raise InputError(Problem(f"expected a number, got {raw!r}", "--set", field=path)) from None
+            raise InputError(
+                Problem(f"expected a number, got {raw!r}", "--set", field=path)
+            ) from None
         if value < 0:
             raise InputError(Problem("must be zero or more", "--set", field=path))
         values[path] = value

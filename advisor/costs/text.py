@@ -13,14 +13,18 @@ def render_costs(report: dict[str, Any], age_days: int) -> str:
     cur = report["currency"]
     out = [f"Costs over {months} months ({cur}, price sheet of {report['as_of']})"]
     if age_days > 365:
-        out.append(f"Note: the price sheet is {age_days // 30} months old; check the sources "
-                   "or override figures with --prices / --set.")
+        out.append(
+            f"Note: the price sheet is {age_days // 30} months old; check the sources "
+            "or override figures with --prices / --set."
+        )
     rows = sorted(report["approaches"].items(), key=lambda kv: kv[1]["cumulative"][-1])
     out.append("")
     out.append(f"  {'approach':<28}{'one-time':>12}{'monthly':>12}{'total':>14}")
     for a, c in rows:
-        out.append(f"  {OPTIONS[a]:<28}{c['one_time']:>12,.0f}{c['monthly']:>12,.0f}"
-                   f"{c['cumulative'][-1]:>14,.0f}")
+        out.append(
+            f"  {OPTIONS[a]:<28}{c['one_time']:>12,.0f}{c['monthly']:>12,.0f}"
+            f"{c['cumulative'][-1]:>14,.0f}"
+        )
     for a, c in rows:
         out.append("")
         out.append(f"{OPTIONS[a]}")

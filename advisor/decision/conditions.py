@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -81,12 +81,10 @@ _TAGS = {"all": "<all>", "any": "<any>", "not": "<not>", "question": "<match>"}
 
 
 Condition = Annotated[
-    Union[
-        Annotated[All, Tag("<all>")],
-        Annotated[AnyOf, Tag("<any>")],
-        Annotated[Not, Tag("<not>")],
-        Annotated[Match, Tag("<match>")],
-    ],
+    Annotated[All, Tag("<all>")]
+    | Annotated[AnyOf, Tag("<any>")]
+    | Annotated[Not, Tag("<not>")]
+    | Annotated[Match, Tag("<match>")],
     Discriminator(
         _kind,
         custom_error_type="condition",
@@ -158,8 +156,16 @@ class MatchResult:
 
 
 _SYMBOLS = {
-    "eq": "is", "ne": "is not", "in": "is one of", "not_in": "is none of", "gte": ">=",
-    "gt": ">", "lte": "<=", "lt": "<", "contains": "includes", "contains_any": "includes any of",
+    "eq": "is",
+    "ne": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "gte": ">=",
+    "gt": ">",
+    "lte": "<=",
+    "lt": "<",
+    "contains": "includes",
+    "contains_any": "includes any of",
 }
 
 

@@ -94,12 +94,23 @@ def evaluate(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
         because = t.because()
         used = dict.fromkeys(m.question for m in t.matches())
         evidence = [Evidence(q, answers.values[q], qs[q].label_of(answers.values[q])) for q in used]
-        fired.append(FiredRule(rule.id, rule.title, dict(rule.evidence), because, evidence,
-                               rule.rationale, rule.source, list(rule.see_also)))
+        fired.append(
+            FiredRule(
+                rule.id,
+                rule.title,
+                dict(rule.evidence),
+                because,
+                evidence,
+                rule.rationale,
+                rule.source,
+                list(rule.see_also),
+            )
+        )
         if rule.warning:
             w = rule.warning
-            warnings.append(RaisedWarning(w.id, w.title, w.message, w.fix, rule.id, because,
-                                          rule.source))
+            warnings.append(
+                RaisedWarning(w.id, w.title, w.message, w.fix, rule.id, because, rule.source)
+            )
     scores = normalise(raw)
     ranking = verdict(rules, scores)
     top = scores[ranking[0]]
@@ -108,14 +119,30 @@ def evaluate(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
     near = [o for o in ranking if o not in tie and top - scores[o] <= margin]
     best = ranking[0]
     steps = [Step(s.text, s.source) for s in rules.book.next_steps[best]]
-    return Recommendation(best, OPTIONS[best], scores, raw, ranking, tie if len(tie) > 1 else [],
-                          near, fired, warnings, steps, _answer_rows(rules, answers))
+    return Recommendation(
+        best,
+        OPTIONS[best],
+        scores,
+        raw,
+        ranking,
+        tie if len(tie) > 1 else [],
+        near,
+        fired,
+        warnings,
+        steps,
+        _answer_rows(rules, answers),
+    )
 
 
 def _answer_rows(rules: RuleSet, answers: Answers) -> list[AnswerRow]:
     return [
-        AnswerRow(q.id, q.text, answers.values[q.id], q.label_of(answers.values[q.id]),
-                  answers.origin[q.id])
+        AnswerRow(
+            q.id,
+            q.text,
+            answers.values[q.id],
+            q.label_of(answers.values[q.id]),
+            answers.origin[q.id],
+        )
         for q in [*rules.questionnaire.questions, *rules.questionnaire.facts]
     ]
 

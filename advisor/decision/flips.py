@@ -48,9 +48,7 @@ def _tidy(v: float) -> float | int:
 def _variants(rules: RuleSet, q: Question, current: Any) -> list[Any]:
     if q.type == "multi":
         chosen = list(current or [])
-        return [
-            [c for c in chosen if c != v] if v in chosen else [*chosen, v] for v in q.values
-        ]
+        return [[c for c in chosen if c != v] if v in chosen else [*chosen, v] for v in q.values]
     return [v for v in candidate_values(rules, q) if v != current]
 
 

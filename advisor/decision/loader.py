@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor.decision.conditions import Condition, Match, iter_matches
 from advisor.costs.facts import CostFacts
 from advisor.costs.prices import PriceSheet, load_prices
+from advisor.decision.conditions import Condition, Match, iter_matches
 from advisor.decision.questions import Derive, Question, Questionnaire, validate_answers
 from advisor.decision.rules import DecisionBook, Source
 from advisor.errors import InputError, Problem
@@ -81,7 +81,6 @@ def load_rules(folder: Path | str) -> RuleSet:
         raise InputError(problems)
     derive = CostFacts(prices) if prices is not None else None
     return RuleSet(folder, questionnaire, book, qlines, dlines, prices, derive)
-
 
 
 def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:

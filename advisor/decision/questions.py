@@ -158,8 +158,9 @@ def validate_answers(
     for key, value in raw.items():
         q = questions.get(str(key))
         if q is None and any(f.id == key for f in questionnaire.facts):
-            problems.append(where.problem((str(key),), "is derived from the other answers, "
-                                          "not answered"))
+            problems.append(
+                where.problem((str(key),), "is derived from the other answers, not answered")
+            )
             continue
         if q is None:
             known = ", ".join(questions)
@@ -203,4 +204,3 @@ def resolve(
 
 def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
-

@@ -29,7 +29,7 @@ class Source(_Strict):
     quote: str = Field(min_length=8)
 
 
-class Warning(_Strict):  # noqa: A001 - the rule file calls it `warning`
+class Warning(_Strict):
     """An anti-pattern the answers reveal, with its fix."""
 
     id: str = Field(pattern=_ID)

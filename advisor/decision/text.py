@@ -31,7 +31,7 @@ def render_text(rec: Recommendation) -> str:
         out.append(f"  + {f.title}{weights}")
         for reason in f.because:
             out.append(f"      because {reason}")
-        out.append(f"      source: {f.source.seed}: \"{_clip(f.source.quote)}\"")
+        out.append(f'      source: {f.source.seed}: "{_clip(f.source.quote)}"')
     if rec.warnings:
         out.append("")
         out.append("Warnings: anti-patterns in these answers")
@@ -43,8 +43,9 @@ def render_text(rec: Recommendation) -> str:
     out.append("")
     out.append(f"Next steps for {rec.label}")
     for i, step in enumerate(rec.next_steps, 1):
-        out.append(textwrap.fill(step.text, 96, initial_indent=f"  {i}. ",
-                                 subsequent_indent="     "))
+        out.append(
+            textwrap.fill(step.text, 96, initial_indent=f"  {i}. ", subsequent_indent="     ")
+        )
     out.append("")
     if rec.flips:
         out.append("What one changed answer would flip the verdict")

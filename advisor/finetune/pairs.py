@@ -50,8 +50,10 @@ def pairs_from_golden(golden_path: Path) -> list[Pair]:
     """The demo corpus's golden questions, answered in one short sentence each."""
     from advisor.rag.golden import load_golden
 
-    return [Pair(q.question, f"{q.answer}.", ", ".join(q.documents))
-            for q in load_golden(golden_path).questions]
+    return [
+        Pair(q.question, f"{q.answer}.", ", ".join(q.documents))
+        for q in load_golden(golden_path).questions
+    ]
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -69,22 +71,35 @@ def pairs_from_chunks(chunks) -> list[Pair]:
         if not sentences:
             continue
         answer = " ".join(sentences[:2])
-        pairs.append(Pair(f"What does {Path(c.document).stem.replace('_', ' ')} say about {topic}?",
-                          answer[:400], c.document))
+        pairs.append(
+            Pair(
+                f"What does {Path(c.document).stem.replace('_', ' ')} say about {topic}?",
+                answer[:400],
+                c.document,
+            )
+        )
         for s in sentences:  # one fact question per sentence that holds a number
             if re.search(r"\d", s) and len(pairs) < 2000:
-                pairs.append(Pair(f"According to {c.document}, what is stated about {topic}?",
-                                  s[:400], c.document))
+                pairs.append(
+                    Pair(
+                        f"According to {c.document}, what is stated about {topic}?",
+                        s[:400],
+                        c.document,
+                    )
+                )
                 break
     return pairs
 
 
-def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
-                method: str = "golden") -> PairSet:
+def split_pairs(
+    pairs: list[Pair], seed: int = 0, general_share: float = 0.15, method: str = "golden"
+) -> PairSet:
     """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004)."""
     if len(pairs) < 10:
-        raise AdvisorError(f"Only {len(pairs)} training pairs; at least 10 are needed "
-                           "to split 80/10/10. Add documents.")
+        raise AdvisorError(
+            f"Only {len(pairs)} training pairs; at least 10 are needed "
+            "to split 80/10/10. Add documents."
+        )
     if not 0 <= general_share <= 0.5:
         raise AdvisorError("general_share must be between 0 and 0.5")
     rng = random.Random(seed)
@@ -92,11 +107,18 @@ def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
     rng.shuffle(shuffled)
     n_val = max(1, round(len(shuffled) * 0.1))
     n_test = max(1, round(len(shuffled) * 0.1))
-    test, val, train = shuffled[:n_test], shuffled[n_test:n_test + n_val], shuffled[n_test + n_val:]
+    test, val, train = (
+        shuffled[:n_test],
+        shuffled[n_test : n_test + n_val],
+        shuffled[n_test + n_val :],
+    )
     general: list[Pair] = []
     if general_share > 0:
-        pool = [Pair(**json.loads(line), source="general") for line in
-                GENERAL_PAIRS.read_text("utf-8").splitlines() if line.strip()]
+        pool = [
+            Pair(**json.loads(line), source="general")
+            for line in GENERAL_PAIRS.read_text("utf-8").splitlines()
+            if line.strip()
+        ]
         want = round(len(train) * general_share / (1 - general_share))
         general = rng.sample(pool, min(want, len(pool)))
     mixed = train + general
@@ -104,8 +126,9 @@ def split_pairs(pairs: list[Pair], seed: int = 0, general_share: float = 0.15,
     return PairSet(mixed, val, test, method, len(general))
 
 
-def pairs_for_documents(settings, docs: Path | None, collection: str | None
-                        ) -> tuple[list[Pair], str, str]:
+def pairs_for_documents(
+    settings, docs: Path | None, collection: str | None
+) -> tuple[list[Pair], str, str]:
     """Pairs, the method that made them, and a name for the run.
 
     A folder with a golden.yaml (the demo corpus) uses its questions; anything else gets
@@ -121,8 +144,9 @@ def pairs_for_documents(settings, docs: Path | None, collection: str | None
         chunks = []
         for path in expand_paths([docs]):
             try:
-                chunks += chunk_document(load_file(path), settings.chunk_tokens,
-                                         settings.chunk_overlap)
+                chunks += chunk_document(
+                    load_file(path), settings.chunk_tokens, settings.chunk_overlap
+                )
             except LoadError:
                 continue  # a bad file is skipped here as in ingestion
         if not chunks:

@@ -79,22 +79,24 @@ def _encode(tok: Any, pair: Pair, max_len: int) -> tuple[list[int], list[int]]:
     return ids, labels
 
 
-def _batches(rows: list[tuple[list[int], list[int]]], size: int, pad: int, rng: random.Random | None):
+def _batches(
+    rows: list[tuple[list[int], list[int]]], size: int, pad: int, rng: random.Random | None
+):
     import torch
 
     order = list(range(len(rows)))
     if rng is not None:
         rng.shuffle(order)
     for start in range(0, len(order), size):
-        batch = [rows[i] for i in order[start:start + size]]
+        batch = [rows[i] for i in order[start : start + size]]
         width = max(len(ids) for ids, _ in batch)
         ids = torch.full((len(batch), width), pad, dtype=torch.long)
         labels = torch.full((len(batch), width), -100, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         for r, (i, lab) in enumerate(batch):
-            ids[r, :len(i)] = torch.tensor(i)
-            labels[r, :len(lab)] = torch.tensor(lab)
-            mask[r, :len(i)] = 1
+            ids[r, : len(i)] = torch.tensor(i)
+            labels[r, : len(lab)] = torch.tensor(lab)
+            mask[r, : len(i)] = 1
         yield ids, labels, mask
 
 
@@ -112,9 +114,14 @@ def _prepare_out(out: Path) -> Path:
     return tmp
 
 
-def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | None = None,
-               progress: ProgressFn | None = None, cancel: threading.Event | None = None
-               ) -> RunResult:
+def train_lora(
+    pairs: PairSet,
+    out: Path,
+    data_dir: Path,
+    config: TrainConfig | None = None,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> RunResult:
     """Train a LoRA adapter on `pairs.train`, evaluating on `pairs.val` each epoch."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -129,15 +136,24 @@ def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | 
     tok, model = load_base(data_dir, dtype="float32")  # our own copy: safe to train
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
-        model = get_peft_model(model, LoraConfig(
-            r=cfg.rank, lora_alpha=cfg.alpha, target_modules=cfg.target_modules,
-            lora_dropout=0.0, bias="none", task_type="CAUSAL_LM"))
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                r=cfg.rank,
+                lora_alpha=cfg.alpha,
+                target_modules=cfg.target_modules,
+                lora_dropout=0.0,
+                bias="none",
+                task_type="CAUSAL_LM",
+            ),
+        )
     train_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.train]
     val_rows = [_encode(tok, p, cfg.max_seq_len) for p in pairs.val]
     steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)
     total = min(cfg.epochs * steps_per_epoch, cfg.max_steps or 10**9)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=cfg.learning_rate)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate
+    )
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
     def eval_loss() -> float | None:
@@ -174,8 +190,17 @@ def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | 
                 val_curve.append((step, ev))
             elapsed = time.perf_counter() - train_started
             if progress:
-                progress(StepReport(step, total, epoch, loss.item(), ev, tokens / elapsed,
-                                    elapsed / step * (total - step)))
+                progress(
+                    StepReport(
+                        step,
+                        total,
+                        epoch,
+                        loss.item(),
+                        ev,
+                        tokens / elapsed,
+                        elapsed / step * (total - step),
+                    )
+                )
             if step >= total:
                 break
         if status == "cancelled" or step >= total:
@@ -188,8 +213,13 @@ def train_lora(pairs: PairSet, out: Path, data_dir: Path, config: TrainConfig | 
         "method": "lora",
         "params": cfg.model_dump(),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "pairs": {"train": len(pairs.train), "val": len(pairs.val), "test": len(pairs.test),
-                  "general_mixed_in": pairs.general, "generation_method": pairs.method},
+        "pairs": {
+            "train": len(pairs.train),
+            "val": len(pairs.val),
+            "test": len(pairs.test),
+            "general_mixed_in": pairs.general,
+            "generation_method": pairs.method,
+        },
         "data_hash": pairs.data_hash(),
         "steps": step,
         "train_loss": train_curve,
@@ -214,14 +244,17 @@ def read_run(adapter_dir: Path) -> dict[str, Any]:
     if not adapter_dir.is_dir():
         raise AdvisorError(f"{adapter_dir}: no such adapter folder")
     if not run_file.exists() or not (adapter_dir / "adapter_config.json").exists():
-        raise AdvisorError(f"{adapter_dir}: not a finished adapter (no run.json or adapter_config.json)")
+        raise AdvisorError(
+            f"{adapter_dir}: not a finished adapter (no run.json or adapter_config.json)"
+        )
     try:
         run = json.loads(run_file.read_text())
     except json.JSONDecodeError as exc:
         raise AdvisorError(f"{run_file}: unreadable ({exc.msg} at line {exc.lineno})") from None
     if run.get("base_model") != MODEL_ID:
-        raise AdvisorError(f"{adapter_dir}: adapter was trained on {run.get('base_model')!r}, "
-                           f"not on {MODEL_ID!r}")
+        raise AdvisorError(
+            f"{adapter_dir}: adapter was trained on {run.get('base_model')!r}, not on {MODEL_ID!r}"
+        )
     return run
 
 

@@ -45,5 +45,6 @@ class FallbackGenerator:
             return self.primary.generate(messages, max_new_tokens)
         except BackendUnavailable as exc:
             g = self.fallback.generate(messages, max_new_tokens)
-            return Generation(g.text, g.backend, g.tokens, g.seconds,
-                              f"{self.primary.name} unavailable: {exc}")
+            return Generation(
+                g.text, g.backend, g.tokens, g.seconds, f"{self.primary.name} unavailable: {exc}"
+            )

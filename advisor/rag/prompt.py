@@ -7,9 +7,11 @@ import re
 from advisor.llm.base import Message
 from advisor.rag.store import StoredChunk
 
-SYSTEM = ("You answer questions using only the numbered context. Answer in one short sentence "
-          "and cite the source number in brackets, like [1]. If the context does not contain "
-          "the answer, say \"I don't know\".")
+SYSTEM = (
+    "You answer questions using only the numbered context. Answer in one short sentence "
+    "and cite the source number in brackets, like [1]. If the context does not contain "
+    'the answer, say "I don\'t know".'
+)
 
 
 def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
@@ -17,8 +19,10 @@ def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
     # Only the text: small models tend to echo file names and headings back as the answer.
     lines = [f"[{n}] {' '.join(c.text.split())}" for n, c in enumerate(chunks, 1)]
     context = "\n".join(lines) if lines else "(no documents matched)"
-    return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"}]
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"},
+    ]
 
 
 PLAIN_SYSTEM = "Answer the question in one short sentence."
@@ -31,8 +35,36 @@ def build_plain_messages(question: str) -> list[Message]:
 
 _CITE = re.compile(r"\[(\d+)\]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_STOP = set("the a an and or of to in on for is are was be with as at by it this that from "
-            "answer what which who how when".split())
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "for",
+    "is",
+    "are",
+    "was",
+    "be",
+    "with",
+    "as",
+    "at",
+    "by",
+    "it",
+    "this",
+    "that",
+    "from",
+    "answer",
+    "what",
+    "which",
+    "who",
+    "how",
+    "when",
+}
 
 
 def citations(text: str, n_sources: int) -> list[int]:
@@ -51,7 +83,9 @@ def attribute(text: str, chunks: list[StoredChunk]) -> int | None:
     Small models often answer correctly but forget the [n]; we then point at the chunk the
     answer's words come from, and mark the citation as added by us.
     """
-    words = {w for w in _WORD.findall(text.lower()) if w not in _STOP and (len(w) > 3 or w[0].isdigit())}
+    words = {
+        w for w in _WORD.findall(text.lower()) if w not in _STOP and (len(w) > 3 or w[0].isdigit())
+    }
     if not words:
         return None
     best, best_overlap = None, 0

@@ -58,8 +58,9 @@ class BM25Index:
         return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
 
-def rrf(rankings: dict[str, list[str]], weights: dict[str, float], k: int = RRF_K
-        ) -> dict[str, float]:
+def rrf(
+    rankings: dict[str, list[str]], weights: dict[str, float], k: int = RRF_K
+) -> dict[str, float]:
     """Weighted reciprocal rank fusion: sum over retrievers of weight / (k + rank)."""
     fused: dict[str, float] = {}
     for name, ids in rankings.items():
@@ -88,8 +89,9 @@ class CrossEncoderReranker:
 class Searcher:
     """Hybrid search over one store. The BM25 index is rebuilt only when the store changes."""
 
-    def __init__(self, store: DenseSearch, embed, dense_weight: float = 0.7,
-                 reranker: Reranker | None = None) -> None:
+    def __init__(
+        self, store: DenseSearch, embed, dense_weight: float = 0.7, reranker: Reranker | None = None
+    ) -> None:
         self.store = store
         self.embed = embed  # callable: list[str] -> list[vector]
         self.weights = {"dense": dense_weight, "bm25": 1.0 - dense_weight}
@@ -109,8 +111,9 @@ class Searcher:
             self._bm25, self._bm25_count = BM25Index(self.store.all_chunks()), count
         return self._bm25
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
-               timings: dict[str, float] | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", timings: dict[str, float] | None = None
+    ) -> list[Hit]:
         """The top `k` chunks for `query`, with each retriever's score and rank."""
         t = timings if timings is not None else {}
         pool = max(4 * k, 20)  # fuse from a deeper pool than we return
@@ -143,7 +146,9 @@ class Searcher:
         if self.reranker is not None and ranked:
             start = time.perf_counter()
             head = ranked[:pool]
-            for h, s in zip(head, self.reranker.score(query, [h.chunk.text for h in head])):
+            for h, s in zip(
+                head, self.reranker.score(query, [h.chunk.text for h in head]), strict=False
+            ):
                 h.scores["rerank"] = s
                 h.score = s
             ranked = sorted(head, key=lambda h: -h.score)

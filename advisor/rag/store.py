@@ -40,9 +40,13 @@ class DenseHit:
 def check_collection_name(name: str) -> str:
     """Chroma's rule: 3-512 characters of [a-zA-Z0-9._-], alphanumeric at both ends."""
     if not _NAME.match(name):
-        raise InputError(Problem("a collection name needs 3-512 characters of letters, digits, "
-                                 "'.', '_' or '-', starting and ending with a letter or digit",
-                                 field="collection"))
+        raise InputError(
+            Problem(
+                "a collection name needs 3-512 characters of letters, digits, "
+                "'.', '_' or '-', starting and ending with a letter or digit",
+                field="collection",
+            )
+        )
     return name
 
 
@@ -54,12 +58,18 @@ def _client(data_dir: Path, chroma_url: str | None) -> Any:
     if chroma_url:
         url = urlparse(chroma_url if "//" in chroma_url else f"http://{chroma_url}")
         try:
-            client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                         ssl=url.scheme == "https", settings=settings)
+            client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
             client.heartbeat()
         except Exception as exc:  # chromadb raises several types for a dead server
-            raise AdvisorError(f"Chroma server at {chroma_url} is not reachable "
-                               f"({type(exc).__name__}); start it or unset ADVISOR_CHROMA_URL") from None
+            raise AdvisorError(
+                f"Chroma server at {chroma_url} is not reachable "
+                f"({type(exc).__name__}); start it or unset ADVISOR_CHROMA_URL"
+            ) from None
         return client
     path = data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
@@ -75,7 +85,8 @@ class ChromaStore:
         self.client = _client(data_dir, chroma_url)
         # embedding_function=None: Chroma's default would download a model at first use.
         self.col = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
 
     def count(self) -> int:
         return self.col.count()
@@ -87,8 +98,9 @@ class ChromaStore:
         """The content id stored for each of these document names, in one query."""
         if not documents:
             return {}
-        got = self.col.get(where={"document": {"$in": sorted(set(documents))}},
-                           include=["metadatas"])
+        got = self.col.get(
+            where={"document": {"$in": sorted(set(documents))}}, include=["metadatas"]
+        )
         return {m["document"]: m["doc_id"] for m in got["metadatas"]}
 
     def replace_document(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
@@ -108,13 +120,23 @@ class ChromaStore:
         names = sorted({c.document for c in chunks})
         old = self.col.get(where={"document": {"$in": names}}, include=[])["ids"]
         for start in range(0, len(chunks), _MAX_BATCH):
-            part = chunks[start:start + _MAX_BATCH]
+            part = chunks[start : start + _MAX_BATCH]
             self.col.upsert(
-                ids=[c.id for c in part], embeddings=vectors[start:start + _MAX_BATCH],
+                ids=[c.id for c in part],
+                embeddings=vectors[start : start + _MAX_BATCH],
                 documents=[c.text for c in part],
-                metadatas=[{"document": c.document, "doc_id": c.doc_id, "chunk": c.index,
-                            "heading": c.heading, "page": c.page if c.page is not None else -1,
-                            "tokens": c.tokens} for c in part])
+                metadatas=[
+                    {
+                        "document": c.document,
+                        "doc_id": c.doc_id,
+                        "chunk": c.index,
+                        "heading": c.heading,
+                        "page": c.page if c.page is not None else -1,
+                        "tokens": c.tokens,
+                    }
+                    for c in part
+                ],
+            )
         stale = sorted(set(old) - {c.id for c in chunks})
         if stale:
             self.col.delete(ids=stale)
@@ -135,25 +157,47 @@ class ChromaStore:
     def chunks_of(self, document: str) -> list[StoredChunk]:
         """One document's chunks in order (the app's chunk preview)."""
         got = self.col.get(where={"document": document}, include=["documents", "metadatas"])
-        chunks = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        chunks = [
+            _stored(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
+        ]
         return sorted(chunks, key=lambda c: c.chunk)
 
     def all_chunks(self) -> list[StoredChunk]:
         got = self.col.get(include=["documents", "metadatas"])
-        return [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return [
+            _stored(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
+        ]
 
     def dense(self, vector: list[float], k: int) -> list[DenseHit]:
         n = min(k, self.count())
         if n == 0:
             return []
-        got = self.col.query(query_embeddings=[vector], n_results=n,
-                             include=["documents", "metadatas", "distances"])
-        return [DenseHit(_stored(i, d, m), 1.0 - dist) for i, d, m, dist in
-                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+        got = self.col.query(
+            query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            DenseHit(_stored(i, d, m), 1.0 - dist)
+            for i, d, m, dist in zip(
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=False,
+            )
+        ]
 
 
 def _stored(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
     page = meta.get("page", -1)
-    return StoredChunk(cid, text, meta["document"], meta["doc_id"], int(meta["chunk"]),
-                       meta.get("heading", ""), None if page == -1 else int(page),
-                       meta.get("tokens"))
+    return StoredChunk(
+        cid,
+        text,
+        meta["document"],
+        meta["doc_id"],
+        int(meta["chunk"]),
+        meta.get("heading", ""),
+        None if page == -1 else int(page),
+        meta.get("tokens"),
+    )

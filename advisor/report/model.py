@@ -53,10 +53,15 @@ def _sha256(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def build_report(rules: RuleSet, given: dict[str, Any], prices: PriceSheet | None = None,
-                 months: int | None = None, rag_answers: list[Any] | None = None,
-                 lora_run: dict[str, Any] | None = None, prices_path: Path | None = None
-                 ) -> Report:
+def build_report(
+    rules: RuleSet,
+    given: dict[str, Any],
+    prices: PriceSheet | None = None,
+    months: int | None = None,
+    rag_answers: list[Any] | None = None,
+    lora_run: dict[str, Any] | None = None,
+    prices_path: Path | None = None,
+) -> Report:
     """Everything the report shows, as plain data (the JSON format is this, dumped)."""
     sheet = prices or rules.prices
     if sheet is None:
@@ -67,8 +72,10 @@ def build_report(rules: RuleSet, given: dict[str, Any], prices: PriceSheet | Non
     values = resolve(rules.questionnaire, given, rules.derive).values
     overrides = {"horizon_months": months} if months else {}
     costs = cost_report(inputs_from_answers(values, **overrides), sheet)
-    models = {"embedding": "sentence-transformers/all-MiniLM-L6-v2",
-              "generator": "SmolLM2-135M-Instruct (Q4_1 GGUF, de-quantized)"}
+    models = {
+        "embedding": "sentence-transformers/all-MiniLM-L6-v2",
+        "generator": "SmolLM2-135M-Instruct (Q4_1 GGUF, de-quantized)",
+    }
     answers = [asdict(a) if not isinstance(a, dict) else a for a in rag_answers or []]
     for a in answers:
         models.setdefault("rag_backend", a.get("backend", ""))
@@ -78,7 +85,12 @@ def build_report(rules: RuleSet, given: dict[str, Any], prices: PriceSheet | Non
         prices_sha256=_sha256([prices_path or rules.folder / PRICES_FILE]),
         price_sheet_date=sheet.as_of.isoformat(),
         models=models,
-        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
-    return Report(recommendation=recommendation_dict(rec), costs=costs, rag_answers=answers,
-                  lora_run=lora_run, stamp=stamp)
+    return Report(
+        recommendation=recommendation_dict(rec),
+        costs=costs,
+        rag_answers=answers,
+        lora_run=lora_run,
+        stamp=stamp,
+    )

@@ -20,13 +20,19 @@ _TEMPLATES = Path(__file__).with_name("templates")
 def _env(autoescape: bool):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=autoescape,
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     env.filters["option"] = lambda o: OPTIONS.get(o, o)
     env.filters["money"] = lambda x: f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
     # Markdown has no autoescape: user text must not become live HTML or break tables.
-    env.filters["md"] = lambda s: (str(s).replace("&", "&amp;").replace("<", "&lt;")
-                                   .replace(">", "&gt;"))
+    env.filters["md"] = lambda s: (
+        str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
     env.filters["cell"] = lambda s: env.filters["md"](s).replace("|", "\\|").replace("\n", " ")
     env.filters["code"] = lambda s: str(s).replace("`", "'").replace("|", "\\|")
     return env
@@ -49,18 +55,29 @@ def _charts(report: Report) -> dict[str, Any]:
 
     charts: dict[str, Any] = {}
     fig = cumulative_figure(report.costs)
-    charts["cumulative"] = Markup(fig.to_html(full_html=False, include_plotlyjs=True,
-                                              config={"displaylogo": False}))
+    charts["cumulative"] = Markup(
+        fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
+    )
     if report.lora_run and report.lora_run.get("train_loss"):
         import plotly.graph_objects as go
 
         run = report.lora_run
         loss = go.Figure()
-        loss.add_trace(go.Scatter(x=[s for s, _ in run["train_loss"]],
-                                  y=[v for _, v in run["train_loss"]], name="train"))
+        loss.add_trace(
+            go.Scatter(
+                x=[s for s, _ in run["train_loss"]],
+                y=[v for _, v in run["train_loss"]],
+                name="train",
+            )
+        )
         if run.get("val_loss"):
-            loss.add_trace(go.Scatter(x=[s for s, _ in run["val_loss"]],
-                                      y=[v for _, v in run["val_loss"]], name="validation"))
+            loss.add_trace(
+                go.Scatter(
+                    x=[s for s, _ in run["val_loss"]],
+                    y=[v for _, v in run["val_loss"]],
+                    name="validation",
+                )
+            )
         loss.update_layout(title="LoRA loss by step", xaxis_title="Step", yaxis_title="Loss")
         charts["loss"] = Markup(loss.to_html(full_html=False, include_plotlyjs=False))
     return charts
@@ -68,27 +85,46 @@ def _charts(report: Report) -> dict[str, Any]:
 
 def to_html(report: Report) -> str:
     """One self-contained HTML file: user text autoescaped, charts inline."""
-    return _env(True).get_template("report.html.j2").render(
-        r=report.model_dump(mode="json"), charts=_charts(report))
+    return (
+        _env(True)
+        .get_template("report.html.j2")
+        .render(r=report.model_dump(mode="json"), charts=_charts(report))
+    )
 
 
 def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
 
 
 def to_pdf(report: Report) -> bytes:
     """Print the HTML to PDF with headless Chromium, when it is installed."""
     browser = chromium_path()
     if browser is None:
-        raise AdvisorError("PDF needs headless Chromium (apt-get install chromium); "
-                           "HTML, Markdown and JSON work without it")
+        raise AdvisorError(
+            "PDF needs headless Chromium (apt-get install chromium); "
+            "HTML, Markdown and JSON work without it"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         html, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         html.write_text(to_html(report), encoding="utf-8")
-        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
-               f"--print-to-pdf={pdf}", html.as_uri()]
+        cmd = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.as_uri(),
+        ]
         done = subprocess.run(cmd, capture_output=True, timeout=120)
         if done.returncode != 0 or not pdf.exists():
             raise AdvisorError(f"Chromium could not print the PDF (exit {done.returncode})")

@@ -32,11 +32,16 @@ def render() -> None:
     except AdvisorError as exc:
         st.error(str(exc))
         return
-    st.caption(f"Workspace `{pipeline.store.name}`: only this browser session sees these documents.")
+    st.caption(
+        f"Workspace `{pipeline.store.name}`: only this browser session sees these documents."
+    )
     up, demo = st.columns([3, 1])
     with up:
-        files = st.file_uploader("Upload documents (PDF, DOCX, HTML, Markdown, text)",
-                                 accept_multiple_files=True, key=KEY + "upload")
+        files = st.file_uploader(
+            "Upload documents (PDF, DOCX, HTML, Markdown, text)",
+            accept_multiple_files=True,
+            key=KEY + "upload",
+        )
         if st.button("Ingest uploaded files", disabled=not files, key=KEY + "ingest"):
             _ingest(lambda p: pipeline.ingest_bytes([(f.name, f.getvalue()) for f in files], p))
     with demo:
@@ -57,9 +62,21 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         chosen = st.selectbox("Preview the chunks of", list(docs), key=KEY + "preview")
-        st.dataframe([{"chunk": c.chunk, "tokens": c.tokens, "page": c.page or "",
-                       "heading": c.heading, "text": c.text} for c in pipeline.store.chunks_of(chosen)],
-                     hide_index=True, use_container_width=True, height=220)
+        st.dataframe(
+            [
+                {
+                    "chunk": c.chunk,
+                    "tokens": c.tokens,
+                    "page": c.page or "",
+                    "heading": c.heading,
+                    "text": c.text,
+                }
+                for c in pipeline.store.chunks_of(chosen)
+            ],
+            hide_index=True,
+            use_container_width=True,
+            height=220,
+        )
     with right:
         gone = st.selectbox("Forget a document", list(docs), key=KEY + "forget_pick")
         if st.button("Forget it", key=KEY + "forget"):
@@ -71,8 +88,11 @@ def render() -> None:
 
 def _ask(pipeline) -> None:
     st.subheader("Ask")
-    q = st.text_input("Question", key=KEY + "question",
-                      placeholder="How long do customers have to return hardware?")
+    q = st.text_input(
+        "Question",
+        key=KEY + "question",
+        placeholder="How long do customers have to return hardware?",
+    )
     c1, c2 = st.columns(2)
     mode = c1.radio("Retrieval", ["hybrid", "dense", "bm25"], horizontal=True, key=KEY + "mode")
     k = c2.slider("Chunks", 1, 10, 5, key=KEY + "k")
@@ -93,15 +113,21 @@ def _ask(pipeline) -> None:
         return
     with st.container(key=KEY + "answer_box"):
         st.markdown(f"**{answer.text}**")
-    note = " (citation added by attribution: the model did not cite)" if answer.citation_added else ""
+    note = (
+        " (citation added by attribution: the model did not cite)" if answer.citation_added else ""
+    )
     st.caption(f"Answered by `{answer.backend}`{note}")
     if answer.fallback_reason:
-        st.warning(f"Ollama was configured but unreachable; the embedded model answered. "
-                   f"{answer.fallback_reason}")
+        st.warning(
+            f"Ollama was configured but unreachable; the embedded model answered. "
+            f"{answer.fallback_reason}"
+        )
     for s in answer.sources:
         page = f", page {s.page}" if s.page else ""
         scores = ", ".join(f"{k} {v:.3g}" for k, v in s.scores.items())
         with st.expander(f"[{s.n}] {s.document}{page} · {s.heading}", expanded=s.n in answer.cited):
             st.write(s.text)
             st.caption(scores)
-    st.caption("Timings: " + " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items()))
+    st.caption(
+        "Timings: " + " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
+    )

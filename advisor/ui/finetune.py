@@ -38,8 +38,9 @@ def _pairs():
     pipeline = state.pipeline()
     docs = set(pipeline.documents())
     # The demo's golden questions, where every document they need is in this workspace.
-    golden = [p for p in pairs_from_golden(DEMO / "golden.yaml")
-              if set(p.source.split(", ")) <= docs]
+    golden = [
+        p for p in pairs_from_golden(DEMO / "golden.yaml") if set(p.source.split(", ")) <= docs
+    ]
     if len(golden) >= 10:
         return split_pairs(golden, method="golden")
     return split_pairs(pairs_from_chunks(pipeline.store.all_chunks()), method="templates")
@@ -54,9 +55,15 @@ def _start(split, epochs: int, rank: int) -> None:
 
     def work() -> None:
         try:
-            job.result = train_lora(split, out, data_dir, TrainConfig(epochs=epochs, rank=rank,
-                                    alpha=2 * rank), job.reports.append, job.cancel)
-        except Exception as exc:  # noqa: BLE001 - shown on the page, never lost
+            job.result = train_lora(
+                split,
+                out,
+                data_dir,
+                TrainConfig(epochs=epochs, rank=rank, alpha=2 * rank),
+                job.reports.append,
+                job.cancel,
+            )
+        except Exception as exc:
             job.error = str(exc)
 
     job.thread = threading.Thread(target=work, name="advisor-train", daemon=True)
@@ -71,9 +78,11 @@ def _progress() -> None:
         return
     last = job.reports[-1] if job.reports else None
     if last:
-        st.progress(last.step / last.total_steps,
-                    text=f"step {last.step}/{last.total_steps} · loss {last.loss:.3f} · "
-                         f"{last.tokens_per_second:.0f} tokens/s · ETA {last.eta_seconds:.0f} s")
+        st.progress(
+            last.step / last.total_steps,
+            text=f"step {last.step}/{last.total_steps} · loss {last.loss:.3f} · "
+            f"{last.tokens_per_second:.0f} tokens/s · ETA {last.eta_seconds:.0f} s",
+        )
         st.line_chart({"train loss": [r.loss for r in job.reports]}, height=220)
     elif job.running:
         st.progress(0.0, text="Loading the base model...")
@@ -84,25 +93,32 @@ def _progress() -> None:
         st.error(job.error)
     elif job.result is not None:
         run = job.result.run
-        st.success(f"{job.result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
-                   f"{run['tokens_per_second']:.0f} tokens/s, peak {run['peak_memory_mb']:.0f} MB. "
-                   f"Adapter: {job.result.out.name}")
+        st.success(
+            f"{job.result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
+            f"{run['tokens_per_second']:.0f} tokens/s, peak {run['peak_memory_mb']:.0f} MB. "
+            f"Adapter: {job.result.out.name}"
+        )
         st.session_state["lora_run"] = run
 
 
 def render() -> None:
     st.title("Fine-tune the same model (LoRA)")
-    st.caption("A real LoRA adapter on SmolLM2-135M, trained on your documents on this CPU. "
-               "Watch what it memorises, and what it cannot know.")
+    st.caption(
+        "A real LoRA adapter on SmolLM2-135M, trained on your documents on this CPU. "
+        "Watch what it memorises, and what it cannot know."
+    )
     try:
         split = _pairs()
     except AdvisorError as exc:
         st.info(f"{exc} The RAG page takes uploads and has the demo corpus.")
         return
-    st.markdown(f"**{len(split.train)} training pairs** ({split.method}, including {split.general} "
-                f"general-purpose), {len(split.val)} validation, {len(split.test)} test.")
-    st.dataframe([p.as_json() for p in split.train], hide_index=True, use_container_width=True,
-                 height=200)
+    st.markdown(
+        f"**{len(split.train)} training pairs** ({split.method}, including {split.general} "
+        f"general-purpose), {len(split.val)} validation, {len(split.test)} test."
+    )
+    st.dataframe(
+        [p.as_json() for p in split.train], hide_index=True, use_container_width=True, height=200
+    )
     job: TrainJob | None = st.session_state.get(KEY + "job")
     c1, c2, c3 = st.columns(3)
     epochs = c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs")
@@ -137,5 +153,11 @@ def _ask(adapter: Path) -> None:
         with st.spinner("Answering"):
             answer = answer_arm(arm, q, pipeline, pipeline.generator, gens[str(adapter)])
         st.markdown(f"**{answer.text}**")
-        st.caption(f"{arm} · {answer.backend}" + (f" · sources: {', '.join(s.document for s in answer.sources)}"
-                                                  if answer.sources else " · no retrieval"))
+        st.caption(
+            f"{arm} · {answer.backend}"
+            + (
+                f" · sources: {', '.join(s.document for s in answer.sources)}"
+                if answer.sources
+                else " · no retrieval"
+            )
+        )

@@ -26,15 +26,28 @@ def _widget(q: Question, current: Any) -> Any:
         index = values.index(current) if current in values else values.index(q.default)
         return st.selectbox(label, values, index=index, key=key, help=help_, format_func=q.label_of)
     if q.type == "multi":
-        return st.multiselect(label, q.values, default=current if current is not None else q.default,
-                              key=key, help=help_, format_func=lambda v: q.label_of([v]))
+        return st.multiselect(
+            label,
+            q.values,
+            default=current if current is not None else q.default,
+            key=key,
+            help=help_,
+            format_func=lambda v: q.label_of([v]),
+        )
     if q.type == "number":
         value = float(current if current is not None else q.default)
-        return st.number_input(f"{label} ({q.unit})" if q.unit else label, min_value=float(q.min),
-                               max_value=float(q.max), value=value, step=float(q.step), key=key,
-                               help=help_)
-    return st.toggle(label, value=bool(current if current is not None else q.default), key=key,
-                     help=help_)
+        return st.number_input(
+            f"{label} ({q.unit})" if q.unit else label,
+            min_value=float(q.min),
+            max_value=float(q.max),
+            value=value,
+            step=float(q.step),
+            key=key,
+            help=help_,
+        )
+    return st.toggle(
+        label, value=bool(current if current is not None else q.default), key=key, help=help_
+    )
 
 
 def _load_yaml(rules: RuleSet) -> None:
@@ -81,12 +94,19 @@ def render() -> None:
                 section = q.section
                 st.subheader(titles[section])
             value = _widget(q, saved.get(q.id))
-            answers[q.id] = int(value) if q.type == "number" and float(value).is_integer() else value
+            answers[q.id] = (
+                int(value) if q.type == "number" and float(value).is_integer() else value
+            )
     saved.clear()
     saved.update(answers)
     with left:
-        st.download_button("Download answers (YAML)", yaml.safe_dump(answers, sort_keys=False),
-                           "answers.yaml", "text/yaml", key=KEY + "download")
+        st.download_button(
+            "Download answers (YAML)",
+            yaml.safe_dump(answers, sort_keys=False),
+            "answers.yaml",
+            "text/yaml",
+            key=KEY + "download",
+        )
     with right:
         _verdict(rules, advise(rules, answers))
 
@@ -109,8 +129,11 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
                 st.markdown(f"> {f.source.quote}  \n> — *{f.source.seed}*")
     st.markdown("**What would flip it**")
     if rec.flips:
-        st.markdown("\n".join(f"- {f.question} = {f.shown} → **{OPTIONS[f.recommendation]}**"
-                              for f in rec.flips))
+        st.markdown(
+            "\n".join(
+                f"- {f.question} = {f.shown} → **{OPTIONS[f.recommendation]}**" for f in rec.flips
+            )
+        )
     else:
         st.caption("No single changed answer flips this verdict.")
     st.markdown("**Next steps**")

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from advisor.decision.conditions import Condition, holds, trace
+from advisor.conditions import Condition, holds, trace
 
 parse = TypeAdapter(Condition).validate_python
 

@@ -1,6 +1,7 @@
 """The toy LoRA fine-tune: pairs, a real short training run, cancel, kill, bad input."""
 
 import json
+import queue
 import signal
 import subprocess
 import sys
@@ -113,17 +114,46 @@ train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]),
 """
 
 
+# How long the child may take to load the model and report its first training step; it
+# is killed and the test fails if it says nothing by then (a hang must not hang CI).
+FIRST_STEP_TIMEOUT = 300.0
+
+
+def _read_line(proc: subprocess.Popen, timeout: float) -> str | None:
+    """The child's next stdout line, or None when none came within `timeout` seconds."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        return None
+
+
 def test_a_killed_run_leaves_nothing_that_loads(model_dir, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILL_PROBE, str(GOLDEN), str(out), str(model_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout.readline().startswith("step")  # training is under way
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    err = tmp_path / "child-stderr.txt"
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILL_PROBE, str(GOLDEN), str(out), str(model_dir)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    try:
+        line = _read_line(proc, FIRST_STEP_TIMEOUT)
+        if line is None:
+            pytest.fail(
+                f"the training child printed nothing within {FIRST_STEP_TIMEOUT:.0f} s; "
+                f"killed it. stderr: {err.read_text()[-2000:]}"
+            )
+        assert line.startswith("step"), (line, err.read_text()[-2000:])  # training is under way
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)  # SIGKILL cannot be ignored: this returns at once
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
     assert not out.exists()
     partial = [p for p in tmp_path.iterdir() if p.name.startswith(".killed.partial")]
     assert partial  # the half-written folder is only ever a hidden temporary

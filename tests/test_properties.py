@@ -7,11 +7,13 @@ from conftest import RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.advice import bind_facts
 from advisor.decision.engine import advise, evaluate
 from advisor.decision.loader import load_rules
 from advisor.decision.questions import Question
 
 _RULES = load_rules(RULES)
+_FACTS = bind_facts(_RULES)  # cost facts from the built-in price sheet
 
 
 def _value(q: Question) -> st.SearchStrategy[Any]:
@@ -35,13 +37,13 @@ answer_sets = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answer_sets)
 def test_any_valid_answers_give_one_verdict_and_real_flips(answers):
-    rec = advise(_RULES, answers)
+    rec = advise(_RULES, answers, _FACTS)
     assert rec.recommendation in {"rag", "fine_tune", "hybrid", "prompt_engineering"}
     assert rec.recommendation == rec.ranking[0]
     assert sum(rec.scores.values()) == pytest.approx(1.0)
     assert all(0.0 <= s <= 1.0 for s in rec.scores.values())
     assert max(rec.scores.values()) == rec.scores[rec.recommendation]
     for flip in rec.flips:
-        again = evaluate(_RULES, {**answers, flip.question: flip.value})
+        again = evaluate(_RULES, {**answers, flip.question: flip.value}, _FACTS)
         assert again.recommendation == flip.recommendation
         assert flip.recommendation != rec.recommendation

@@ -30,7 +30,10 @@ def test_ingest_the_demo_corpus_and_answer_with_sources(pipeline, docs):
     answer = pipeline.ask("What does error code E-217 mean?")
     assert answer.sources[0].document == "support_faq.html"
     assert "propeller imbalance" in answer.sources[0].text
-    assert answer.cited == [1] and answer.backend == "fake"
+    # The fake model cites [1] itself: no attribution, and [1] is the FAQ chunk it quoted.
+    assert answer.backend == "fake" and answer.text.endswith(" [1]")
+    assert answer.cited == [1] and answer.citation_added is False
+    assert answer.sources[answer.cited[0] - 1].document == "support_faq.html"
     assert set(answer.timings) >= {"embed_query", "dense", "bm25", "retrieve", "generate", "total"}
     assert {"dense", "bm25", "fused"} <= set(answer.sources[0].scores)
 
@@ -131,3 +134,53 @@ def test_chunks_of_a_document_in_order_with_token_counts(pipeline, docs):
     chunks = pipeline.store.chunks_of("onboarding_guide.pdf")
     assert [c.chunk for c in chunks] == list(range(len(chunks)))
     assert [c.page for c in chunks] == [1, 2, 3] and all(c.tokens > 0 for c in chunks)
+
+
+# Three one-fact documents: which chunk an answer's words come from is unambiguous.
+FACTS = [
+    ("canteen.md", b"# Canteen\n\nThe canteen opens at 11:15 on weekdays and serves soup."),
+    ("gate.md", b"# Gate\n\nThe loading dock gate code is 4711 and changes every quarter."),
+    ("parking.md", b"# Parking\n\nVisitors park on level three of the north garage."),
+]
+QUESTION = "When does the canteen open?"
+
+
+@pytest.fixture
+def facts(settings, embedder):
+    """A pipeline over FACTS, and the source number of each document for QUESTION."""
+    p = RagPipeline(settings, "facts-ws", embedder=embedder)
+    assert [r.status for r in p.ingest_bytes(FACTS)] == ["added"] * 3
+    sources = p.ask(QUESTION, k=3, generate=False).sources
+    number = {s.document: s.n for s in sources}
+    assert sorted(number) == ["canteen.md", "gate.md", "parking.md"]
+    return p, number
+
+
+def test_a_citation_the_model_gives_is_kept_as_given(facts):
+    p, number = facts
+    n = number["gate.md"]
+    assert n != 1  # the canteen chunk ranks first: citing another is the model's choice
+    reply = f"The gate code is 4711 [{n}]."
+    answer = p.ask(QUESTION, k=3, generator=FakeGenerator(reply))
+    assert answer.text == reply and answer.cited == [n] and answer.citation_added is False
+    assert answer.sources[n - 1].document == "gate.md"
+
+
+def test_an_uncited_answer_is_attributed_to_the_chunk_whose_words_it_uses(facts):
+    p, number = facts
+    n = number["parking.md"]
+    assert n != 1  # so attributing to the top-ranked chunk would be caught
+    reply = "Visitors park on level three of the north garage."
+    answer = p.ask(QUESTION, k=3, generator=FakeGenerator(reply))
+    assert answer.citation_added is True
+    assert answer.cited == [n] and answer.text == f"{reply} [{n}]"
+    assert answer.sources[n - 1].document == "parking.md"
+
+
+@pytest.mark.parametrize(
+    "reply", ["Zebras hum quietly beside violet mountains.", "I don't know the parking level."]
+)
+def test_nothing_is_attributed_to_an_answer_no_chunk_supports(facts, reply):
+    p, _ = facts
+    answer = p.ask(QUESTION, k=3, generator=FakeGenerator(reply))
+    assert answer.text == reply and answer.cited == [] and answer.citation_added is False

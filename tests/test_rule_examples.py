@@ -3,11 +3,12 @@
 import pytest
 from conftest import RULES
 
+from advisor.advice import bind_facts
 from advisor.decision.check import run_examples
 from advisor.decision.loader import load_rules
 
 _RULES = load_rules(RULES)
-_RESULTS = run_examples(_RULES)
+_RESULTS = run_examples(_RULES, bind_facts(_RULES))
 
 
 @pytest.mark.parametrize("result", _RESULTS, ids=[r.name for r in _RESULTS])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.costs.inputs import CostInputs, inputs_from_answers
+from advisor.costs.mapping import CostMapping
 from advisor.costs.model import estimate
 from advisor.costs.prices import PriceSheet
 
@@ -18,12 +19,20 @@ class CostFacts:
 
     _MEMO_SIZE = 1024
 
-    def __init__(self, prices: PriceSheet) -> None:
-        self.prices = prices
+    def __init__(
+        self,
+        prices: PriceSheet,
+        mapping: CostMapping | None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        # Bound once, explicitly: the verdict's facts use exactly the prices and cost
+        # inputs the cost report shows (edited prices, --set, --input, the horizon).
+        self.prices, self.mapping = prices, mapping
+        self.overrides = dict(overrides or {})
         self._memo: dict[CostInputs, dict[str, Any]] = {}
 
     def __call__(self, values: dict[str, Any]) -> dict[str, Any]:
-        inp = inputs_from_answers(values)
+        inp = inputs_from_answers(self.mapping, values, **self.overrides)
         facts = self._memo.get(inp)
         if facts is None:
             if len(self._memo) >= self._MEMO_SIZE:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from advisor.decision.rules import OPTIONS
+from advisor.options import OPTIONS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

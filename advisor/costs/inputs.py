@@ -1,4 +1,4 @@
-"""What the cost model needs to know: derived from the answers, with sensible defaults."""
+"""What the cost model needs to know, with sensible defaults; answers set some (mapping.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor.costs.mapping import CostMapping
 from advisor.costs.prices import split_assignment
 from advisor.errors import InputError, Problem
 
-# How many knowledge updates a month each answer to `knowledge_change` means.
-UPDATES_PER_MONTH = {
-    "never": 0.0,
-    "yearly": 1 / 12,
-    "monthly": 1.0,
-    "weekly": 52 / 12,
-    "daily": 30.0,
-    "realtime": 720.0,
-}
 MAX_RETRAINS_PER_MONTH = 30.0  # a training run takes hours: at most one a day
 
 
@@ -68,27 +60,11 @@ NUMERIC_INPUTS = [
 ]
 
 
-def inputs_from_answers(values: dict[str, Any], **overrides: Any) -> CostInputs:
-    """Map resolved questionnaire answers onto cost inputs; overrides win."""
-    data: dict[str, Any] = {}
-    if values.get("corpus_documents") is not None:
-        data["documents"] = values["corpus_documents"]
-    if values.get("monthly_queries") is not None:
-        data["monthly_queries"] = values["monthly_queries"]
-    change = values.get("knowledge_change")
-    data["updates_per_month"] = UPDATES_PER_MONTH[change] if change else 0.0
-    data["knowledge_in_weights"] = bool(values.get("needs_external_data"))
-    if values.get("fine_tune_method") in ("full", "lora", "qlora"):
-        data["method"] = values["fine_tune_method"]
-    access = values.get("model_access")
-    data["tuned_serving"] = "self_hosted" if access == "open_weights" else "small_api_finetuned"
-    latency = values.get("latency_budget_ms")
-    if latency is not None and latency < 100:
-        data["base_serving"] = "small_api"  # a large API model will not answer in 100 ms
-    if values.get("fits_in_context"):
-        data["context_stuffing"] = True
-    if values.get("labelled_examples"):
-        data["training_examples"] = max(values["labelled_examples"], 1)
+def inputs_from_answers(
+    mapping: CostMapping | None, values: dict[str, Any], **overrides: Any
+) -> CostInputs:
+    """Cost inputs from resolved answers through the rules folder's mapping; overrides win."""
+    data = mapping.apply(values) if mapping is not None else {}
     data.update(overrides)
     try:
         return CostInputs.model_validate(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.decision.rules import OPTIONS
+from advisor.options import OPTIONS
 
 
 def render_costs(report: dict[str, Any], age_days: int) -> str:

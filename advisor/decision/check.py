@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from advisor.decision.engine import evaluate
 from advisor.decision.loader import RuleSet
+from advisor.decision.questions import Derive
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,11 @@ class ExampleResult:
         return not self.failures
 
 
-def run_examples(rules: RuleSet) -> list[ExampleResult]:
-    """Evaluate every example and compare with what it expects."""
+def run_examples(rules: RuleSet, derive: Derive | None = None) -> list[ExampleResult]:
+    """Evaluate every example (facts from `derive`) and compare with what it expects."""
     results = []
     for i, ex in enumerate(rules.book.examples):
-        rec = evaluate(rules, dict(ex.answers))
+        rec = evaluate(rules, dict(ex.answers), derive)
         fired = {f.rule for f in rec.fired}
         raised = {w.id for w in rec.warnings}
         failures = []

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.decision.conditions import trace
+from advisor.conditions import trace
 from advisor.decision.flips import Flip, find_flips
 from advisor.decision.loader import RuleSet
-from advisor.decision.questions import Answers, resolve
-from advisor.decision.rules import OPTIONS, Source
+from advisor.decision.questions import Answers, Derive, resolve
+from advisor.decision.rules import Source
 from advisor.decision.scoring import normalise, verdict
+from advisor.options import OPTIONS
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,14 @@ class Recommendation:
     flips: list[Flip] = field(default_factory=list)
 
 
-def evaluate(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
-    """Explain the verdict for validated answers (without flips: see `advise`)."""
-    answers = resolve(rules.questionnaire, given, rules.derive)
+def evaluate(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None) -> Recommendation:
+    """Explain the verdict for validated answers (without flips: see `advise`).
+
+    `derive` computes the facts that are not answers (cost comparisons, measurements)
+    from the answers; the caller binds it to its prices and evidence (advisor.advice).
+    Without it those facts are unknown and rules on them do not fire.
+    """
+    answers = resolve(rules.questionnaire, given, derive)
     qs = rules.questions
     raw = {o: float(rules.book.prior.get(o, 0.0)) for o in OPTIONS}
     fired: list[FiredRule] = []
@@ -147,8 +153,8 @@ def _answer_rows(rules: RuleSet, answers: Answers) -> list[AnswerRow]:
     ]
 
 
-def advise(rules: RuleSet, given: dict[str, Any]) -> Recommendation:
+def advise(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None) -> Recommendation:
     """The full recommendation: verdict, explanation and every single-answer flip."""
-    rec = evaluate(rules, given)
-    rec.flips = find_flips(rules, given, rec.recommendation)
+    rec = evaluate(rules, given, derive)
+    rec.flips = find_flips(rules, given, rec.recommendation, derive)
     return rec

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.decision.conditions import iter_matches
+from advisor.conditions import iter_matches
 from advisor.decision.loader import RuleSet
-from advisor.decision.questions import Question, resolve
+from advisor.decision.questions import Derive, Question, resolve
 from advisor.decision.scoring import normalise, raw_scores, verdict
 
 
@@ -52,13 +52,15 @@ def _variants(rules: RuleSet, q: Question, current: Any) -> list[Any]:
     return [v for v in candidate_values(rules, q) if v != current]
 
 
-def find_flips(rules: RuleSet, given: dict[str, Any], current: str) -> list[Flip]:
+def find_flips(
+    rules: RuleSet, given: dict[str, Any], current: str, derive: Derive | None = None
+) -> list[Flip]:
     """Every change of one asked question's answer that changes the verdict.
 
     Questions not asked are skipped: changing them changes nothing. Changing a question
     can reveal follow-ups, which then take their defaults, as in the questionnaire.
+    `derive` must be the one the verdict was reached with (same prices, same evidence).
     """
-    derive = rules.derive
     answers = resolve(rules.questionnaire, given, derive)
     flips: list[Flip] = []
     for q in rules.questionnaire.questions:

@@ -1,4 +1,4 @@
-"""Load a rules folder (questions.yaml + decision.yaml) and check it as a whole.
+"""Load the decision part of a rules folder (questions.yaml + decision.yaml) and check it.
 
 pydantic checks each file's shape; this module checks what spans files: that rules
 name real questions with valid values, that follow-ups look only at earlier questions,
@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor.costs.facts import CostFacts
-from advisor.costs.prices import PriceSheet, load_prices
-from advisor.decision.conditions import Condition, Match, iter_matches
-from advisor.decision.questions import Derive, Question, Questionnaire, validate_answers
+from advisor.conditions import Condition, Match, iter_matches
+from advisor.decision.questions import Question, Questionnaire, validate_answers
 from advisor.decision.rules import DecisionBook, Source
 from advisor.errors import InputError, Problem
 from advisor.yamlio import LineMap, load_model
@@ -43,9 +41,6 @@ class RuleSet:
     book: DecisionBook
     questions_lines: LineMap
     decision_lines: LineMap
-    prices: PriceSheet | None = None
-    # Derives the facts (cost comparisons) from answers; None without a price sheet.
-    derive: Derive | None = None
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -71,16 +66,9 @@ def load_rules(folder: Path | str) -> RuleSet:
     book, dlines = loaded[DECISION_FILE]
     problems += _check_questionnaire(questionnaire, qlines)
     problems += _check_book(book, dlines, questionnaire, folder / SEEDS_DIR)
-    prices = None
-    if (folder / PRICES_FILE).exists():  # optional: without it, cost facts stay unknown
-        try:
-            prices = load_prices(folder / PRICES_FILE)
-        except InputError as exc:
-            problems += exc.problems
     if problems:
         raise InputError(problems)
-    derive = CostFacts(prices) if prices is not None else None
-    return RuleSet(folder, questionnaire, book, qlines, dlines, prices, derive)
+    return RuleSet(folder, questionnaire, book, qlines, dlines)
 
 
 def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
@@ -98,7 +86,7 @@ def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
             problems.append(at.problem(("section",), f"unknown section '{q.section}'"))
         if q.ask_when is not None:
             # Only earlier questions: answers resolve in one pass and cycles are impossible.
-            problems += _check_condition(q.ask_when, earlier, at.at("ask_when"), "an earlier")
+            problems += check_condition(q.ask_when, earlier, at.at("ask_when"), "an earlier")
         earlier[q.id] = q
     for i, fact in enumerate(qn.facts):
         at = lines.at("facts", i)
@@ -125,7 +113,7 @@ def _check_book(
         rule_ids.add(rule.id)
         if rule.warning:
             warning_ids.add(rule.warning.id)
-        problems += _check_condition(rule.when, questions, at.at("when"), "a")
+        problems += check_condition(rule.when, questions, at.at("when"), "a")
         problems += _check_source(rule.source, seeds, at.at("source"), seed_texts)
         for j, extra in enumerate(rule.see_also):
             problems += _check_source(extra, seeds, at.at("see_also", j), seed_texts)
@@ -149,7 +137,7 @@ def _check_book(
     return problems
 
 
-def _check_condition(
+def check_condition(
     cond: Condition, questions: dict[str, Question], lines: LineMap, which: str
 ) -> list[Problem]:
     problems = []

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from advisor.decision.conditions import Condition, holds
+from advisor.conditions import Condition, holds
 from advisor.errors import Problem
 from advisor.yamlio import LineMap
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from advisor.decision.conditions import Condition
+from advisor.conditions import Condition
+from advisor.options import OPTIONS, Option
 
-Option = Literal["rag", "fine_tune", "hybrid", "prompt_engineering"]
-OPTIONS: dict[str, str] = {
-    "rag": "RAG",
-    "fine_tune": "Fine-tuning",
-    "hybrid": "Hybrid (fine-tuning + RAG)",
-    "prompt_engineering": "Prompt engineering first",
-}
 _ID = r"^[a-z][a-z0-9_]*$"
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.decision.conditions import holds
+from advisor.conditions import holds
 from advisor.decision.loader import RuleSet
-from advisor.decision.rules import OPTIONS
+from advisor.options import OPTIONS
 
 
 def raw_scores(rules: RuleSet, values: dict[str, Any]) -> dict[str, float]:

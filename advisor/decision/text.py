@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from advisor.decision.engine import Recommendation
-from advisor.decision.rules import OPTIONS
+from advisor.options import OPTIONS
 
 
 def _evidence(weights: dict[str, float]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +20,13 @@ from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
 from advisor.settings import Settings
 
+log = logging.getLogger(__name__)
+
 Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
+
+_STATUSES: tuple[Status, ...] = ("added", "replaced", "unchanged", "skipped", "error")
 
 # Chunks are embedded in rounds this large: the embedder sorts a round by length, which
 # saves padding, and one store write per round beats one per document.
@@ -246,11 +251,26 @@ class RagPipeline:
                 flush(_EMBED_BATCH)
         if any(r is not None and r.status in ("added", "replaced") for r in results):
             self.searcher.invalidate()
-        return [r for r in results if r is not None]
+        done_results = [r for r in results if r is not None]
+        if log.isEnabledFor(logging.INFO):
+            counts = {st: sum(r.status == st for r in done_results) for st in _STATUSES}
+            chunks = sum(r.chunks for r in done_results)
+            log.info(
+                "ingested %d file(s) into %s: %s; %d chunks embedded and stored",
+                len(items),
+                self.store.name,
+                ", ".join(f"{n} {st}" for st, n in counts.items() if n),
+                chunks,
+            )
+        for r in done_results:
+            if r.status == "error":
+                log.warning("could not ingest %s: %s", r.name, r.message)
+        return done_results
 
     def forget(self, document: str) -> int:
         """Remove a document and all its chunks; returns how many chunks went."""
         removed = self.store.delete_document(document)
+        log.info("forgot %s: %d chunks removed from %s", document, removed, self.store.name)
         self.searcher.invalidate()
         return removed
 
@@ -312,6 +332,16 @@ class RagPipeline:
             if n is not None:
                 text, cited, added = f"{text} [{n}]", [n], True
         t["total"] = time.perf_counter() - start
+        log.info(
+            "answered in %.2f s (retrieve %.3f s, generate %.2f s, %d tokens) by %s",
+            t["total"],
+            t["retrieve"],
+            t["generate"],
+            gen.tokens,
+            gen.backend,
+        )
+        if gen.fallback_reason:
+            log.warning("answered by the fallback model: %s", gen.fallback_reason)
         return Answer(
             question, text, sources, t, gen.backend, mode, cited, added, gen.fallback_reason
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from advisor.rag.store import DenseHit, StoredChunk
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60  # the constant of Cormack et al.; damps the weight of the very top ranks
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+
+log = logging.getLogger(__name__)
 
 
 def tokenize(text: str) -> list[str]:
@@ -153,4 +156,10 @@ class Searcher:
                 h.score = s
             ranked = sorted(head, key=lambda h: -h.score)
             t["rerank"] = time.perf_counter() - start
+        log.debug(
+            "%s search for %r: %s",
+            mode,
+            query[:60],
+            ", ".join(f"{name} {sec * 1000:.1f} ms" for name, sec in t.items()),
+        )
         return ranked[:k]

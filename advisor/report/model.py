@@ -11,13 +11,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 import advisor
+from advisor.advice import cost_inputs, folder_prices, recommend
 from advisor.costs.analysis import cost_report
-from advisor.costs.inputs import inputs_from_answers
 from advisor.costs.prices import PriceSheet
-from advisor.decision.engine import advise
 from advisor.decision.loader import DECISION_FILE, PRICES_FILE, QUESTIONS_FILE, RuleSet
-from advisor.decision.questions import resolve
 from advisor.decision.serialize import recommendation_dict
+from advisor.errors import AdvisorError
 
 SCHEMA_VERSION = 1
 
@@ -60,18 +59,21 @@ def build_report(
     months: int | None = None,
     rag_answers: list[Any] | None = None,
     lora_run: dict[str, Any] | None = None,
-    prices_path: Path | None = None,
+    cost_overrides: dict[str, Any] | None = None,
 ) -> Report:
-    """Everything the report shows, as plain data (the JSON format is this, dumped)."""
-    sheet = prices or rules.prices
-    if sheet is None:
-        from advisor.errors import AdvisorError
+    """Everything the report shows, as plain data (the JSON format is this, dumped).
 
+    The verdict's cost facts and the cost tables use one price sheet and one set of cost
+    inputs, so a report never reasons with other numbers than it shows.
+    """
+    sheet = prices or folder_prices(rules)
+    if sheet is None:
         raise AdvisorError(f"{rules.folder}: no {PRICES_FILE}; a report needs a price sheet")
-    rec = advise(rules, given)
-    values = resolve(rules.questionnaire, given, rules.derive).values
-    overrides = {"horizon_months": months} if months else {}
-    costs = cost_report(inputs_from_answers(values, **overrides), sheet)
+    overrides = dict(cost_overrides or {})
+    if months:
+        overrides["horizon_months"] = months
+    rec = recommend(rules, given, prices=sheet, cost_overrides=overrides)
+    costs = cost_report(cost_inputs(rules, given, **overrides), sheet)
     models = {
         "embedding": "sentence-transformers/all-MiniLM-L6-v2",
         "generator": "SmolLM2-135M-Instruct (Q4_1 GGUF, de-quantized)",
@@ -82,7 +84,7 @@ def build_report(
     stamp = Stamp(
         advisor_version=advisor.__version__,
         rules_sha256=_sha256([rules.folder / QUESTIONS_FILE, rules.folder / DECISION_FILE]),
-        prices_sha256=_sha256([prices_path or rules.folder / PRICES_FILE]),
+        prices_sha256=hashlib.sha256(sheet.model_dump_json().encode()).hexdigest()[:16],
         price_sheet_date=sheet.as_of.isoformat(),
         models=models,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

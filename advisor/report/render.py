@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from advisor.decision.rules import OPTIONS
 from advisor.errors import AdvisorError
+from advisor.options import OPTIONS
 from advisor.report.model import Report
 
 FORMATS = ("html", "md", "json", "pdf")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.advice import cost_inputs, folder_prices
 from advisor.costs.analysis import cost_report
 from advisor.costs.figures import cumulative_figure, line_items_figure, tornado_figure
-from advisor.costs.inputs import inputs_from_answers
 from advisor.costs.prices import figure_paths, with_values
-from advisor.decision.questions import resolve
-from advisor.decision.rules import OPTIONS
+from advisor.options import OPTIONS
 from advisor.ui import state
 
 KEY = "costs_"
@@ -20,14 +19,14 @@ def render() -> None:
     rules = state.rules_or_error()
     if rules is None:
         return
-    if rules.prices is None:
+    sheet = folder_prices(rules)
+    if sheet is None:
         st.error(f"No prices.yaml in {rules.folder}.")
         return
-    values = resolve(rules.questionnaire, state.answers(), rules.derive).values
-    base = inputs_from_answers(values)
+    base = cost_inputs(rules, state.answers())
     st.caption(
         "Inputs come from your questionnaire answers; change any of them here. "
-        f"Price sheet of {rules.prices.as_of} — edit a price to use your own."
+        f"Price sheet of {sheet.as_of} — edit a price to use your own."
     )
     c1, c2, c3, c4 = st.columns(4)
     months = c1.number_input("Horizon (months)", 1, 240, base.horizon_months, key=KEY + "months")
@@ -48,7 +47,7 @@ def render() -> None:
         key=KEY + "updates",
     )
     with st.expander("Prices (click a value to edit)"):
-        table = [{"figure": k, "value": v} for k, v in figure_paths(rules.prices).items()]
+        table = [{"figure": k, "value": v} for k, v in figure_paths(sheet).items()]
         edited = st.data_editor(
             table,
             disabled=["figure"],
@@ -64,7 +63,7 @@ def render() -> None:
     if any(v < 0 for v in changed.values()):
         st.error("Prices must be zero or more; negative values are ignored.")
         changed = {k: v for k, v in changed.items() if v >= 0}
-    sheet = with_values(rules.prices, changed, "edited in the app") if changed else rules.prices
+    sheet = with_values(sheet, changed, "edited in the app") if changed else sheet
     inputs = base.model_copy(
         update={
             "horizon_months": int(months),

@@ -7,12 +7,13 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from advisor.decision.conditions import holds
-from advisor.decision.engine import Recommendation, advise
+from advisor.advice import recommend
+from advisor.conditions import holds
+from advisor.decision.engine import Recommendation
 from advisor.decision.loader import RuleSet
 from advisor.decision.questions import Question, validate_answers
-from advisor.decision.rules import OPTIONS
 from advisor.errors import AdvisorError
+from advisor.options import OPTIONS
 from advisor.ui import state
 from advisor.yamlio import parse_yaml
 
@@ -108,7 +109,7 @@ def render() -> None:
             key=KEY + "download",
         )
     with right:
-        _verdict(rules, advise(rules, answers))
+        _verdict(rules, recommend(rules, answers))
 
 
 def _verdict(rules: RuleSet, rec: Recommendation) -> None:

@@ -8,15 +8,16 @@ from typing import Any
 
 import streamlit as st
 
-from advisor.decision.loader import RuleSet, load_rules
+from advisor.advice import load_folder
+from advisor.decision.loader import RuleSet
 from advisor.errors import AdvisorError
 from advisor.settings import Settings, get_settings
 
 
 @st.cache_resource(show_spinner=False)
 def rules(folder: str) -> RuleSet:
-    """The rules, loaded once per process; read-only, shared by every session."""
-    return load_rules(folder)
+    """The rules folder, loaded and checked once per process; read-only, shared by every session."""
+    return load_folder(folder).rules
 
 
 def rules_or_error() -> RuleSet | None:

@@ -1,0 +1,125 @@
+"""The `advisor` group, its shared options, and one-line errors for every user mistake."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from advisor.errors import AdvisorError
+
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print `error: message` on one line and exit."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+class AdvisorGroup(click.Group):
+    """A click group whose errors, ours and click's usage errors alike, are one line."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "advisor")  # also under `python -m advisor.cli`
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "advisor"
+            fail(f"{where}: {exc.format_message()} (see {where} --help)")
+        except click.Abort:
+            fail("aborted", 1)
+        except click.ClickException as exc:  # e.g. a file click could not open
+            fail(exc.format_message(), exc.exit_code)
+        except AdvisorError as exc:
+            fail(str(exc))
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _verbosity(ctx: click.Context, _param: click.Parameter, count: int) -> int:
+    from advisor.log import configure
+
+    configure({0: None, 1: "INFO"}.get(count, "DEBUG"))
+    return count
+
+
+@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="advisor")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_verbosity,
+    help="Log what is slow or wrong: -v for steps and timings, -vv for everything "
+    "(default: ADVISOR_LOG_LEVEL, else warnings only).",
+)
+def main() -> None:
+    """Should you use RAG, fine-tune, do both, or fix the prompt?"""
+
+
+def rules_dir(rules: Path | None) -> Path:
+    """The rules folder to use: --rules, else ADVISOR_RULES_DIR, else the built-in one."""
+    from advisor.settings import get_settings
+
+    return rules if rules is not None else get_settings().rules_dir
+
+
+def settings_for(data_dir: Path | None = None, collection: str | None = None) -> Any:
+    """Settings from the environment with the command line's folder and collection."""
+    from advisor.settings import Settings
+
+    overrides = {k: v for k, v in (("data_dir", data_dir), ("collection", collection)) if v}
+    return Settings(**overrides)
+
+
+rules_option = click.option(
+    "--rules",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Rules folder (questions.yaml, decision.yaml). Default: ADVISOR_RULES_DIR or the "
+    "built-in rules.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+collection_option = click.option(
+    "--collection",
+    default=None,
+    help="Workspace collection (default: ADVISOR_COLLECTION or 'default').",
+)
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data folder (default: ADVISOR_DATA_DIR or ./data).",
+)
+prices_option = click.option(
+    "--prices",
+    "price_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="YAML overrides merged onto the price sheet (bare numbers allowed). Repeatable.",
+)
+set_option = click.option(
+    "--set",
+    "set_prices",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override one price figure, e.g. gpu_per_hour.a100=2.5. Repeatable.",
+)
+input_option = click.option(
+    "--input",
+    "set_inputs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override one cost input, e.g. tokens_per_document=3000. Repeatable.",
+)
+months_option = click.option(
+    "--months",
+    type=click.IntRange(1, 240),
+    default=None,
+    help="Cost horizon in months (default 24).",
+)

@@ -1,0 +1,112 @@
+"""`advisor finetune`: a toy LoRA run on the user's documents, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from advisor.cli.base import main
+
+
+@main.command()
+@click.option(
+    "--docs",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Documents to learn (a folder with golden.yaml uses its questions).",
+)
+@click.option("--collection", default=None, help="Learn from an ingested collection instead.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Adapter folder (default: DATA_DIR/adapters/<name>-<time>).",
+)
+@click.option("--rank", type=click.IntRange(1, 256), default=None, help="LoRA rank (default 16).")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Epochs (default 8).")
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="Stop after N steps.")
+@click.option("--lr", type=float, default=None, help="Learning rate (default 3e-3).")
+@click.option(
+    "--general-share",
+    type=click.FloatRange(0, 0.5),
+    default=0.15,
+    show_default=True,
+    help="Share of general-purpose pairs mixed in (against forgetting).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print run.json at the end.")
+def finetune(
+    docs, collection, out, rank, epochs, max_steps, lr, general_share, seed, data_dir, as_json
+) -> None:
+    """Train a LoRA adapter of the embedded model on documents (CPU, a few minutes)."""
+    from advisor.errors import AdvisorError
+    from advisor.finetune.pairs import pairs_for_documents, split_pairs
+    from advisor.finetune.train import TrainConfig, train_lora
+    from advisor.settings import Settings
+
+    if (docs is None) == (collection is None):
+        raise AdvisorError("give either --docs PATH or --collection NAME")
+    settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
+    pairs, method, name = pairs_for_documents(settings, docs, collection)
+    split = split_pairs(pairs, seed, general_share, method)
+    knobs = {
+        k: v
+        for k, v in (
+            ("rank", rank),
+            ("epochs", epochs),
+            ("max_steps", max_steps),
+            ("learning_rate", lr),
+        )
+        if v is not None
+    }
+    if rank is not None:
+        knobs["alpha"] = 2 * rank
+    config = TrainConfig(seed=seed, **knobs)
+    out = out or settings.data_dir / "adapters" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    click.echo(
+        f"{len(pairs)} pairs ({method}): {len(split.train)} train "
+        f"(incl. {split.general} general), {len(split.val)} validation, "
+        f"{len(split.test)} test",
+        err=True,
+    )
+    bar = None
+
+    def progress(r) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(
+                length=r.total_steps,
+                label="Training LoRA",
+                file=click.get_text_stream("stderr"),
+            )
+            bar.__enter__()
+        bar.label = (
+            f"Training LoRA  loss {r.loss:.3f}"
+            + (f"  val {r.eval_loss:.3f}" if r.eval_loss is not None else "")
+            + f"  {r.tokens_per_second:.0f} tok/s  ETA {r.eta_seconds:.0f}s"
+        )
+        bar.update(1)
+
+    result = train_lora(split, out, settings.data_dir, config, progress)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    run = result.run
+    if as_json:
+        click.echo(json.dumps({"out": str(result.out), **run}, indent=2))
+        return
+    first, last = run["train_loss"][0][1], run["train_loss"][-1][1]
+    val = run["val_loss"]
+    click.echo(
+        f"{result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
+        f"{run['tokens_per_second']:.0f} tokens/s, peak memory "
+        f"{run['peak_memory_mb']:.0f} MB"
+    )
+    click.echo(
+        f"train loss {first:.3f} -> {last:.3f}"
+        + (f"; validation loss {val[0][1]:.3f} -> {val[-1][1]:.3f}" if val else "")
+    )
+    click.echo(f"adapter: {result.out}\nrun.json: {result.out / 'run.json'}")

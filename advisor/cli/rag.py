@@ -1,0 +1,168 @@
+"""`advisor ingest | ask | forget | documents`: the RAG demo from the command line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from advisor.cli.base import collection_option, data_dir_option, main, settings_for
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--recursive", is_flag=True, help="Also ingest files in sub-folders.")
+@collection_option
+@data_dir_option
+def ingest(
+    paths: tuple[Path, ...], recursive: bool, collection: str | None, data_dir: Path | None
+) -> None:
+    """Ingest files or folders (PDF, DOCX, HTML, Markdown, text) into a collection."""
+    from advisor.rag.pipeline import RagPipeline, expand_paths
+
+    settings = settings_for(data_dir, collection)
+    pipeline = RagPipeline(settings)
+    files = expand_paths(paths, recursive)
+    if not files:
+        raise click.UsageError("no supported files found in the given paths")
+    bar_state: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bar_state.get(stage)
+        if bar is None:
+            label = "Ingesting (load, chunk, embed, store)"
+            bar = bar_state[stage] = click.progressbar(
+                length=total, label=label, file=click.get_text_stream("stderr")
+            )
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    click.echo(f"Loading {len(files)} file(s)...", err=True)
+    results = pipeline.ingest(paths, progress, recursive)
+    width = max(len(r.name) for r in results)
+    for r in results:
+        detail = f"{r.chunks} chunks" if r.chunks else r.message
+        click.echo(f"  {r.name:<{width}}  {r.status:<9}  {detail}".rstrip())
+    counts = {
+        s: sum(r.status == s for r in results)
+        for s in ("added", "replaced", "unchanged", "skipped", "error")
+    }
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    click.echo(
+        f"{summary}. Collection '{pipeline.store.name}' at {pipeline.store.where} "
+        f"holds {pipeline.store.count()} chunks."
+    )
+
+
+@main.command()
+@click.argument("question")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    show_default=True,
+)
+@click.option("--no-generate", is_flag=True, help="Retrieve only; no model answer.")
+@click.option(
+    "--adapter",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Answer with this LoRA adapter (from `advisor finetune`).",
+)
+@click.option("--no-retrieval", is_flag=True, help="Answer from the model alone, no documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@collection_option
+@data_dir_option
+def ask(
+    question: str,
+    k: int,
+    mode: str,
+    no_generate: bool,
+    adapter: Path | None,
+    no_retrieval: bool,
+    as_json: bool,
+    collection: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Answer QUESTION from the collection, citing the chunks it used."""
+    from advisor.compare.arms import answer_arm
+    from advisor.rag.pipeline import RagPipeline
+
+    settings = settings_for(data_dir, collection)
+    pipeline = RagPipeline(settings)
+    lora = None
+    if adapter is not None:
+        from advisor.llm.lora import LoraGenerator
+
+        lora = LoraGenerator(adapter, settings.data_dir)
+    if no_retrieval:
+        arm = "lora" if lora else "base"
+        answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)
+    else:
+        if pipeline.store.count() == 0:
+            raise click.UsageError(
+                f"collection '{pipeline.store.name}' is empty; run `advisor ingest PATH` first"
+            )
+        answer = pipeline.ask(
+            question,
+            k,
+            mode,
+            generate=not no_generate,  # type: ignore[arg-type]
+            generator=lora,
+        )
+    if as_json:
+        data = asdict(answer)
+        data["answer"] = data.pop("text")
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not no_generate:
+        click.echo(answer.text)
+        note = " (citation added by attribution)" if answer.citation_added else ""
+        click.echo(f"\n-- answered by {answer.backend}{note}")
+        if answer.fallback_reason:
+            click.echo(f"-- fallback: {answer.fallback_reason}")
+    click.echo("Sources:" if answer.sources else "Sources: none (no retrieval)")
+    for s in answer.sources:
+        page = f" p.{s.page}" if s.page else ""
+        per = " ".join(f"{k}={v:.3g}" for k, v in s.scores.items())
+        click.echo(f"  [{s.n}] {s.document}{page} #{s.chunk} {s.heading}  ({per})")
+    timings = " ".join(f"{k}={v * 1000:.0f}ms" for k, v in answer.timings.items())
+    click.echo(f"Timings: {timings}")
+
+
+@main.command()
+@click.argument("document")
+@collection_option
+@data_dir_option
+def forget(document: str, collection: str | None, data_dir: Path | None) -> None:
+    """Remove DOCUMENT (its file name) and all its chunks from the collection."""
+    from advisor.errors import InputError, Problem
+    from advisor.rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(settings_for(data_dir, collection))
+    removed = pipeline.forget(document)
+    if not removed:
+        known = ", ".join(pipeline.documents()) or "none"
+        raise InputError(
+            Problem(f"not in collection '{pipeline.store.name}' (documents: {known})", document)
+        )
+    click.echo(f"Removed {document}: {removed} chunks.")
+
+
+@main.command()
+@collection_option
+@data_dir_option
+def documents(collection: str | None, data_dir: Path | None) -> None:
+    """List the documents in a collection with their chunk counts."""
+    from advisor.rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(settings_for(data_dir, collection))
+    docs = pipeline.documents()
+    for name, n in docs.items():
+        click.echo(f"  {name}  {n} chunks")
+    click.echo(f"{len(docs)} documents in '{pipeline.store.name}'.")

@@ -23,6 +23,7 @@ def test_the_built_in_mapping_sets_inputs_from_answers(rules):
             "needs_external_data": True,
             "knowledge_change": "daily",
             "corpus_documents": 1234,
+            "current_plan": "fine_tune",
             "fine_tune_method": "qlora",
         },
     )

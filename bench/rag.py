@@ -156,7 +156,7 @@ def generation() -> None:
         "",
         None,
     )
-    messages = build_messages("How long is the refund window?", [chunk])
+    messages = build_messages("How long is the refund window?", [chunk.text])
     start = time.perf_counter()
     out = gen.generate(messages, 64)
     first_answer = time.perf_counter() - start

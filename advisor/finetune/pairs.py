@@ -12,6 +12,11 @@ from pathlib import Path
 from advisor.errors import AdvisorError
 
 GENERAL_PAIRS = Path(__file__).with_name("general_pairs.jsonl")
+# Seed 003: an adapter trained only on bare question-answer pairs can answer worse when
+# given retrieved context. A share of the training pairs is also taught in the RAG prompt,
+# so that the LoRA + RAG arm of the comparison is a fair test.
+RAG_SHARE = 0.3
+_PASSAGE_WORDS = 70  # context passages are trimmed so an example fits the sequence limit
 
 
 @dataclass(frozen=True)
@@ -19,9 +24,16 @@ class Pair:
     prompt: str
     completion: str
     source: str = ""
+    # Passage texts: on a retrieval-style example, the numbered context of its prompt;
+    # on a bare pair, the passage that holds its answer (to build such examples from).
+    context: tuple[str, ...] = ()
+    evidence: str = ""
 
-    def as_json(self) -> dict[str, str]:
-        return {"prompt": self.prompt, "completion": self.completion}
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"prompt": self.prompt, "completion": self.completion}
+        if self.context:
+            data["context"] = list(self.context)
+        return data
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class PairSet:
     test: list[Pair]
     method: str  # "golden" or "templates"
     general: int  # general-purpose pairs mixed into train
+    rag_examples: int = 0  # retrieval-style examples (context + question -> cited answer)
 
     def data_hash(self) -> str:
         h = hashlib.sha256()
@@ -46,14 +59,56 @@ class PairSet:
                     f.write(json.dumps(p.as_json(), ensure_ascii=False) + "\n")
 
 
-def pairs_from_golden(golden_path: Path) -> list[Pair]:
-    """The demo corpus's golden questions, answered in one short sentence each."""
+def pairs_from_golden(
+    golden_path: Path, passages: dict[str, list[str]] | None = None
+) -> list[Pair]:
+    """The demo corpus's golden questions, answered in one short sentence each.
+
+    `passages` (document name -> chunk texts) lets each pair know the passage that holds
+    its answer, for retrieval-style examples.
+    """
     from advisor.rag.golden import load_golden
 
-    return [
-        Pair(q.question, f"{q.answer}.", ", ".join(q.documents))
-        for q in load_golden(golden_path).questions
-    ]
+    passages = passages or {}
+    pairs = []
+    for q in load_golden(golden_path).questions:
+        texts = [t for d in q.documents for t in passages.get(d, [])]
+        evidence = best_passage(q.answer, texts)
+        pairs.append(Pair(q.question, f"{q.answer}.", ", ".join(q.documents), evidence=evidence))
+    return pairs
+
+
+def retrieval_examples(pairs: list[Pair], share: float, rng: random.Random) -> list[Pair]:
+    """Context + question -> answer citing [n], for a share of pairs that know their passage.
+
+    The passage that holds the answer sits among one distractor (another pair's passage)
+    at a random position, as retrieval would return it.
+    """
+    usable = [p for p in pairs if p.evidence]
+    want = min(len(usable), round(len(pairs) * share))
+    if want == 0 or len(usable) < 2:
+        return []
+    out = []
+    for pair in rng.sample(usable, want):
+        other = rng.choice([p for p in usable if p.evidence != pair.evidence] or usable)
+        passages = [_trim(pair.evidence), _trim(other.evidence)]
+        rng.shuffle(passages)
+        n = passages.index(_trim(pair.evidence)) + 1
+        answer = pair.completion.rstrip().rstrip(".")
+        out.append(Pair(pair.prompt, f"{answer} [{n}].", pair.source, tuple(passages)))
+    return out
+
+
+def _trim(text: str) -> str:
+    return " ".join(text.split()[:_PASSAGE_WORDS])
+
+
+def best_passage(answer: str, passages: list[str]) -> str:
+    """The passage sharing most words with the answer (where a golden answer comes from)."""
+    want = set(re.findall(r"[a-z0-9]+", answer.lower()))
+    if not passages or not want:
+        return ""
+    return max(passages, key=lambda t: len(want & set(re.findall(r"[a-z0-9]+", t.lower()))))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -76,6 +131,7 @@ def pairs_from_chunks(chunks) -> list[Pair]:
                 f"What does {Path(c.document).stem.replace('_', ' ')} say about {topic}?",
                 answer[:400],
                 c.document,
+                evidence=c.text,
             )
         )
         for s in sentences:  # one fact question per sentence that holds a number
@@ -85,6 +141,7 @@ def pairs_from_chunks(chunks) -> list[Pair]:
                         f"According to {c.document}, what is stated about {topic}?",
                         s[:400],
                         c.document,
+                        evidence=c.text,
                     )
                 )
                 break
@@ -92,9 +149,14 @@ def pairs_from_chunks(chunks) -> list[Pair]:
 
 
 def split_pairs(
-    pairs: list[Pair], seed: int = 0, general_share: float = 0.15, method: str = "golden"
+    pairs: list[Pair],
+    seed: int = 0,
+    general_share: float = 0.15,
+    method: str = "golden",
+    rag_share: float = RAG_SHARE,
 ) -> PairSet:
-    """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004)."""
+    """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004) and
+    add retrieval-style copies of a `rag_share` of the training pairs (seed 003)."""
     if len(pairs) < 10:
         raise AdvisorError(
             f"Only {len(pairs)} training pairs; at least 10 are needed "
@@ -102,6 +164,8 @@ def split_pairs(
         )
     if not 0 <= general_share <= 0.5:
         raise AdvisorError("general_share must be between 0 and 0.5")
+    if not 0 <= rag_share <= 1:
+        raise AdvisorError("rag_share must be between 0 and 1")
     rng = random.Random(seed)
     shuffled = pairs[:]
     rng.shuffle(shuffled)
@@ -121,9 +185,10 @@ def split_pairs(
         ]
         want = round(len(train) * general_share / (1 - general_share))
         general = rng.sample(pool, min(want, len(pool)))
-    mixed = train + general
+    rag = retrieval_examples(train, rag_share, rng)
+    mixed = train + general + rag
     rng.shuffle(mixed)
-    return PairSet(mixed, val, test, method, len(general))
+    return PairSet(mixed, val, test, method, len(general), len(rag))
 
 
 def pairs_for_documents(
@@ -139,8 +204,6 @@ def pairs_for_documents(
     from advisor.rag.pipeline import expand_paths
 
     if docs is not None:
-        if docs.is_dir() and (docs / "golden.yaml").exists():
-            return pairs_from_golden(docs / "golden.yaml"), "golden", docs.name
         chunks = []
         for path in expand_paths([docs]):
             try:
@@ -149,6 +212,11 @@ def pairs_for_documents(
                 )
             except LoadError:
                 continue  # a bad file is skipped here as in ingestion
+        if docs.is_dir() and (docs / "golden.yaml").exists():
+            passages: dict[str, list[str]] = {}
+            for c in chunks:
+                passages.setdefault(c.document, []).append(c.text)
+            return pairs_from_golden(docs / "golden.yaml", passages), "golden", docs.name
         if not chunks:
             raise AdvisorError(f"{docs}: no documents to learn from")
         return pairs_from_chunks(chunks), "templates", docs.stem

@@ -26,9 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from advisor.errors import AdvisorError
 from advisor.finetune.pairs import Pair, PairSet
 from advisor.llm.embedded import MODEL_ID
-from advisor.rag.prompt import build_plain_messages
+from advisor.rag.prompt import build_messages, build_plain_messages
 
 RUN_FILE = "run.json"
+CONTEXT_SEQ_LEN = 384  # retrieval-style examples carry two trimmed passages
 
 
 class TrainConfig(BaseModel):
@@ -69,11 +70,20 @@ class RunResult:
 
 
 def _encode(tok: Any, pair: Pair, max_len: int) -> tuple[list[int], list[int]]:
-    """Token ids and labels; only the completion's tokens are learned."""
-    messages = build_plain_messages(pair.prompt)
+    """Token ids and labels; only the completion's tokens are learned.
+
+    A retrieval-style example is encoded with the RAG prompt, under a longer limit that
+    its trimmed passages fit (bench/finetune.py prints the longest).
+    """
+    if pair.context:
+        messages = build_messages(pair.prompt, list(pair.context))
+    else:
+        messages = build_plain_messages(pair.prompt)
     text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     prompt_ids = tok(text, add_special_tokens=False)["input_ids"]
     answer_ids = tok(pair.completion + tok.eos_token, add_special_tokens=False)["input_ids"]
+    if pair.context:
+        max_len = max(max_len, CONTEXT_SEQ_LEN)
     ids = (list(prompt_ids) + answer_ids)[:max_len]
     labels = ([-100] * len(prompt_ids) + answer_ids)[:max_len]
     return ids, labels
@@ -218,6 +228,8 @@ def train_lora(
             "val": len(pairs.val),
             "test": len(pairs.test),
             "general_mixed_in": pairs.general,
+            "retrieval_style": pairs.rag_examples,
+            "retrieval_style_share": round(pairs.rag_examples / max(1, len(pairs.train)), 3),
             "generation_method": pairs.method,
         },
         "data_hash": pairs.data_hash(),

@@ -324,7 +324,9 @@ class RagPipeline:
             return Answer(question, "", sources, t, "none", mode)
         generator = generator or self.generator
         g_start = time.perf_counter()
-        gen = generator.generate(build_messages(question, chunks), self.settings.max_new_tokens)
+        gen = generator.generate(
+            build_messages(question, [c.text for c in chunks]), self.settings.max_new_tokens
+        )
         t["generate"] = time.perf_counter() - g_start
         text, cited, added = gen.text, citations(gen.text, len(chunks)), False
         if not cited and chunks and "don't know" not in text.lower():

@@ -14,10 +14,14 @@ SYSTEM = (
 )
 
 
-def build_messages(question: str, chunks: list[StoredChunk]) -> list[Message]:
-    """System rules, then the chunks numbered [1]..[n]."""
+def build_messages(question: str, texts: list[str]) -> list[Message]:
+    """System rules, then the retrieved chunks' texts numbered [1]..[n].
+
+    The RAG arms, the LoRA + RAG arm and the adapter's retrieval-style training examples
+    all use this one prompt, so the comparison is a fair fight.
+    """
     # Only the text: small models tend to echo file names and headings back as the answer.
-    lines = [f"[{n}] {' '.join(c.text.split())}" for n, c in enumerate(chunks, 1)]
+    lines = [f"[{n}] {' '.join(t.split())}" for n, t in enumerate(texts, 1)]
     context = "\n".join(lines) if lines else "(no documents matched)"
     return [
         {"role": "system", "content": SYSTEM},
@@ -88,7 +92,7 @@ def attribute(text: str, chunks: list[StoredChunk]) -> int | None:
     }
     if not words:
         return None
-    best, best_overlap = None, 0
+    best, best_overlap = 1, 0
     for n, c in enumerate(chunks, 1):
         overlap = len(words & set(_WORD.findall(c.text.lower())))
         if overlap > best_overlap:

@@ -1,19 +1,87 @@
-"""One question, four ways: base model, base + RAG, LoRA, LoRA + RAG (hybrid)."""
+"""The arms of the comparison, registered by name: how each one prompts which model.
+
+An arm is a small class: what it needs (an adapter, retrieval) is declared as class
+attributes, and `messages` builds its prompt. Every arm uses the same two prompt builders
+(advisor.rag.prompt), so arms differ only in the model and the context: a fair fight.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
-from advisor.llm.base import Generator
+from advisor.errors import AdvisorError
+from advisor.llm.base import Generator, Message
 from advisor.rag.pipeline import Answer, RagPipeline
-from advisor.rag.prompt import build_plain_messages
+from advisor.rag.prompt import build_messages, build_plain_messages
 
-ARMS = {
-    "base": "Base model alone",
-    "rag": "Base model + retrieved context (RAG)",
-    "lora": "LoRA fine-tune alone",
-    "lora_rag": "LoRA fine-tune + retrieved context (hybrid)",
-}
+
+class Arm:
+    """One way to answer: a model (base or adapter), with or without retrieved context."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    needs_adapter: ClassVar[bool] = False
+    uses_retrieval: ClassVar[bool] = False
+
+    @classmethod
+    def messages(cls, question: str, texts: list[str]) -> list[Message]:
+        """The prompt: numbered retrieved texts for retrieval arms, the bare question else."""
+        if cls.uses_retrieval:
+            return build_messages(question, texts)
+        return build_plain_messages(question)
+
+
+REGISTRY: dict[str, type[Arm]] = {}
+
+
+def register(cls: type[Arm]) -> type[Arm]:
+    """Add an arm to the registry under its name (a plugin can add its own)."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+@register
+class Base(Arm):
+    name, label = "base", "Base model alone"
+
+
+@register
+class Rag(Arm):
+    name, label, uses_retrieval = "rag", "Base model + retrieved context (RAG)", True
+
+
+@register
+class Lora(Arm):
+    name, label, needs_adapter = "lora", "LoRA fine-tune alone", True
+
+
+@register
+class LoraRag(Arm):
+    name, label = "lora_rag", "LoRA fine-tune + retrieved context (hybrid)"
+    needs_adapter = uses_retrieval = True
+
+
+ARMS: dict[str, str] = {name: cls.label for name, cls in REGISTRY.items()}
+
+
+def parse_arms(spec: str | list[str], have_adapter: bool) -> list[type[Arm]]:
+    """Arms from `base,rag,...`; one clear error for an unknown arm or a missing adapter."""
+    names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
+    names = [n for n in names if n]
+    if not names:
+        raise AdvisorError(f"no arms given; choose from {', '.join(REGISTRY)}")
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise AdvisorError(f"unknown arm '{unknown[0]}'; choose from {', '.join(REGISTRY)}")
+    arms = [REGISTRY[n] for n in dict.fromkeys(names)]
+    needy = [a.name for a in arms if a.needs_adapter]
+    if needy and not have_adapter:
+        raise AdvisorError(
+            f"arm '{needy[0]}' needs a LoRA adapter: pass --adapter DIR "
+            "(train one with `advisor finetune`)"
+        )
+    return arms
 
 
 def answer_arm(
@@ -24,16 +92,17 @@ def answer_arm(
     lora: Generator | None = None,
     k: int = 5,
 ) -> Answer:
-    """Answer `question` the way `arm` does; the retrieval arms cite their sources."""
-    if arm not in ARMS:
-        raise ValueError(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}")
-    generator = lora if arm.startswith("lora") else base
+    """Answer one `question` the way `arm` does; the retrieval arms cite their sources."""
+    if arm not in REGISTRY:
+        raise ValueError(f"unknown arm {arm!r}; choose from {', '.join(REGISTRY)}")
+    cls = REGISTRY[arm]
+    generator = lora if cls.needs_adapter else base
     if generator is None:
         raise ValueError(f"arm {arm!r} needs a LoRA adapter")
-    if arm.endswith("rag"):
+    if cls.uses_retrieval:
         return pipeline.ask(question, k, generator=generator)
     start = time.perf_counter()
-    g = generator.generate(build_plain_messages(question), pipeline.settings.max_new_tokens)
+    g = generator.generate(cls.messages(question, []), pipeline.settings.max_new_tokens)
     seconds = time.perf_counter() - start
     return Answer(
         question,
@@ -47,8 +116,12 @@ def answer_arm(
 
 
 def answer_all(
-    question: str, pipeline: RagPipeline, base: Generator, lora: Generator | None = None, k: int = 5
+    question: str,
+    pipeline: RagPipeline,
+    base: Generator,
+    lora: Generator | None = None,
+    k: int = 5,
 ) -> dict[str, Answer]:
     """Every arm that can run (the LoRA arms need an adapter)."""
-    arms = [a for a in ARMS if lora is not None or not a.startswith("lora")]
-    return {a: answer_arm(a, question, pipeline, base, lora, k) for a in arms}
+    names = [n for n, cls in REGISTRY.items() if lora is not None or not cls.needs_adapter]
+    return {n: answer_arm(n, question, pipeline, base, lora, k) for n in names}

@@ -20,6 +20,7 @@ class GoldenQuestion(BaseModel):
     question: str
     answer: str
     updated_answer: str | None = None
+    reworded: str | None = None  # the same question in other words (comparison only)
     documents: list[str] = Field(min_length=1)
 
 

@@ -15,7 +15,7 @@ from advisor.llm.base import Generator
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import SUPPORTED, Document, LoadError, load_bytes, load_file
 from advisor.rag.embedder import Embedder, default_embedder
-from advisor.rag.prompt import attribute, build_messages, citations
+from advisor.rag.prompt import build_messages, cite
 from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
 from advisor.settings import Settings
@@ -328,11 +328,7 @@ class RagPipeline:
             build_messages(question, [c.text for c in chunks]), self.settings.max_new_tokens
         )
         t["generate"] = time.perf_counter() - g_start
-        text, cited, added = gen.text, citations(gen.text, len(chunks)), False
-        if not cited and chunks and "don't know" not in text.lower():
-            n = attribute(text, chunks)
-            if n is not None:
-                text, cited, added = f"{text} [{n}]", [n], True
+        text, cited, added = cite(gen.text, [c.text for c in chunks])
         t["total"] = time.perf_counter() - start
         log.info(
             "answered in %.2f s (retrieve %.3f s, generate %.2f s, %d tokens) by %s",

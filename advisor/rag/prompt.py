@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from advisor.llm.base import Message
-from advisor.rag.store import StoredChunk
 
 SYSTEM = (
     "You answer questions using only the numbered context. Answer in one short sentence "
@@ -81,7 +80,23 @@ def citations(text: str, n_sources: int) -> list[int]:
     return seen
 
 
-def attribute(text: str, chunks: list[StoredChunk]) -> int | None:
+def cite(answer: str, texts: list[str]) -> tuple[str, list[int], bool]:
+    """The answer, the context numbers it cites, and whether we added the citation.
+
+    When the model cites nothing (and does not say it does not know), the answer is
+    attributed to the chunk its words come from and marked as added, never passed off as
+    the model's own citation.
+    """
+    cited = citations(answer, len(texts))
+    if cited or not texts or "don't know" in answer.lower():
+        return answer, cited, False
+    n = attribute(answer, texts)
+    if n is None:
+        return answer, [], False
+    return f"{answer} [{n}]", [n], True
+
+
+def attribute(text: str, chunks: list[str]) -> int | None:
     """The source that shares the most distinctive words with an uncited answer.
 
     Small models often answer correctly but forget the [n]; we then point at the chunk the
@@ -92,9 +107,9 @@ def attribute(text: str, chunks: list[StoredChunk]) -> int | None:
     }
     if not words:
         return None
-    best, best_overlap = 1, 0
+    best, best_overlap = None, 0
     for n, c in enumerate(chunks, 1):
-        overlap = len(words & set(_WORD.findall(c.text.lower())))
+        overlap = len(words & set(_WORD.findall(c.lower())))
         if overlap > best_overlap:
             best, best_overlap = n, overlap
     return best

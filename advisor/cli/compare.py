@@ -1,0 +1,155 @@
+"""`advisor compare`: base, RAG, LoRA and LoRA + RAG side by side on your documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from advisor.cli.base import collection_option, data_dir_option, main, rules_dir, settings_for
+
+
+@main.command()
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Question set: YAML like demo_corpus/golden.yaml, or CSV with columns "
+    "question, answer, documents.",
+)
+@click.option(
+    "--generate",
+    "generate",
+    type=click.IntRange(1, 200),
+    default=None,
+    help="No golden set? Generate N questions from the collection's documents.",
+)
+@click.option(
+    "--docs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Ingest these files or folders into the collection first. Repeatable.",
+)
+@click.option(
+    "--adapter",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="LoRA adapter folder from `advisor finetune` (needed by lora, lora_rag).",
+)
+@click.option(
+    "--arms",
+    default=None,
+    help="Comma-separated arms: base,rag,lora,lora_rag (default: all that can run).",
+)
+@click.option(
+    "--k",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Chunks retrieved per question.",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Questionnaire answers: price each arm as your answers would serve it.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the run to FILE.json or FILE.csv.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON.")
+@collection_option
+@data_dir_option
+def compare(
+    questions_file: Path | None,
+    generate: int | None,
+    docs: tuple[Path, ...],
+    adapter: Path | None,
+    arms: str | None,
+    k: int,
+    answers_file: Path | None,
+    out: Path | None,
+    as_json: bool,
+    collection: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Answer a question set through each arm, score every answer, and compare."""
+    from advisor.compare.run import write_run
+    from advisor.compare.runner import run_comparison
+    from advisor.compare.session import build_plan, default_arms, save_latest
+    from advisor.compare.text import render_summary
+    from advisor.errors import AdvisorError
+
+    if (questions_file is None) == (generate is None):
+        raise AdvisorError("give either --questions FILE or --generate N")
+    settings = settings_for(data_dir, collection)
+    if docs:
+        _ingest(settings, docs)
+    plan = build_plan(
+        settings,
+        questions_file=questions_file,
+        generate=generate,
+        adapter=adapter,
+        arms=arms or default_arms(adapter is not None),
+        k=k,
+        **_pricing(answers_file),
+    )
+    click.echo(
+        f"{len(plan.questions.questions)} questions x {len(plan.arms)} arms "
+        f"({', '.join(a.name for a in plan.arms)})",
+        err=True,
+    )
+    bar: Any = None
+
+    def progress(done: int, total: int, what: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(
+                length=total, label="Comparing", file=click.get_text_stream("stderr")
+            )
+            bar.__enter__()
+        bar.label = what
+        bar.update(done - bar.pos)
+
+    try:
+        run = run_comparison(plan, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    saved = save_latest(run, settings)
+    if out is not None:
+        write_run(run, out)
+    if as_json:
+        click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False))
+        return
+    click.echo(render_summary(run))
+    click.echo(f"\nSaved {saved}" + (f" and {out}" if out else ""))
+
+
+def _ingest(settings: Any, docs: tuple[Path, ...]) -> None:
+    from advisor.rag.pipeline import RagPipeline
+
+    results = RagPipeline(settings).ingest(docs)
+    bad = [r for r in results if r.status == "error"]
+    for r in bad:
+        click.echo(f"  {r.name}: {r.message}", err=True)
+    click.echo(f"Ingested {len(results) - len(bad)} of {len(results)} file(s).", err=True)
+
+
+def _pricing(path: Path | None) -> dict[str, Any]:
+    """The price sheet, and how the answers (if given) would serve each model."""
+    from advisor.advice import cost_inputs, folder_prices
+    from advisor.decision.answers_file import load_answers
+    from advisor.decision.loader import load_rules
+
+    rules = load_rules(rules_dir(None))
+    given = load_answers(rules.questionnaire, path) if path is not None else {}
+    inputs = cost_inputs(rules, given)
+    return {"prices": folder_prices(rules), "serving": (inputs.base_serving, inputs.tuned_serving)}

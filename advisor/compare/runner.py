@@ -1,0 +1,192 @@
+"""Run a comparison: every question through every chosen arm, scored, with progress.
+
+Fair by construction: retrieval runs once per question and both retrieval arms get the
+same chunks; every arm has the same prompt builders, token budget and greedy decoding.
+Fast by construction: each arm's questions are generated in batches (generate_many), and
+the adapter is merged into its weights once (LoraGenerator).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.compare import scoring
+from advisor.compare.arms import Arm
+from advisor.compare.questions import QuestionSet
+from advisor.compare.run import Cell, ComparisonRun, Row, Source
+from advisor.compare.summary import summarise
+from advisor.errors import AdvisorError
+from advisor.llm.base import Generator, generate_many
+from advisor.rag.pipeline import RagPipeline
+from advisor.rag.prompt import cite
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]  # (cells done, cells in all, what is running)
+Pricing = Callable[[str, int, int], float]  # (arm, prompt tokens, answer tokens) -> $ / 1,000
+BATCH = 8  # questions generated together; also how often progress and cancel are checked
+
+
+@dataclass
+class Plan:
+    """What to compare: the workspace, the questions, the arms and their two models."""
+
+    pipeline: RagPipeline
+    questions: QuestionSet
+    arms: list[type[Arm]]
+    base: Generator
+    lora: Generator | None = None
+    adapter: dict[str, Any] | None = None  # the adapter's run card, with its path
+    k: int = 5
+    pricing: Pricing | None = None
+
+
+def run_comparison(
+    plan: Plan, progress: Progress | None = None, cancel: threading.Event | None = None
+) -> ComparisonRun:
+    """The scored run; a cancelled run keeps the cells done so far, marked cancelled."""
+    started = time.perf_counter()
+    if any(a.needs_adapter for a in plan.arms) and plan.lora is None:
+        raise AdvisorError("the LoRA arms need an adapter")
+    if any(a.uses_retrieval for a in plan.arms) and plan.pipeline.store.count() == 0:
+        raise AdvisorError(
+            f"collection '{plan.pipeline.store.name}' is empty: ingest documents first"
+        )
+    rows = _rows(plan)
+    run = ComparisonRun(
+        arms=[a.name for a in plan.arms],
+        rows=rows,
+        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        collection=plan.pipeline.store.name,
+        settings=_settings(plan),
+        models={a.name: _generator(plan, a).name for a in plan.arms},
+        adapter=plan.adapter,
+        question_set={
+            "name": plan.questions.name,
+            "origin": plan.questions.origin,
+            "sha256": plan.questions.sha256,
+            "n": len(rows),
+        },
+    )
+    total = len(rows) * len(plan.arms)
+    for arm in plan.arms:
+        generator = _generator(plan, arm)
+        for start in range(0, len(rows), BATCH):
+            if cancel is not None and cancel.is_set():
+                run.status = "cancelled"
+                break
+            if progress:
+                progress(
+                    len(run.cells),
+                    total,
+                    f"{arm.label}: questions {start + 1}-"
+                    f"{min(start + BATCH, len(rows))} of {len(rows)}",
+                )
+            batch = rows[start : start + BATCH]
+            prompts = [arm.messages(r.question, [s.text for s in r.retrieved]) for r in batch]
+            outputs = generate_many(generator, prompts, plan.pipeline.settings.max_new_tokens)
+            for row, messages, gen in zip(batch, prompts, outputs, strict=True):
+                run.cells.append(_cell(plan, arm, row, messages, gen))
+        if run.status == "cancelled":
+            break
+    if progress:
+        progress(len(run.cells), total, "done" if run.status == "complete" else "cancelled")
+    run.seconds = round(time.perf_counter() - started, 2)
+    run.aggregates = summarise(run)
+    log.info(
+        "comparison of %d questions x %d arms: %s in %.0f s",
+        len(rows),
+        len(plan.arms),
+        run.status,
+        run.seconds,
+    )
+    return run
+
+
+def _generator(plan: Plan, arm: type[Arm]) -> Generator:
+    gen = plan.lora if arm.needs_adapter else plan.base
+    assert gen is not None  # checked at the start of run_comparison
+    return gen
+
+
+def _settings(plan: Plan) -> dict[str, Any]:
+    s = plan.pipeline.settings
+    return {
+        "k": plan.k,
+        "mode": "hybrid",
+        "dense_weight": s.dense_weight,
+        "chunk_tokens": s.chunk_tokens,
+        "max_new_tokens": s.max_new_tokens,
+        "decoding": "greedy",
+        "generator": s.generator,
+    }
+
+
+def _rows(plan: Plan) -> list[Row]:
+    """One row per question; retrieval once per question, shared by both retrieval arms."""
+    retrieve = any(a.uses_retrieval for a in plan.arms)
+    rows = []
+    for q in plan.questions.questions:
+        row = Row(
+            q.id,
+            q.question,
+            q.answer,
+            list(q.documents),
+            q.tag,
+            q.relation,
+            q.source,
+            q.updated_answer,
+        )
+        if retrieve:
+            hits = plan.pipeline.retrieve(q.question, plan.k)
+            row.retrieved = [
+                Source(
+                    n,
+                    h.chunk.document,
+                    h.chunk.chunk,
+                    h.chunk.heading,
+                    h.chunk.text,
+                    round(h.score, 6),
+                )
+                for n, h in enumerate(hits, 1)
+            ]
+            row.hit, row.rr = scoring.retrieval_ranks(
+                [h.chunk.document for h in hits], row.documents
+            )
+        rows.append(row)
+    return rows
+
+
+def _cell(plan: Plan, arm: type[Arm], row: Row, messages: list, gen: Any) -> Cell:
+    texts = [s.text for s in row.retrieved] if arm.uses_retrieval else []
+    answer, cited, added = cite(gen.text, texts) if arm.uses_retrieval else (gen.text, [], False)
+    cell = Cell(
+        row.id,
+        arm.name,
+        answer,
+        gen.backend,
+        round(gen.seconds, 4),
+        gen.tokens,
+        cited,
+        added,
+        gen.fallback_reason,
+    )
+    if row.reference:
+        cell.correct = 1.0 if scoring.correct(gen.text, row.reference) else 0.0
+        cell.containment = scoring.contains(gen.text, row.reference)
+        cell.f1 = scoring.token_f1(gen.text, row.reference)
+    if arm.uses_retrieval:
+        cell.groundedness = scoring.groundedness(gen.text, texts)
+        own = [] if added else cited  # a citation we attributed is not the model's
+        docs = [row.retrieved[n - 1].document for n in own]
+        cell.citation_hit = scoring.citation_hit(docs, row.documents)
+    if plan.pricing is not None:
+        prompt_tokens = sum(len(m["content"]) for m in messages) // 4  # ~4 characters a token
+        cell.cost_per_1000 = round(plan.pricing(arm.name, prompt_tokens, gen.tokens), 6)
+    return cell

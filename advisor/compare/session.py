@@ -1,0 +1,124 @@
+"""Setting a comparison up from what a face has (files, a workspace, an adapter folder),
+and where a workspace keeps its latest run. The CLI and the app both go through here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advisor.compare.arms import REGISTRY, parse_arms
+from advisor.compare.questions import (
+    QuestionSet,
+    generated_questions,
+    label_relations,
+    load_question_file,
+    read_training_pairs,
+)
+from advisor.compare.run import RUN_FILE, ComparisonRun, load_run
+from advisor.compare.runner import Plan
+from advisor.costs.per_query import cost_per_1000
+from advisor.costs.prices import PriceSheet
+from advisor.errors import AdvisorError
+from advisor.rag.pipeline import RagPipeline
+from advisor.settings import Settings
+
+
+def default_arms(have_adapter: bool) -> str:
+    """Every arm that can run: all four with an adapter, base and RAG without."""
+    return ",".join(n for n, a in REGISTRY.items() if have_adapter or not a.needs_adapter)
+
+
+def build_plan(
+    settings: Settings,
+    *,
+    questions_file: Path | None = None,
+    questions: QuestionSet | None = None,
+    generate: int | None = None,
+    adapter: Path | None = None,
+    arms: str | list[str] = "base,rag",
+    k: int = 5,
+    pipeline: RagPipeline | None = None,
+    lora: Any = None,
+    prices: PriceSheet | None = None,
+    serving: tuple[str, str] = ("large_api", "small_api_finetuned"),
+) -> Plan:
+    """A runnable plan; every mistake is one AdvisorError naming the file, arm or folder.
+
+    `serving` is how the base and the fine-tuned model would be served (from the user's
+    answers), so each arm's cost per 1,000 queries uses the matching price.
+    """
+    chosen = parse_arms(arms, adapter is not None or lora is not None)
+    pipeline = pipeline or RagPipeline(settings)
+    qs = _question_set(pipeline, questions_file, questions, generate)
+    card = None
+    if any(a.needs_adapter for a in chosen):
+        if lora is None:
+            from advisor.llm.lora import LoraGenerator
+
+            assert adapter is not None  # parse_arms checked
+            lora = LoraGenerator(adapter, settings.data_dir)
+        folder = Path(adapter) if adapter is not None else Path(lora.run.get("path", "."))
+        card = _adapter_card(folder, lora.run)
+        qs = label_relations(qs, [p for p, _ in read_training_pairs(folder)])
+    pricing = None
+    if prices is not None:
+        base_serving, tuned_serving = serving
+
+        def pricing(arm: str, prompt_tokens: int, answer_tokens: int) -> float:
+            how = tuned_serving if REGISTRY[arm].needs_adapter else base_serving
+            return cost_per_1000(prices, how, prompt_tokens, answer_tokens)
+
+    return Plan(pipeline, qs, chosen, pipeline.generator, lora, card, k, pricing)
+
+
+def _question_set(
+    pipeline: RagPipeline,
+    path: Path | None,
+    given: QuestionSet | None,
+    generate: int | None,
+) -> QuestionSet:
+    if given is not None:
+        return given
+    if path is not None:
+        return load_question_file(Path(path))
+    if generate:
+        chunks = [(c.document, c.heading, c.text) for c in pipeline.store.all_chunks()]
+        if not chunks:
+            raise AdvisorError(
+                f"collection '{pipeline.store.name}' is empty: ingest documents to generate "
+                "questions from"
+            )
+        return generated_questions(chunks, limit=generate)
+    raise AdvisorError("no questions: give a question file, type questions, or generate them")
+
+
+def _adapter_card(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
+    """The adapter's identity as the run records it (never its weights)."""
+    pairs = run.get("pairs", {})
+    return {
+        "path": str(folder),
+        "run_id": folder.name,
+        "base_model": run.get("base_model"),
+        "data_hash": run.get("data_hash"),
+        "status": run.get("status"),
+        "retrieval_style_share": pairs.get("retrieval_style_share"),
+        "train_pairs": pairs.get("train"),
+        "train_seconds": run.get("train_seconds"),
+        "tokens_per_second": run.get("tokens_per_second"),
+    }
+
+
+def latest_path(settings: Settings, collection: str | None = None) -> Path:
+    """Where a workspace keeps its latest comparison run."""
+    return settings.data_dir / "compare" / (collection or settings.collection) / RUN_FILE
+
+
+def save_latest(run: ComparisonRun, settings: Settings) -> Path:
+    """Keep the run as the workspace's latest (the report and the evidence read it)."""
+    return run.save(latest_path(settings, run.collection))
+
+
+def load_latest(settings: Settings, collection: str | None = None) -> ComparisonRun | None:
+    """The workspace's latest run, or None when it has none."""
+    path = latest_path(settings, collection)
+    return load_run(path) if path.exists() else None

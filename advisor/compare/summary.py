@@ -1,0 +1,95 @@
+"""Aggregates of a comparison: per arm means with 95% bootstrap intervals, splits by
+trained / paraphrase / unseen and by tag, disagreements, and which arm won."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from statistics import fmean
+from typing import Any
+
+from advisor.compare.run import SCORES, ComparisonRun
+from advisor.compare.scoring import bootstrap_ci
+
+RELATIONS = ("trained", "paraphrase", "unseen")
+
+
+def interval(values: list[float]) -> dict[str, Any] | None:
+    """n, mean and the 95% bootstrap interval; None when nothing was scored."""
+    if not values:
+        return None
+    mean, low, high = bootstrap_ci(values)
+    return {"n": len(values), "mean": round(mean, 4), "low": round(low, 4), "high": round(high, 4)}
+
+
+def summarise(run: ComparisonRun) -> dict[str, Any]:
+    """The aggregates stored with the run (and shown on top of the grid)."""
+    rows = {r.id: r for r in run.rows}
+    per_arm: dict[str, Any] = {}
+    by_relation: dict[str, dict[str, Any]] = {}
+    by_tag: dict[str, dict[str, Any]] = {}
+    for arm in run.arms:
+        cells = [c for c in run.cells if c.arm == arm]
+        if not cells:
+            continue
+        stats: dict[str, Any] = {"answered": len(cells)}
+        for score in SCORES:
+            stats[score] = interval(
+                [getattr(c, score) for c in cells if getattr(c, score) is not None]
+            )
+        stats["seconds"] = round(fmean(c.seconds for c in cells), 3)
+        stats["tokens_per_second"] = round(
+            sum(c.tokens for c in cells) / max(1e-9, sum(c.seconds for c in cells)), 2
+        )
+        costs = [c.cost_per_1000 for c in cells if c.cost_per_1000 is not None]
+        stats["cost_per_1000"] = round(fmean(costs), 4) if costs else None
+        per_arm[arm] = stats
+        groups: dict[str, list[float]] = defaultdict(list)
+        tags: dict[str, list[float]] = defaultdict(list)
+        for c in cells:
+            if c.correct is None:
+                continue
+            row = rows[c.question_id]
+            if row.relation:
+                groups[row.relation].append(c.correct)
+            if row.tag:
+                tags[row.tag].append(c.correct)
+        by_relation[arm] = {k: interval(groups[k]) for k in RELATIONS if groups.get(k)}
+        by_tag[arm] = {k: interval(v) for k, v in sorted(tags.items())}
+    retrieval = [r for r in run.rows if r.hit is not None]
+    return {
+        "arms": per_arm,
+        "correct_by_relation": by_relation,
+        "correct_by_tag": by_tag,
+        "retrieval": {
+            "hit_at_k": interval([r.hit for r in retrieval if r.hit is not None]),
+            "mrr": interval([r.rr for r in retrieval if r.rr is not None]),
+            "k": run.settings.get("k"),
+        },
+        **agreement(run),
+        "winner": winner(per_arm),
+    }
+
+
+def agreement(run: ComparisonRun) -> dict[str, int]:
+    """Questions where the arms' pass/fail differ, and where every arm failed."""
+    verdicts: dict[str, list[float]] = defaultdict(list)
+    for c in run.cells:
+        if c.correct is not None:
+            verdicts[c.question_id].append(c.correct)
+    full = [v for v in verdicts.values() if len(v) == len(run.arms)]
+    return {
+        "questions_scored": len(full),
+        "disagreements": sum(1 for v in full if min(v) != max(v)),
+        "all_fail": sum(1 for v in full if max(v) == 0),
+        "all_pass": sum(1 for v in full if min(v) == 1),
+    }
+
+
+def winner(per_arm: dict[str, Any]) -> str | None:
+    """The arm with the highest mean correctness; None when nothing had a reference."""
+    scored = {a: s["correct"]["mean"] for a, s in per_arm.items() if s.get("correct")}
+    if not scored:
+        return None
+    best = max(scored.values())
+    tied = [a for a, m in scored.items() if m == best]
+    return tied[0] if len(tied) == 1 else " = ".join(tied)

@@ -1,0 +1,249 @@
+"""Compare page: the same questions through base, RAG, LoRA and LoRA + RAG, scored."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from advisor.errors import AdvisorError
+from advisor.ui import state
+
+KEY = "cmp_"
+DEMO_GOLDEN = Path(__file__).resolve().parents[2] / "demo_corpus" / "golden.yaml"
+SOURCES = (
+    "Demo golden set",
+    "Upload a question file",
+    "Type questions",
+    "Generate from my documents",
+)
+
+
+@dataclass
+class CompareJob:
+    """A comparison in a background thread; the page polls it."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: tuple[int, int, str] = (0, 1, "Loading the models...")
+    run: Any = None
+    error: str | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+
+def _adapters() -> list[Path]:
+    folder = state.adapters_dir()
+    found = [p for p in folder.glob("*") if (p / "run.json").exists()] if folder.exists() else []
+    return sorted(found, reverse=True)
+
+
+def _question_set(source: str) -> Any:
+    from advisor.compare.questions import (
+        generated_questions,
+        load_question_file,
+        typed_questions,
+    )
+
+    pipeline = state.pipeline()
+    if source == SOURCES[0]:
+        return load_question_file(DEMO_GOLDEN)
+    if source == SOURCES[1]:
+        upload = st.session_state.get(KEY + "upload")
+        if upload is None:
+            raise AdvisorError("choose a question file (YAML or CSV) first")
+        folder = state.settings().data_dir / "uploads" / state.collection()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        return load_question_file(path)
+    if source == SOURCES[2]:
+        return typed_questions(st.session_state.get(KEY + "typed", "").splitlines())
+    chunks = [(c.document, c.heading, c.text) for c in pipeline.store.all_chunks()]
+    if not chunks:
+        raise AdvisorError("this workspace holds no documents; add some on the documents page")
+    return generated_questions(chunks, limit=20)
+
+
+def _start(source: str, adapter: Path | None, arms: list[str], k: int) -> None:
+    from advisor.advice import cost_inputs, folder_prices
+    from advisor.compare.runner import run_comparison
+    from advisor.compare.session import build_plan, save_latest
+
+    settings = state.settings()
+    rules = state.rules_or_error()
+    inputs = cost_inputs(rules, state.answers()) if rules else None
+    plan = build_plan(
+        settings, questions=_question_set(source), adapter=adapter, arms=arms, k=k,
+        pipeline=state.pipeline(), prices=folder_prices(rules) if rules else None,
+        serving=(inputs.base_serving, inputs.tuned_serving) if inputs else
+        ("large_api", "small_api_finetuned"),
+    )  # fmt: skip
+    job = CompareJob()
+
+    def work() -> None:
+        try:
+            job.run = run_comparison(
+                plan, lambda d, t, w: setattr(job, "progress", (d, t, w)), job.cancel
+            )
+            save_latest(job.run, settings)
+        except Exception as exc:  # shown on the page, never a traceback
+            job.error = str(exc)
+
+    job.thread = threading.Thread(target=work, name="advisor-compare", daemon=True)
+    job.thread.start()
+    st.session_state[KEY + "job"] = job
+
+
+@st.fragment(run_every=1.0)
+def _progress() -> None:
+    job: CompareJob | None = st.session_state.get(KEY + "job")
+    if job is None or not (job.running or job.run is not None or job.error):
+        return
+    done, total, what = job.progress
+    if job.running:
+        st.progress(min(done / max(total, 1), 1.0), text=f"{done} of {total} answers · {what}")
+        if st.button("Cancel comparison", key=KEY + "cancel"):
+            job.cancel.set()
+    elif job.error:
+        st.error(job.error)
+    elif st.session_state.get(KEY + "shown") is not job.run:
+        st.session_state[KEY + "shown"] = job.run
+        st.session_state["compare_run"] = job.run
+        st.rerun()  # the whole page: the results below appear without a click
+
+
+def _setup() -> None:
+    pipeline = state.pipeline()
+    docs = pipeline.documents()
+    st.caption(f"Workspace documents: {len(docs)} · generator `{state.settings().generator}`")
+    c1, c2 = st.columns([2, 1])
+    source = c1.radio("Questions", SOURCES, key=KEY + "source", horizontal=True)
+    if source == SOURCES[1]:
+        c1.file_uploader(
+            "Question file (YAML like golden.yaml, or CSV: question, answer, documents)",
+            type=["yaml", "yml", "csv"],
+            key=KEY + "upload",
+        )
+    elif source == SOURCES[2]:
+        c1.text_area(
+            "One question per line (no reference answers: correctness is n/a)",
+            key=KEY + "typed",
+            height=120,
+        )
+    adapters = _adapters()
+    adapter = c2.selectbox("LoRA adapter", [None, *adapters], key=KEY + "adapter",
+                           format_func=lambda p: "none (base and RAG only)" if p is None
+                           else p.name)  # fmt: skip
+    from advisor.compare.arms import REGISTRY
+
+    names = [n for n, a in REGISTRY.items() if adapter is not None or not a.needs_adapter]
+    arms = c2.multiselect(
+        "Arms", names, default=names, key=KEY + "arms", format_func=lambda n: REGISTRY[n].label
+    )
+    k = c2.slider("Chunks retrieved (k)", 1, 10, 5, key=KEY + "k")
+    job: CompareJob | None = st.session_state.get(KEY + "job")
+    busy = job is not None and job.running
+    if st.button("Run the comparison", type="primary", disabled=busy or not arms, key=KEY + "run"):
+        try:
+            _start(source, adapter, arms, k)
+        except AdvisorError as exc:
+            st.error(str(exc))
+
+
+def _results(run: Any) -> None:
+    from advisor.compare.figures import correctness_figure, grid_rows, label, latency_figure
+    from advisor.compare.run import to_csv
+    from advisor.compare.text import pct
+
+    agg = run.aggregates
+    if run.status != "complete":
+        st.warning(f"This run was {run.status}: it shows the {len(run.cells)} answers done.")
+    winner = agg.get("winner")
+    if winner:
+        st.subheader(f"Most correct: {' = '.join(label(a) for a in winner.split(' = '))}")
+    cols = st.columns(len(run.arms))
+    for col, arm in zip(cols, run.arms, strict=True):
+        s = agg["arms"].get(arm, {})
+        col.metric(label(arm), pct(s.get("correct"), False),
+                   help=f"95% interval {pct(s.get('correct'))}; F1 {pct(s.get('f1'), False)}; "
+                   f"grounded {pct(s.get('groundedness'), False)}; {s.get('seconds', 0):.2f} s "
+                   "per answer")  # fmt: skip
+    st.caption(
+        f"{agg.get('disagreements', 0)} of {agg.get('questions_scored', 0)} questions "
+        f"split the arms; {agg.get('all_fail', 0)} failed everywhere. Models: "
+        + ", ".join(f"{a}: {m}" for a, m in run.models.items())
+    )
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(correctness_figure(run), use_container_width=True, key=KEY + "fig1")
+    c2.plotly_chart(latency_figure(run), use_container_width=True, key=KEY + "fig2")
+    only = st.radio("Show", ["all", "disagree", "fail"], horizontal=True, key=KEY + "only",
+                    format_func={"all": "every question", "disagree": "arms disagree",
+                                 "fail": "every arm failed"}.get)  # fmt: skip
+    rows = grid_rows(run, only)
+    st.dataframe(rows, hide_index=True, use_container_width=True, height=420,
+                 column_config={"id": None, **{a: st.column_config.TextColumn(label(a),
+                                width="medium") for a in run.arms}})  # fmt: skip
+    _detail(run)
+    d1, d2 = st.columns(2)
+    import json
+
+    d1.download_button(
+        "Download the run (JSON)",
+        json.dumps(run.to_dict(), indent=1),
+        "compare.json",
+        "application/json",
+        key=KEY + "dl_json",
+    )
+    d2.download_button(
+        "Download the grid (CSV)", to_csv(run), "compare.csv", "text/csv", key=KEY + "dl_csv"
+    )
+
+
+def _detail(run: Any) -> None:
+    from advisor.compare.figures import MARK, label
+
+    ids = [r.id for r in run.rows]
+    pick = st.selectbox(
+        "Look closer at a question",
+        ids,
+        key=KEY + "pick",
+        format_func=lambda i: next(r.question for r in run.rows if r.id == i),
+    )
+    row = next(r for r in run.rows if r.id == pick)
+    st.markdown(
+        f"**Reference:** {row.reference or '(none)'} · documents: "
+        f"{', '.join(row.documents) or '(none)'} · {row.relation or 'no adapter'}"
+    )
+    for col, arm in zip(st.columns(len(run.arms)), run.arms, strict=True):
+        cell = run.cell(row.id, arm)
+        if cell is None:
+            continue
+        col.markdown(f"**{label(arm)}** {MARK[cell.correct]}")
+        col.write(cell.answer)
+        scores = {k: getattr(cell, k) for k in ("f1", "groundedness", "citation_hit")}
+        col.caption(" · ".join(f"{k} {v:.2f}" for k, v in scores.items() if v is not None))
+    if row.retrieved:
+        with st.expander(f"The {len(row.retrieved)} chunks both retrieval arms saw"):
+            for s in row.retrieved:
+                st.markdown(f"**[{s.n}] {s.document}** {s.heading}")
+                st.text(s.text[:600])
+
+
+def render() -> None:
+    st.title("Side by side on your documents")
+    st.caption(
+        "The same questions through the model alone, the model with retrieval (RAG), "
+        "the LoRA adapter, and the adapter with retrieval. Every answer is scored "
+        "against the reference; intervals are 95% bootstrap."
+    )
+    _setup()
+    _progress()
+    run = st.session_state.get("compare_run")
+    if run is not None:
+        _results(run)

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from advisor.ui import costs, documents, finetune, questionnaire, report, state
+from advisor import log
+from advisor.ui import compare, costs, documents, finetune, questionnaire, report, state
+
+log.configure()  # quiet unless ADVISOR_LOG_LEVEL asks for more
 
 st.set_page_config(
     page_title="RAG or fine-tune? Advisor", page_icon=":material/explore:", layout="wide"
@@ -28,6 +31,12 @@ page = st.navigation(
             title="Fine-tune (LoRA)",
             icon=":material/model_training:",
             url_path="finetune",
+        ),
+        st.Page(
+            compare.render,
+            title="Compare side by side",
+            icon=":material/compare:",
+            url_path="compare",
         ),
         st.Page(report.render, title="Report", icon=":material/summarize:", url_path="report"),
     ]

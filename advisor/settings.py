@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repo root holds rules/ next to advisor/; a wheel carries them as advisor/_rules.
@@ -38,7 +38,16 @@ class Settings(BaseSettings):
     reranker_path: Path | None = None
 
     # Generation
-    generator: str = Field("embedded", pattern="^(embedded|ollama)$")
+    # A backend registered in advisor.llm.registry (ADVISOR_GENERATOR). The registry checks
+    # the name, listing the known ones, when a generator is made: settings sit below llm/
+    # and do not import it (tests/test_layers.py).
+    generator: str = Field("embedded", min_length=1)
+
+    @field_validator("generator")
+    @classmethod
+    def _backend_name(cls, value: str) -> str:
+        return value.strip().lower()  # "Ollama " in an env file means ollama
+
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_model: str = "smollm2:135m"
     ollama_timeout: float = Field(60, gt=0)

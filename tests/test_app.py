@@ -1,10 +1,26 @@
-"""Every page headless with AppTest (the browser test is tests/test_app_browser.py)."""
+"""Every page headless with AppTest (the browser test is tests/test_app_browser.py).
+
+The whole app runs (app.py with st.navigation), and pages are switched as a user does,
+so what is kept in the session, and what is lost with a page's widgets, is the real thing.
+"""
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
+from advisor.advice import load_folder, recommend
+from advisor.finetune.train import StepReport
+from advisor.options import OPTIONS
+from advisor.rag.pipeline import Answer, SourceRef
 from advisor.settings import get_settings
+from advisor.ui.finetune import TrainJob
+from advisor.ui.wording import as_text, flip_line
+
+RULES = load_folder(ROOT / "rules").rules
 
 
 @pytest.fixture(autouse=True)
@@ -16,18 +32,20 @@ def app_data(monkeypatch, model_dir):
     get_settings.cache_clear()
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+def _app(session: dict | None = None, timeout: int = 120) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (session or {}).items():
+        at.session_state[k] = v
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def _page(render_path: str, session: dict | None = None, timeout: int = 120) -> AppTest:
-    module, func = render_path.rsplit(".", 1)
-    at = AppTest.from_string(f"from {module} import {func}\n{func}()\n", default_timeout=timeout)
-    for k, v in (session or {}).items():
-        at.session_state[k] = v
+def _go(at: AppTest, url_path: str) -> AppTest:
+    """Open a page as the sidebar link does (AppTest.switch_page only knows page files;
+    these pages are functions, registered by url path)."""
+    pages = at._registered_pages
+    at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == url_path)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -37,62 +55,259 @@ def _by_key(widgets, key):
     return next(w for w in widgets if w.key == key)
 
 
-def test_questionnaire_reaches_a_verdict_and_flips():
+def _verdict(at: AppTest) -> str:
+    return at.header[0].value
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _expanders(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander]
+
+
+# --- Questionnaire ------------------------------------------------------------------
+
+
+def test_questionnaire_verdict_bars_numbers_and_words():
     at = _app()
-    assert at.metric[0].value == "Prompt engineering first"
+    assert _verdict(at) == "Prompt engineering first"  # a heading: wraps, never cut off
     keys = {w.key for w in [*at.selectbox, *at.toggle, *at.number_input, *at.multiselect]}
     assert "qn_failure_mode" in keys and "qn_knowledge_change" not in keys  # follow-up hidden
-    _by_key(at.toggle, "qn_needs_external_data").set_value(True).run()
-    assert "qn_knowledge_change" in {s.key for s in at.selectbox}
-    assert at.metric[0].value == "RAG"
-    _by_key(at.selectbox, "qn_failure_mode").set_value("knowledge").run()
-    _by_key(at.toggle, "qn_private_data").set_value(True).run()
-    assert not at.exception and at.metric[0].value == "RAG"
-    assert at.session_state["answers"]["private_data"] is True  # shared with other pages
-
-
-def test_costs_page_renders_its_charts_from_the_answers():
-    at = _page(
-        "advisor.ui.costs.render",
-        {"answers": {"needs_external_data": True, "monthly_queries": 2_000_000}},
+    bars = [p.proto.text for p in at.get("progress")]
+    rec = recommend(RULES, {})
+    assert bars == [f"{OPTIONS[o]}: {rec.scores[o]:.0%}" for o in rec.ranking]  # by score
+    assert bars[-1].startswith("Hybrid (fine-tuning + RAG)")  # full labels
+    # Whole numbers show as whole numbers, grouped where the box cannot: no "10000.00".
+    queries = _by_key(at.number_input, "qn_monthly_queries")
+    assert queries.value == 10_000 and queries.proto.format == "%d"
+    assert "10,000 queries/month" in [c.value for c in at.caption]
+    text = _markdown(at)
+    # Flips and reasons in the questions' words, not ids; no "yes (is yes)".
+    assert "Does the application need external, private, or frequently changing data? **yes**" in (
+        text
     )
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # cumulative, stacked items, tornado
+    assert "needs_external_data" not in text and "(is " not in text
+    # Sources by their titles, not hashed file names.
+    assert "RAG vs Fine-Tuning: When to Use Each and How to Decide" in text
+    assert "0223c970ae7325fd" not in text
+    assert "✅" not in text and "❌" not in text
+
+
+def test_changing_an_answer_flips_the_verdict_as_predicted():
+    given = {"needs_external_data": True, "failure_mode": "knowledge", "knowledge_change": "never"}
+    at = _app({"answers": dict(given)})
+    before = recommend(RULES, given)
+    assert _verdict(at) == before.label
+    flips = {f.question: f for f in before.flips}
+    assert {"failure_mode", "needs_external_data"} <= set(flips)
+    text = _markdown(at)
+    for f in before.flips:  # the page lists every flip the engine predicts
+        assert flip_line(RULES, f) in text
+    # A choice question: pick the predicted value, the verdict becomes the predicted one.
+    flip = flips["failure_mode"]
+    _by_key(at.selectbox, "qn_failure_mode").set_value(flip.value).run()
+    assert not at.exception
+    assert _verdict(at) == OPTIONS[flip.recommendation] != before.label
+    assert at.session_state["answers"]["failure_mode"] == flip.value  # shared with other pages
+    # A yes/no question, from a fresh session.
+    at = _app({"answers": dict(given)})
+    flip = flips["needs_external_data"]
+    _by_key(at.toggle, "qn_needs_external_data").set_value(flip.value).run()
+    assert _verdict(at) == OPTIONS[flip.recommendation] != before.label
+
+
+# --- Costs: edits belong to the session, and reach the verdict and the report ---------
+
+COST_RULE = "Retraining on knowledge updates makes fine-tuning cost more than RAG"
+
+
+def test_cost_edits_survive_the_page_and_reach_the_verdict_and_the_report():
+    at = _app({"answers": {"needs_external_data": True, "failure_mode": "knowledge"}})
+    assert COST_RULE in " ".join(_expanders(at))  # the cost fact fires at sheet prices
+    _go(at, "costs")
+    _by_key(at.number_input, "costs_months").set_value(36).run()
+    row = list(at.dataframe[0].value["price"]).index("Engineering: build the RAG pipeline")
+    at.session_state["costs_prices"] = {
+        "edited_rows": {row: {"value": 2000.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.session_state["cost_price_edits"] == {"engineering.rag_build_hours": 2000.0}
+    _go(at, "")  # the questionnaire reasons with the edited price
+    assert COST_RULE not in " ".join(_expanders(at))
+    _go(at, "costs")  # the widgets were gone; the page shows the session's edits again
+    assert _by_key(at.number_input, "costs_months").value == 36
+    prices = at.dataframe[0].value.set_index("price")["value"]
+    assert prices["Engineering: build the RAG pipeline"] == 2000.0
+    _go(at, "report")
+    preview = _markdown(at)
+    assert "## Costs over 36 months" in preview and "24 months" not in preview
+    assert "2,000 h × $100.00/h" in preview  # the edited price, in the formulas
+    assert COST_RULE not in preview
+    assert "costs over 36 months" in at.markdown[0].value
+
+
+def test_costs_page_names_prices_with_units_and_sources_and_says_which_is_cheaper():
+    at = _app({"answers": {"needs_external_data": True, "monthly_queries": 2_000_000}})
+    _go(at, "costs")
+    assert len(at.get("plotly_chart")) == 3  # cumulative, stacked items, tornado
     assert _by_key(at.number_input, "costs_queries").value == 2_000_000
-    assert len(at.metric) == 4
-    report = at.session_state["cost_report"]
-    assert report["inputs"]["monthly_queries"] == 2_000_000
+    table = at.dataframe[0].value.set_index("price")
+    assert "llm.large_api.input_per_1m_tokens" not in table.index
+    large = table.loc["Large API model: input"]
+    assert large["unit"] == "USD per 1M input tokens" and "openai.com" in large["source"]
+    assert table.loc["Engineer's hourly rate", "unit"] == "USD per hour"
+    for sentence in at.table[0].value["which is cheaper"]:
+        assert any(f"{label} is cheaper" in sentence for label in OPTIONS.values()), sentence
+    tornado = json.loads(_by_key(at.get("plotly_chart"), "costs_tor").proto.spec)
+    labels = [y for trace in tornado["data"] for y in trace["y"]]
+    assert all("_" not in y and "(" in y for y in labels), labels  # names with units
+    assert any("openai.com" in c for trace in tornado["data"] for c in trace["customdata"])
 
 
-def test_documents_page_demo_corpus_preview_and_forget():
-    at = _page("advisor.ui.documents.render", {"ws_id": "apptest-docs"})
+# --- Your documents -----------------------------------------------------------------
+
+
+def _fake_answer() -> Answer:
+    src = [
+        SourceRef(1, "sla.md", None, 0, "", "Uptime is 99.5%.", 0.02, {"dense": 0.48}),
+        SourceRef(2, "guide.pdf", 3, 1, "Escalation", "Call Ada.", 0.01, {"bm25": 1.6}),
+    ]
+    return Answer("What is the uptime?", "99.5% [1]", src, {"total": 0.1}, "fake", "hybrid", [1])
+
+
+def test_documents_page_forget_confirms_and_answers_are_explained():
+    at = _app({"ws_id": "apptest-docs"})
+    _go(at, "documents")
     assert any("No documents yet" in i.value for i in at.info)
-    _by_key(at.button, "docs_demo").click().run()
+    demo = _by_key(at.button, "docs_demo")
+    assert "/" not in (demo.help or "")  # no server path in the tooltip
+    demo.click().run()
     assert not at.exception
     assert any("18 documents" in s.value for s in at.subheader)
+    chunks = next(d for d in at.dataframe if "text" in d.value.columns)
+    columns = json.loads(chunks.proto.columns)
+    assert columns["text"]["width"] >= 500 and chunks.proto.row_height > 40  # wraps, on screen
     _by_key(at.selectbox, "docs_forget_pick").set_value("sla.md")
     _by_key(at.button, "docs_forget").click().run()
+    assert any("18 documents" in s.value for s in at.subheader)  # nothing gone yet
+    assert any("Forget **sla.md**?" in w.value for w in at.warning)
+    _by_key(at.button, "docs_forget_yes").click().run()
+    assert not at.exception
     assert any("17 documents" in s.value for s in at.subheader)
+    assert any(s.value.startswith("Forgot sla.md") for s in at.success)  # survives the rerun
+    results = next(d for d in at.dataframe if "status" in d.value.columns).value
+    assert results.set_index("name").loc["sla.md", "status"] == "forgotten"
+    # An answer: sources without a heading have no dangling separator; scores explained.
+    at.session_state["docs_last"] = _fake_answer()
+    at.run()
+    labels = _expanders(at)
+    assert "[1] sla.md" in labels and "[2] guide.pdf, page 3 · Escalation" in labels
+    assert not any(label.rstrip().endswith("·") for label in labels)
+    assert any("cosine similarity" in c.value and "reciprocal-rank" in c.value for c in at.caption)
+    assert _by_key(at.button, "docs_answer").proto.is_form_submitter  # Enter asks
 
 
-def test_report_page_offers_every_format():
-    at = _page("advisor.ui.report.render", {"answers": {"failure_mode": "knowledge"}})
-    labels = {b.label for b in at.get("download_button")}
-    assert {"Download .html", "Download .md", "Download .json"} <= labels
+# --- Fine-tune ----------------------------------------------------------------------
 
 
-def test_finetune_page_trains_in_the_background_and_reports(tmp_path):
+def _report(step: int, loss: float, val: float | None = None) -> StepReport:
+    return StepReport(
+        step=step,
+        total_steps=6,
+        epoch=(step + 1) // 2,
+        loss=loss,
+        eval_loss=val,
+        tokens_per_second=100.0,
+        eta_seconds=1.0,
+    )
+
+
+def _finished_job(out: Path, reports: list[StepReport]) -> TrainJob:
+    run = {"steps": 6, "train_seconds": 9.0, "tokens_per_second": 100.0, "peak_memory_mb": 900}
+    return TrainJob(reports=reports, result=SimpleNamespace(status="complete", out=out, run=run))
+
+
+def test_finetune_page_without_documents_says_so_in_words():
+    at = _app({"ws_id": "apptest-ft-empty"})
+    _go(at, "finetune")
+    info = [i.value for i in at.info]
+    assert any(i.startswith("No training pairs yet") for i in info), info
+    assert not any("Only 0" in i for i in info)
+
+
+def test_finetune_page_chart_overfitting_and_both_answers(tmp_path):
+    reports = [
+        _report(1, 2.0),
+        _report(2, 1.6, 1.8),
+        _report(3, 1.2),
+        _report(4, 0.9, 1.5),
+        _report(5, 0.5),
+        _report(6, 0.2, 1.9),  # validation up while training falls
+    ]
+    job = _finished_job(tmp_path / "run-1", reports)
+    lora = Answer("Who?", "Ada.", [], {}, "lora:run-1", "none")
+    src = _fake_answer().sources
+    both = Answer("Who?", "Ada [1].", [src[0], src[0], src[1]], {}, "lora:run-1", "hybrid")
+    saved = {"adapter": str(job.result.out), "question": "Who?", "answers": {"lora": lora}}
+    saved["answers"]["lora_rag"] = both
+    at = _app({"ws_id": "apptest-ft-empty", "ft_job": job, "ft_answers": saved})
+    _go(at, "finetune")
+    chart = json.loads(_by_key(at.get("plotly_chart"), "ft_loss").proto.spec)
+    assert [t["name"] for t in chart["data"]] == ["training loss", "validation loss"]
+    assert chart["data"][1]["y"] == [1.8, 1.5, 1.9]
+    assert chart["layout"]["xaxis"]["title"]["text"] == "Training step"
+    assert chart["layout"]["yaxis"]["title"]["text"].startswith("Loss")
+    assert any("Overfitting" in w.value for w in at.warning)
+    assert job.shown_done  # the finished run reran the whole page (Ask appears by itself)
+    assert "Ask the adapter" in [s.value for s in at.subheader]
+    assert not at.toggle  # no with/without switch that hides the other answer
+    captions = [c.value for c in at.caption]
+    assert any(c.endswith("sources: sla.md, guide.pdf") for c in captions), captions
+    assert any("no retrieval" in c for c in captions)
+    shown = [as_text("Ada."), as_text("Ada [1].")]  # model output, never read as markdown
+    assert all(a in _markdown(at) for a in shown)
+    at.run()  # another run (any widget): both answers are still there
+    assert all(a in _markdown(at) for a in shown)
+
+
+def test_finetune_train_button_is_disabled_while_training():
     session = {"ws_id": "apptest-ft"}
-    docs = _page("advisor.ui.documents.render", session)
-    _by_key(docs.button, "docs_demo").click().run()
-    at = _page("advisor.ui.finetune.render", session)
+    at = _app(session)
+    _go(at, "documents")
+    _by_key(at.button, "docs_demo").click().run()
+    _go(at, "finetune")
     assert any("golden" in m.value for m in at.markdown)
     _by_key(at.number_input, "ft_epochs").set_value(1)
     _by_key(at.button, "ft_train").click().run()
     job = at.session_state["ft_job"]
+    assert job.running
+    assert _by_key(at.button, "ft_train").disabled  # already in the run that started it
+    job.cancel.set()
     job.thread.join(timeout=300)
     at.run()
-    assert not at.exception
-    assert job.result is not None and job.result.status == "complete"
-    assert any("complete" in s.value for s in at.success)
-    assert at.session_state["lora_run"]["steps"] >= 1
+    assert not at.exception and job.error is None, job.error
+    assert job.result is not None and job.result.status == "cancelled"
+    assert not _by_key(at.button, "ft_train").disabled
+    assert any("cancelled" in s.value for s in at.success)
+
+
+# --- Report -------------------------------------------------------------------------
+
+
+def test_report_page_previews_then_offers_every_format():
+    at = _app({"answers": {"failure_mode": "knowledge"}})
+    _go(at, "report")
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download .html", "Download .md", "Download .json"} <= labels
+    preview = _markdown(at)
+    assert "# RAG or fine-tuning: recommendation" in preview
+    rec = recommend(RULES, {"failure_mode": "knowledge"})
+    weighing = [f for f in rec.fired if f.evidence]
+    assert len(weighing) < len(rec.fired)  # a warning-only rule fired: the counts differ
+    assert at.markdown[0].value.startswith(f"{len(weighing)} rules behind the verdict")
+    _go(at, "")  # the questionnaire counts the same rules
+    assert f"**Why: {len(weighing)} rules behind the verdict**" in _markdown(at)

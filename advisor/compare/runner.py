@@ -78,16 +78,16 @@ def run_comparison(
     for arm in plan.arms:
         generator = _generator(plan, arm)
         for start in range(0, len(rows), BATCH):
-            if cancel is not None and cancel.is_set():
-                run.status = "cancelled"
-                break
             if progress:
+                last = min(start + BATCH, len(rows))
                 progress(
                     len(run.cells),
                     total,
-                    f"{arm.label}: questions {start + 1}-"
-                    f"{min(start + BATCH, len(rows))} of {len(rows)}",
+                    f"{arm.label}: questions {start + 1}-{last} of {len(rows)}",
                 )
+            if cancel is not None and cancel.is_set():
+                run.status = "cancelled"
+                break
             batch = rows[start : start + BATCH]
             prompts = [arm.messages(r.question, [s.text for s in r.retrieved]) for r in batch]
             outputs = generate_many(generator, prompts, plan.pipeline.settings.max_new_tokens)

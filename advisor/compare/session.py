@@ -59,7 +59,8 @@ def build_plan(
             lora = LoraGenerator(adapter, settings.data_dir)
         folder = Path(adapter) if adapter is not None else Path(lora.run.get("path", "."))
         card = _adapter_card(folder, lora.run)
-        qs = label_relations(qs, [p for p, _ in read_training_pairs(folder)])
+        pairs = read_training_pairs(folder)
+        qs = label_relations(qs, [p for p, _ in pairs], pairs)
     pricing = None
     if prices is not None:
         base_serving, tuned_serving = serving

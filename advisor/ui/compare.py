@@ -166,7 +166,14 @@ def _results(run: Any) -> None:
         st.warning(f"This run was {run.status}: it shows the {len(run.cells)} answers done.")
     winner = agg.get("winner")
     if winner:
-        st.subheader(f"Most correct: {' = '.join(label(a) for a in winner.split(' = '))}")
+        best = agg["arms"][winner.split(" = ")[0]]["correct"]["mean"]
+        names = " = ".join(label(a) for a in winner.split(" = "))
+        st.subheader(
+            f"Most correct: {names} ({best:.0%})" if best > 0 else
+            "No arm answered a question correctly"
+        )  # fmt: skip
+    else:
+        st.subheader("No reference answers: read the answers side by side below")
     cols = st.columns(len(run.arms))
     for col, arm in zip(cols, run.arms, strict=True):
         s = agg["arms"].get(arm, {})
@@ -244,6 +251,14 @@ def render() -> None:
     )
     _setup()
     _progress()
+    if "compare_run" not in st.session_state:  # a reload keeps the workspace's last run
+        from advisor.compare.session import load_latest
+
+        try:
+            st.session_state["compare_run"] = load_latest(state.settings(), state.collection())
+        except AdvisorError as exc:
+            st.warning(f"The last saved comparison could not be read: {exc}")
+            st.session_state["compare_run"] = None
     run = st.session_state.get("compare_run")
     if run is not None:
         _results(run)

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state
+from advisor.ui import state, wording
 
 KEY = "docs_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
@@ -35,6 +35,28 @@ def render() -> None:
     st.caption(
         f"Workspace `{pipeline.store.name}`: only this browser session sees these documents."
     )
+    _flash()
+    _sources(pipeline)
+    docs = pipeline.documents()
+    if not docs:
+        st.info("No documents yet: upload some, or use the demo corpus.")
+        return
+    st.subheader(
+        f"{wording.plural(len(docs), 'document')}, {wording.plural(sum(docs.values()), 'chunk')}"
+    )
+    _preview(pipeline, docs)
+    _forget(pipeline, docs)
+    _ask(pipeline)
+
+
+def _flash() -> None:
+    """A message from the previous run (it ended with st.rerun, which clears the page)."""
+    message = st.session_state.pop(KEY + "flash", None)
+    if message:
+        st.success(message)
+
+
+def _sources(pipeline) -> None:
     up, demo = st.columns([3, 1])
     with up:
         files = st.file_uploader(
@@ -46,73 +68,116 @@ def render() -> None:
             _ingest(lambda p: pipeline.ingest_bytes([(f.name, f.getvalue()) for f in files], p))
     with demo:
         st.write("")
-        if st.button("Use the demo corpus", key=KEY + "demo", help=str(DEMO)):
+        help_ = "The demo documents of a fictional drone maker: PDF, DOCX, HTML, Markdown, text."
+        if st.button("Use the demo corpus", key=KEY + "demo", help=help_):
             _ingest(lambda p: pipeline.ingest([DEMO], p))
     results = st.session_state.get(KEY + "results")
     if results:
-        bad = [r for r in results if r["status"] == "error"]
-        for r in bad:
-            st.error(f"{r['name']}: {r['message']}")
-        st.dataframe(results, hide_index=True, use_container_width=True)
-    docs = pipeline.documents()
-    if not docs:
-        st.info("No documents yet: upload some, or use the demo corpus.")
+        for r in results:
+            if r["status"] == "error":
+                st.error(f"{r['name']}: {r['message']}")
+        st.dataframe(results, hide_index=True, width="stretch")
+
+
+def _preview(pipeline, docs: dict[str, int]) -> None:
+    chosen = st.selectbox("Preview the chunks of", list(docs), key=KEY + "preview")
+    st.dataframe(
+        [
+            {
+                "chunk": c.chunk,
+                "text": c.text,
+                "heading": c.heading,
+                "page": c.page or "",
+                "tokens": c.tokens,
+            }
+            for c in pipeline.store.chunks_of(chosen)
+        ],
+        hide_index=True,
+        width="stretch",
+        height=300,
+        row_height=84,  # over 4rem: Streamlit wraps long text instead of running it off
+        column_config={
+            "chunk": st.column_config.NumberColumn("#", width=40),
+            "text": st.column_config.TextColumn("Text", width=520),
+            "heading": st.column_config.TextColumn("Heading", width=180),
+            "page": st.column_config.TextColumn("Page", width=50),
+            "tokens": st.column_config.NumberColumn("Tokens", width=60),
+        },
+    )
+
+
+def _forget(pipeline, docs: dict[str, int]) -> None:
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    gone = left.selectbox("Forget a document", list(docs), key=KEY + "forget_pick")
+    if right.button("Forget it...", key=KEY + "forget"):
+        st.session_state[KEY + "confirm"] = gone
+    pending = st.session_state.get(KEY + "confirm")
+    if pending not in docs:
         return
-    st.subheader(f"{len(docs)} documents, {sum(docs.values())} chunks")
-    left, right = st.columns(2)
-    with left:
-        chosen = st.selectbox("Preview the chunks of", list(docs), key=KEY + "preview")
-        st.dataframe(
-            [
-                {
-                    "chunk": c.chunk,
-                    "tokens": c.tokens,
-                    "page": c.page or "",
-                    "heading": c.heading,
-                    "text": c.text,
-                }
-                for c in pipeline.store.chunks_of(chosen)
-            ],
-            hide_index=True,
-            use_container_width=True,
-            height=220,
+    with st.container(border=True, key=KEY + "confirm_box"):
+        st.warning(
+            f"Forget **{pending}**? Its {wording.plural(docs[pending], 'chunk')} leave the "
+            "collection; answers will no longer cite it. Upload it again to bring it back."
         )
-    with right:
-        gone = st.selectbox("Forget a document", list(docs), key=KEY + "forget_pick")
-        if st.button("Forget it", key=KEY + "forget"):
-            n = pipeline.forget(gone)
-            st.success(f"Removed {gone} ({n} chunks). The next question will not see it.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, forget it", type="primary", key=KEY + "forget_yes"):
+            _forgotten(pipeline, pending)
+        if no.button("Cancel", key=KEY + "forget_no"):
+            del st.session_state[KEY + "confirm"]
             st.rerun()
-    _ask(pipeline)
+
+
+def _forgotten(pipeline, name: str) -> None:
+    n = pipeline.forget(name)
+    for r in st.session_state.get(KEY + "results", []):
+        if r["name"] == name:  # the ingest table must not list it as added any more
+            r.update(status="forgotten", chunks=0, message="removed from the collection")
+    del st.session_state[KEY + "confirm"]
+    st.session_state[KEY + "flash"] = (
+        f"Forgot {name} ({wording.plural(n, 'chunk')}). The next question will not see it."
+    )
+    st.rerun()
 
 
 def _ask(pipeline) -> None:
     st.subheader("Ask")
-    q = st.text_input(
-        "Question",
-        key=KEY + "question",
-        placeholder="How long do customers have to return hardware?",
-    )
-    c1, c2 = st.columns(2)
-    mode = c1.radio("Retrieval", ["hybrid", "dense", "bm25"], horizontal=True, key=KEY + "mode")
-    k = c2.slider("Chunks", 1, 10, 5, key=KEY + "k")
-    if st.button("Answer", key=KEY + "answer"):
+    # A form: Enter in the question box asks, as does the button.
+    with st.form(KEY + "ask_form", border=False):
+        q = st.text_input(
+            "Question",
+            key=KEY + "question",
+            placeholder="How long do customers have to return hardware?",
+        )
+        c1, c2 = st.columns(2)
+        mode = c1.radio("Retrieval", ["hybrid", "dense", "bm25"], horizontal=True, key=KEY + "mode")
+        k = c2.slider("Chunks", 1, 10, 5, key=KEY + "k")
+        asked = st.form_submit_button("Answer", key=KEY + "answer")
+    area = st.empty()  # the answer's place: a new question clears the old answer at once
+    if asked:
         if not q.strip():
-            st.warning("Type a question first.")
+            area.warning("Type a question first.")
             return
-        with st.spinner("Answering (the model loads on first use, about 20 s the very first time)"):
+        st.session_state.pop(KEY + "last", None)
+        # The spinner is an element in the placeholder, so it replaces the old answer in
+        # the browser at once (a container there would keep the old one, faded).
+        with area, st.spinner("Answering (the model loads on first use)"):
             try:
                 answer = pipeline.ask(q, k, mode)
             except AdvisorError as exc:
-                st.error(str(exc))
+                area.error(str(exc))
                 return
         st.session_state.setdefault("rag_answers", []).append(answer)
         st.session_state[KEY + "last"] = answer
     answer = st.session_state.get(KEY + "last")
-    if answer is None:
-        return
-    with st.container(key=KEY + "answer_box"):
-        st.markdown(f"**{answer.text}**")
+    if answer is not None:
+        with area.container():
+            _answer(answer)
+
+
+def _answer(answer) -> None:
+    with st.container(border=True, key=KEY + "answer_box"):
+        st.caption(f"Q: {wording.as_text(answer.question)}")
+        st.markdown(wording.as_text(answer.text))
     note = (
         " (citation added by attribution: the model did not cite)" if answer.citation_added else ""
     )
@@ -122,12 +187,12 @@ def _ask(pipeline) -> None:
             f"Ollama was configured but unreachable; the embedded model answered. "
             f"{answer.fallback_reason}"
         )
+    st.caption(wording.SCORES_HELP)
     for s in answer.sources:
-        page = f", page {s.page}" if s.page else ""
-        scores = ", ".join(f"{k} {v:.3g}" for k, v in s.scores.items())
-        with st.expander(f"[{s.n}] {s.document}{page} · {s.heading}", expanded=s.n in answer.cited):
-            st.write(s.text)
-            st.caption(scores)
+        label = wording.source_label(s.n, s.document, s.page, s.heading)
+        with st.expander(label, expanded=s.n in answer.cited):
+            st.markdown(wording.as_text(s.text))
+            st.caption(wording.scores_line(s.scores))
     st.caption(
-        "Timings: " + " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
+        "Timings: " + " · ".join(f"{k} {v * 1000:,.0f} ms" for k, v in answer.timings.items())
     )

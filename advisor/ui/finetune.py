@@ -11,10 +11,12 @@ from typing import Any
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state
+from advisor.ui import state, wording
 
 KEY = "ft_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
+MIN_PAIRS = 10  # split_pairs needs this many for an 80/10/10 split
+ARMS = (("lora", "Without retrieval (LoRA alone)"), ("lora_rag", "With retrieval (LoRA + RAG)"))
 
 
 @dataclass
@@ -26,29 +28,50 @@ class TrainJob:
     result: Any = None
     error: str | None = None
     thread: threading.Thread | None = None
+    shown_done: bool = False  # the whole page has rerun since the thread ended
 
     @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
 
 
+def _job() -> TrainJob | None:
+    return st.session_state.get(KEY + "job")
+
+
 def _pairs():
+    """The pairs this workspace can train on, or None after saying why there are none."""
     from advisor.finetune.pairs import pairs_from_chunks, pairs_from_golden, split_pairs
 
     pipeline = state.pipeline()
     docs = set(pipeline.documents())
+    chunks = pipeline.store.all_chunks() if docs else []
+    # The passages let a share of the examples be retrieval-style (the RAG prompt with a
+    # cited answer), so the LoRA + RAG arm is trained for the prompt it is asked with.
+    passages: dict[str, list[str]] = {}
+    for c in chunks:
+        passages.setdefault(c.document, []).append(c.text)
     # The demo's golden questions, where every document they need is in this workspace.
     golden = [
-        p for p in pairs_from_golden(DEMO / "golden.yaml") if set(p.source.split(", ")) <= docs
+        p
+        for p in pairs_from_golden(DEMO / "golden.yaml", passages)
+        if set(p.source.split(", ")) <= docs
     ]
-    if len(golden) >= 10:
+    if len(golden) >= MIN_PAIRS:
         return split_pairs(golden, method="golden")
-    return split_pairs(pairs_from_chunks(pipeline.store.all_chunks()), method="templates")
+    pairs = pairs_from_chunks(chunks) if docs else []
+    if len(pairs) < MIN_PAIRS:
+        st.info(wording.pairs_message(len(pairs), MIN_PAIRS))
+        return None
+    return split_pairs(pairs, method="templates")
 
 
-def _start(split, epochs: int, rank: int) -> None:
+def _start(split) -> None:
+    """Start training (a button callback: it runs before the page, so the page already
+    shows the Train button disabled)."""
     from advisor.finetune.train import TrainConfig, train_lora
 
+    epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
     job = TrainJob()
     out = state.adapters_dir() / time.strftime("run-%Y%m%d-%H%M%S")
     data_dir = state.settings().data_dir
@@ -63,17 +86,52 @@ def _start(split, epochs: int, rank: int) -> None:
                 job.reports.append,
                 job.cancel,
             )
-        except Exception as exc:
-            job.error = str(exc)
+        except Exception as exc:  # shown on the page in one line, never as a traceback
+            job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
 
     job.thread = threading.Thread(target=work, name="advisor-train", daemon=True)
     job.thread.start()
     st.session_state[KEY + "job"] = job
+    st.session_state.pop(KEY + "answers", None)  # answers of an older adapter
 
 
-@st.fragment(run_every=1.0)
+def _loss_figure(train: list[tuple[int, float]], val: list[tuple[int, float]]):
+    """Training loss per step and validation loss per epoch, with labelled axes."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, points, mode in (
+        ("training loss", train, "lines"),
+        ("validation loss", val, "lines+markers"),
+    ):
+        fig.add_trace(
+            go.Scatter(x=[s for s, _ in points], y=[v for _, v in points], mode=mode, name=name)
+        )
+    fig.update_layout(
+        height=280,
+        margin={"t": 30, "b": 40},
+        xaxis_title="Training step",
+        yaxis_title="Loss (cross-entropy)",
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return fig
+
+
+def _curves(reports: list[Any]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    train = [(r.step, r.loss) for r in reports]
+    val = [(r.step, r.eval_loss) for r in reports if r.eval_loss is not None]
+    return train, val
+
+
 def _progress() -> None:
-    job: TrainJob | None = st.session_state.get(KEY + "job")
+    """The run's progress; a fragment that refreshes itself every second while training
+    runs (and only then: a finished run's chart need not be redrawn every second)."""
+    job = _job()
+    st.fragment(_progress_body, run_every=1.0 if job is not None and job.running else None)()
+
+
+def _progress_body() -> None:
+    job = _job()
     if job is None:
         return
     last = job.reports[-1] if job.reports else None
@@ -81,21 +139,33 @@ def _progress() -> None:
         st.progress(
             last.step / last.total_steps,
             text=f"step {last.step}/{last.total_steps} · loss {last.loss:.3f} · "
-            f"{last.tokens_per_second:.0f} tokens/s · ETA {last.eta_seconds:.0f} s",
+            f"{last.tokens_per_second:,.0f} tokens/s · ETA {last.eta_seconds:,.0f} s",
         )
-        st.line_chart({"train loss": [r.loss for r in job.reports]}, height=220)
+        train, val = _curves(job.reports)
+        st.plotly_chart(_loss_figure(train, val), width="stretch", key=KEY + "loss")
+        if wording.overfitting(train, val):
+            st.warning(
+                "Overfitting: the validation loss went up while the training loss kept "
+                "going down. The adapter is memorising its training pairs rather than "
+                "learning what carries over to new questions; fewer epochs would do better."
+            )
     elif job.running:
         st.progress(0.0, text="Loading the base model...")
     if job.running:
-        if st.button("Cancel training", key=KEY + "cancel"):
-            job.cancel.set()
-    elif job.error:
+        st.button("Cancel training", key=KEY + "cancel", on_click=job.cancel.set)
+        return
+    if not job.shown_done:
+        # The thread has ended: rerun the whole page, not just this fragment, so the
+        # Train button comes back and the adapter can be asked.
+        job.shown_done = True
+        st.rerun(scope="app")
+    if job.error:
         st.error(job.error)
     elif job.result is not None:
         run = job.result.run
         st.success(
-            f"{job.result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
-            f"{run['tokens_per_second']:.0f} tokens/s, peak {run['peak_memory_mb']:.0f} MB. "
+            f"{job.result.status}: {run['steps']} steps in {run['train_seconds']:,.0f} s, "
+            f"{run['tokens_per_second']:,.0f} tokens/s, peak {run['peak_memory_mb']:,.0f} MB. "
             f"Adapter: {job.result.out.name}"
         )
         st.session_state["lora_run"] = run
@@ -110,54 +180,103 @@ def render() -> None:
     try:
         split = _pairs()
     except AdvisorError as exc:
-        st.info(f"{exc} The RAG page takes uploads and has the demo corpus.")
+        st.error(str(exc))
         return
-    st.markdown(
-        f"**{len(split.train)} training pairs** ({split.method}, including {split.general} "
-        f"general-purpose), {len(split.val)} validation, {len(split.test)} test."
-    )
-    st.dataframe(
-        [p.as_json() for p in split.train], hide_index=True, use_container_width=True, height=200
-    )
-    job: TrainJob | None = st.session_state.get(KEY + "job")
-    c1, c2, c3 = st.columns(3)
-    epochs = c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs")
-    rank = c2.selectbox("LoRA rank", [8, 16], index=1, key=KEY + "rank")
-    c3.write("")
-    if c3.button("Train", disabled=bool(job and job.running), key=KEY + "train"):
-        _start(split, int(epochs), int(rank))
+    if split is not None:
+        _train_controls(split)
     _progress()
-    job = st.session_state.get(KEY + "job")
+    job = _job()
     if job is not None and job.result is not None and not job.running:
         _ask(job.result.out)
 
 
+def _train_controls(split) -> None:
+    st.markdown(
+        f"**{wording.plural(len(split.train), 'training pair')}** ({split.method}, including "
+        f"{split.general} general-purpose), {len(split.val)} validation, {len(split.test)} test."
+    )
+    st.dataframe(
+        [p.as_json() for p in split.train],
+        hide_index=True,
+        width="stretch",
+        height=200,
+        column_config={
+            "prompt": st.column_config.TextColumn("Prompt", width="large"),
+            "completion": st.column_config.TextColumn("Completion", width="large"),
+        },
+    )
+    job = _job()
+    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
+    c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs")
+    c2.selectbox("LoRA rank", [8, 16], index=1, key=KEY + "rank")
+    c3.button(
+        "Train",
+        disabled=bool(job and job.running),
+        key=KEY + "train",
+        on_click=_start,
+        args=(split,),
+    )
+
+
 def _ask(adapter: Path) -> None:
-    from advisor.compare.arms import answer_arm
-
     st.subheader("Ask the adapter")
-    q = st.text_input("Question", key=KEY + "question", placeholder="Who is the safety officer?")
-    retrieval = st.toggle("With retrieval (LoRA + RAG)", key=KEY + "retrieval")
-    if st.button("Answer with the adapter", key=KEY + "answer"):
-        if not q.strip():
-            st.warning("Type a question first.")
-            return
-        gens = st.session_state.setdefault(KEY + "lora", {})
-        with st.spinner("Loading the adapter"):
-            if str(adapter) not in gens:
-                from advisor.llm.lora import LoraGenerator
-
-                gens[str(adapter)] = LoraGenerator(adapter, state.settings().data_dir)
-        pipeline = state.pipeline()
-        arm = "lora_rag" if retrieval else "lora"
-        with st.spinner("Answering"):
-            answer = answer_arm(arm, q, pipeline, pipeline.generator, gens[str(adapter)])
-        st.markdown(f"**{answer.text}**")
-        st.caption(
-            f"{arm} · {answer.backend}"
-            + (
-                f" · sources: {', '.join(s.document for s in answer.sources)}"
-                if answer.sources
-                else " · no retrieval"
-            )
+    st.caption("The same question, answered once without and once with retrieval.")
+    with st.form(KEY + "ask_form", border=False):
+        q = st.text_input(
+            "Question", key=KEY + "question", placeholder="Who is the safety officer?"
         )
+        asked = st.form_submit_button("Ask both", key=KEY + "answer")
+    area = st.empty()  # the answers' place: a new question clears the old ones at once
+    if asked:
+        if not q.strip():
+            area.warning("Type a question first.")
+            return
+        st.session_state.pop(KEY + "answers", None)
+        with area, st.spinner("Answering without and with retrieval"):
+            _answer_both(adapter, q)
+    saved = st.session_state.get(KEY + "answers")
+    if saved and saved["adapter"] == str(adapter):
+        with area.container():
+            _show_answers(saved)
+
+
+def _answer_both(adapter: Path, question: str) -> None:
+    """Both answers into the session (they outlive reruns: the two stay side by side)."""
+    from advisor.compare.arms import answer_arm
+    from advisor.llm.lora import LoraGenerator
+
+    gens = st.session_state.setdefault(KEY + "lora", {})
+    pipeline = state.pipeline()
+    try:
+        if str(adapter) not in gens:  # loaded once per adapter and session
+            gens[str(adapter)] = LoraGenerator(adapter, state.settings().data_dir)
+        answers = {
+            arm: answer_arm(arm, question, pipeline, pipeline.generator, gens[str(adapter)])
+            for arm, _ in ARMS
+        }
+    except AdvisorError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[KEY + "answers"] = {
+        "adapter": str(adapter),
+        "question": question,
+        "answers": answers,
+    }
+
+
+def _show_answers(saved: dict[str, Any]) -> None:
+    st.caption(f"Q: {wording.as_text(saved['question'])}")
+    for col, (arm, label) in zip(st.columns(2), ARMS, strict=True):
+        answer = saved["answers"][arm]
+        with col.container(border=True, key=KEY + "answer_" + arm):
+            st.markdown(f"**{label}**")
+            st.markdown(wording.as_text(answer.text))
+            docs = wording.unique_documents(answer.sources)
+            st.caption(
+                f"{answer.backend} · "
+                + (
+                    f"sources: {', '.join(docs)}"
+                    if docs
+                    else "no retrieval: from the weights alone"
+                )
+            )

@@ -7,14 +7,13 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from advisor.advice import recommend
 from advisor.conditions import holds
 from advisor.decision.engine import Recommendation
 from advisor.decision.loader import RuleSet
 from advisor.decision.questions import Question, validate_answers
 from advisor.errors import AdvisorError
 from advisor.options import OPTIONS
-from advisor.ui import state
+from advisor.ui import state, wording
 from advisor.yamlio import parse_yaml
 
 KEY = "qn_"  # session-state prefix of this page's widgets
@@ -36,19 +35,28 @@ def _widget(q: Question, current: Any) -> Any:
             format_func=lambda v: q.label_of([v]),
         )
     if q.type == "number":
-        value = float(current if current is not None else q.default)
-        return st.number_input(
-            f"{label} ({q.unit})" if q.unit else label,
-            min_value=float(q.min),
-            max_value=float(q.max),
-            value=value,
-            step=float(q.step),
-            key=key,
-            help=help_,
-        )
+        return _number(q, current)
     return st.toggle(
         label, value=bool(current if current is not None else q.default), key=key, help=help_
     )
+
+
+def _number(q: Question, current: Any) -> float | int:
+    # Whole-number questions (counts, milliseconds) show as integers, not "3000.00".
+    cast = int if wording.is_whole(q) else float
+    value = st.number_input(
+        f"{q.text} ({q.unit})" if q.unit else q.text,
+        min_value=cast(q.min),
+        max_value=cast(q.max),
+        value=cast(current if current is not None else q.default),
+        step=cast(q.step),
+        format="%d" if cast is int else None,
+        key=KEY + q.id,
+        help=q.help or None,
+    )
+    if abs(value) >= 1000:  # the input box cannot group digits: say it once, readably
+        st.caption(q.label_of(value))
+    return value
 
 
 def _load_yaml(rules: RuleSet) -> None:
@@ -109,33 +117,42 @@ def render() -> None:
             key=KEY + "download",
         )
     with right:
-        _verdict(rules, recommend(rules, answers))
+        try:
+            rec = state.recommendation(rules)
+        except AdvisorError as exc:  # e.g. a cost input edited out of range
+            st.error(str(exc))
+            return
+        _verdict(rules, rec)
 
 
 def _verdict(rules: RuleSet, rec: Recommendation) -> None:
-    st.metric("Recommendation", rec.label)
-    st.bar_chart({OPTIONS[o]: rec.scores[o] for o in rec.ranking}, horizontal=True, height=180)
+    with st.container(key=KEY + "verdict"):
+        st.caption("Recommendation")
+        st.header(rec.label, anchor=False)
+    for o in rec.ranking:  # by score, full labels
+        st.progress(rec.scores[o], text=f"{OPTIONS[o]}: {rec.scores[o]:.0%}")
     if rec.tie or rec.near_ties:
         close = ", ".join(OPTIONS[o] for o in (rec.tie or rec.near_ties))
         st.info(f"Close call: {close} within {rules.book.near_tie_margin:.0%} of the winner.")
     for w in rec.warnings:
         st.warning(f"**{w.title}.** {w.message}  \n*Fix:* {w.fix}")
-    st.markdown("**Why**")
-    for f in rec.fired:
-        if f.evidence:
-            weights = ", ".join(f"{OPTIONS[o]} {w:+g}" for o, w in f.evidence.items())
-            with st.expander(f"{f.title} ({weights})"):
-                st.markdown("\n".join(f"- {b}" for b in f.because))
-                st.caption(f.rationale)
-                st.markdown(f"> {f.source.quote}  \n> — *{f.source.seed}*")
+    _why(rules, rec)
     st.markdown("**What would flip it**")
     if rec.flips:
-        st.markdown(
-            "\n".join(
-                f"- {f.question} = {f.shown} → **{OPTIONS[f.recommendation]}**" for f in rec.flips
-            )
-        )
+        st.markdown("\n".join(f"- {wording.flip_line(rules, f)}" for f in rec.flips))
     else:
         st.caption("No single changed answer flips this verdict.")
     st.markdown("**Next steps**")
     st.markdown("\n".join(f"{i}. {s.text}" for i, s in enumerate(rec.next_steps, 1)))
+
+
+def _why(rules: RuleSet, rec: Recommendation) -> None:
+    weighing = wording.weighing(rec)
+    st.markdown(f"**Why: {wording.plural(len(weighing), 'rule')} behind the verdict**")
+    for f in weighing:
+        with st.expander(f"{f.title} ({wording.weights(f)})"):
+            st.markdown("\n".join(f"- {r}" for r in wording.reasons(rules, rec, f)))
+            st.caption(f.rationale)
+            quote = wording.plain_symbols(f.source.quote)
+            title = wording.source_title(rules, f.source.seed)
+            st.markdown(f"> {quote}  \n> — *{title}*")

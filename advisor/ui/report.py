@@ -1,54 +1,53 @@
-"""Report page: download the recommendation as HTML, Markdown, JSON (and PDF)."""
+"""Report page: preview the recommendation, then download it as HTML, Markdown, JSON (and PDF)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 
 import streamlit as st
 
 from advisor.errors import AdvisorError
 from advisor.ui import state
+from advisor.ui.wording import plural
 
 KEY = "rep_"
+FORMATS = (("html", "text/html"), ("md", "text/markdown"), ("json", "application/json"))
 
 
 def render() -> None:
-    from advisor.report.model import build_report
     from advisor.report.render import chromium_path
     from advisor.report.render import render as render_report
 
     st.title("Recommendation report")
     st.caption(
         "Everything a decision-maker needs, in one file: the answers, the verdict and "
-        "why, warnings, costs, and the demos you ran in this session."
+        "why, warnings, costs (with this session's prices and horizon), and the demos "
+        "you ran in this session."
     )
     rules = state.rules_or_error()
     if rules is None:
         return
+    rag = [asdict(a) for a in st.session_state.get("rag_answers", [])]
     try:
-        rag = [asdict(a) for a in st.session_state.get("rag_answers", [])]
-        report = build_report(
-            rules, state.answers(), rag_answers=rag, lora_run=st.session_state.get("lora_run")
-        )
+        report = state.report(rules, rag, st.session_state.get("lora_run"))
     except AdvisorError as exc:
         st.error(str(exc))
         return
     rec = report.recommendation
-    st.metric("Recommendation", rec["label"])
-
-    def n(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
-
+    with st.container(key=KEY + "verdict"):
+        st.caption("Recommendation")
+        st.header(rec["label"], anchor=False)
+    weighing = [f for f in rec["fired"] if f["evidence"]]  # as the questionnaire counts
     st.write(
-        f"{n(len(rec['fired']), 'rule')} fired, {n(len(rec['warnings']), 'warning')}, "
-        f"{n(len(rag), 'RAG answer')}, LoRA run: {'yes' if report.lora_run else 'no'}."
+        f"{plural(len(weighing), 'rule')} behind the verdict, "
+        f"{plural(len(rec['warnings']), 'warning')}, "
+        f"costs over {report.costs['horizon_months']} months, "
+        f"{plural(len(rag), 'RAG answer')}, LoRA run: {'yes' if report.lora_run else 'no'}."
     )
     cols = st.columns(4)
-    for col, (fmt, mime) in zip(
-        cols,
-        (("html", "text/html"), ("md", "text/markdown"), ("json", "application/json")),
-        strict=False,
-    ):
+    for col, (fmt, mime) in zip(cols, FORMATS, strict=False):
         col.download_button(
             f"Download .{fmt}",
             render_report(report, fmt),
@@ -56,17 +55,34 @@ def render() -> None:
             mime,
             key=KEY + fmt,
         )
-    if chromium_path():
-        if cols[3].button("Make PDF", key=KEY + "pdf_make"):
-            with st.spinner("Printing with headless Chromium"):
-                st.session_state[KEY + "pdf"] = render_report(report, "pdf")
-        if st.session_state.get(KEY + "pdf"):
-            cols[3].download_button(
-                "Download .pdf",
-                st.session_state[KEY + "pdf"],
-                "recommendation.pdf",
-                "application/pdf",
-                key=KEY + "pdf_dl",
-            )
-    else:
-        cols[3].caption("PDF needs Chromium installed.")
+    _pdf(cols[3], report, chromium_path() is not None)
+    st.subheader("Preview", anchor=False)
+    st.caption("The Markdown download as it reads; the HTML and PDF add the charts.")
+    with st.container(height=640, border=True, key=KEY + "preview"):
+        st.markdown(render_report(report, "md").decode())
+
+
+def _pdf(col, report, available: bool) -> None:
+    from advisor.report.render import render as render_report
+
+    if not available:
+        col.caption("PDF needs Chromium installed.")
+        return
+    # A PDF printed before the answers or prices changed is not offered any more.
+    content = report.model_dump(mode="json", exclude={"stamp"})
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    if col.button("Make PDF", key=KEY + "pdf_make"):
+        with st.spinner("Printing with headless Chromium"):
+            try:
+                st.session_state[KEY + "pdf"] = (digest, render_report(report, "pdf"))
+            except AdvisorError as exc:
+                col.error(str(exc))
+    made = st.session_state.get(KEY + "pdf")
+    if made and made[0] == digest:
+        col.download_button(
+            "Download .pdf",
+            made[1],
+            "recommendation.pdf",
+            "application/pdf",
+            key=KEY + "pdf_dl",
+        )

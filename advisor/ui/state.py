@@ -1,4 +1,9 @@
-"""Per-session state shared by the pages: answers, workspace, demo results."""
+"""Per-session state shared by the pages: answers, cost edits, workspace, demo results.
+
+The verdict, the cost report and the downloadable report all come from here, built
+with the same answers, the same edited prices and the same cost inputs: what the Costs
+page changes is what the Questionnaire reasons with and what the Report says.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,24 @@ from typing import Any
 
 import streamlit as st
 
-from advisor.advice import load_folder
+from advisor import advice
+from advisor.costs.inputs import CostInputs
+from advisor.costs.prices import PriceSheet, figure_paths
+from advisor.decision.engine import Recommendation
 from advisor.decision.loader import RuleSet
 from advisor.errors import AdvisorError
 from advisor.settings import Settings, get_settings
+
+# Session-state keys shared between pages (widget keys carry their page's prefix).
+ANSWERS = "answers"
+PRICE_EDITS = "cost_price_edits"  # figure path -> value, edited on the Costs page
+INPUT_EDITS = "cost_input_edits"  # cost input name -> value (the horizon included)
 
 
 @st.cache_resource(show_spinner=False)
 def rules(folder: str) -> RuleSet:
     """The rules folder, loaded and checked once per process; read-only, shared by every session."""
-    return load_folder(folder).rules
+    return advice.load_folder(folder).rules
 
 
 def rules_or_error() -> RuleSet | None:
@@ -50,7 +63,91 @@ def adapters_dir() -> Path:
 
 def answers() -> dict[str, Any]:
     """The questionnaire answers of this session (question id -> value)."""
-    return st.session_state.setdefault("answers", {})
+    return st.session_state.setdefault(ANSWERS, {})
+
+
+# --- Cost edits: kept in session state, not in widgets, so they outlive the page -------
+
+
+def price_edits() -> dict[str, float]:
+    """Prices edited on the Costs page (figure path -> value); empty: the sheet's own."""
+    return st.session_state.setdefault(PRICE_EDITS, {})
+
+
+def input_edits() -> dict[str, Any]:
+    """Cost inputs edited on the Costs page (name -> value), over those the answers give."""
+    return st.session_state.setdefault(INPUT_EDITS, {})
+
+
+def save_price_edits(rules: RuleSet, values: dict[str, float]) -> None:
+    """Keep the prices that differ from the folder's sheet; a value set back is dropped."""
+    sheet = advice.folder_prices(rules)
+    if sheet is None:
+        return
+    original = figure_paths(sheet)
+    edits = price_edits()
+    for path, value in values.items():
+        if path in original and value != original[path]:
+            edits[path] = value
+        else:
+            edits.pop(path, None)
+
+
+def save_input_edits(rules: RuleSet, values: dict[str, Any]) -> None:
+    """Keep the cost inputs that differ from what the answers give; others follow the answers."""
+    base = base_cost_inputs(rules)
+    edits = input_edits()
+    for name, value in values.items():
+        if value != getattr(base, name):
+            edits[name] = value
+        else:
+            edits.pop(name, None)
+
+
+def reset_cost_edits() -> None:
+    price_edits().clear()
+    input_edits().clear()
+
+
+def price_sheet(rules: RuleSet) -> PriceSheet | None:
+    """The folder's price sheet with this session's edits; None without a prices.yaml."""
+    return advice.price_sheet(rules, dict(price_edits()))
+
+
+def cost_overrides() -> dict[str, Any]:
+    """The cost inputs this session set by hand (for the verdict, the report, the page)."""
+    return dict(input_edits())
+
+
+def base_cost_inputs(rules: RuleSet) -> CostInputs:
+    """The cost inputs the answers alone give."""
+    return advice.cost_inputs(rules, answers())
+
+
+def cost_inputs(rules: RuleSet) -> CostInputs:
+    """The cost inputs of this session: the answers', then the Costs page's edits."""
+    return advice.cost_inputs(rules, answers(), **cost_overrides())
+
+
+def recommendation(rules: RuleSet) -> Recommendation:
+    """The verdict for this session: its answers, with cost facts at its prices and inputs."""
+    return advice.recommend(
+        rules, answers(), prices=price_sheet(rules), cost_overrides=cost_overrides()
+    )
+
+
+def report(rules: RuleSet, rag_answers: list[dict[str, Any]], lora_run: dict[str, Any] | None):
+    """The downloadable report, built from the same answers, prices and inputs."""
+    from advisor.report.model import build_report
+
+    return build_report(
+        rules,
+        answers(),
+        prices=price_sheet(rules),
+        cost_overrides=cost_overrides(),
+        rag_answers=rag_answers,
+        lora_run=lora_run,
+    )
 
 
 def pipeline():

@@ -1,0 +1,260 @@
+"""Reading a question file (YAML or CSV) into raw entries that know their line.
+
+advisor.compare.questions turns the entries into a QuestionSet; every mistake here is an
+InputError whose problems read `file:line: field: message`.
+
+YAML: the shape of demo_corpus/golden.yaml (a mapping with `questions:`), or a bare list;
+an item may be a plain string (a question with no reference answer).
+CSV: a header row with `question` and any of id, answer, documents, tag, updated_answer,
+reworded; `documents` separates names with `;` or `|`. The delimiter is `,`, or `;` / a
+tab when the header holds no comma (spreadsheets in many locales save with `;`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from advisor.errors import InputError, Problem
+from advisor.yamlio import LineMap, format_path, parse_yaml, validation_problems
+
+COLUMNS = ("id", "question", "answer", "documents", "tag", "updated_answer", "reworded")
+SUFFIXES = (".yaml", ".yml", ".csv")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One question as written: its fields, and where each one is for error messages."""
+
+    fields: dict[str, Any]
+    line: int  # of the question
+    prefix: str = ""  # "questions[3]." in YAML; CSV fields are bare column names
+    lines: dict[str, int] = field(default_factory=dict)  # field -> line, where it differs
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = None
+    question: str
+    answer: str | None = None
+    updated_answer: str | None = None
+    reworded: str | None = None
+    documents: list[str] = Field(default_factory=list)
+    tag: str | None = None
+
+    @field_validator("id", "answer", "updated_answer", "tag", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: Any) -> Any:
+        # `answer: 64` is a fine reference answer; YAML just reads it as a number
+        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
+    @field_validator("question")
+    @classmethod
+    def _has_text(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("question has no text")
+        return " ".join(v.split())
+
+    @field_validator("answer", "updated_answer", "reworded", "tag", "id")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        return (" ".join(v.split()) or None) if v is not None else None
+
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _one_document(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    questions: list[_Item]
+
+
+def read_text(path: Path) -> str:
+    """The file's text; a missing, unreadable or non-UTF-8 file is one Problem."""
+    name = str(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            Problem(
+                f"unsupported question file type '{path.suffix}'; use .yaml, .yml or .csv", name
+            )
+        )
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(Problem("file not found", name)) from None
+    except IsADirectoryError:
+        raise InputError(Problem("is a folder, expected a question file", name)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read: {exc.strerror}", name)) from None
+    try:
+        text = raw.decode("utf-8-sig")  # a spreadsheet's CSV often starts with a BOM
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            Problem(f"not UTF-8 text ({exc.reason}); save the file as UTF-8", name, line)
+        ) from None
+    if not text.strip():
+        raise InputError(Problem("file is empty", name))
+    return text
+
+
+def yaml_entries(text: str, name: str) -> list[Entry]:
+    """Entries of a YAML question file (golden.yaml's shape, or a bare list)."""
+    data, lines = parse_yaml(text, name)
+    if isinstance(data, dict) and isinstance(data.get("questions"), list):
+        _check_items(data["questions"], ("questions",), lines)
+        data = {**data, "questions": _strings_as_items(data["questions"])}
+        prefix: tuple[str, ...] = ("questions",)
+        try:
+            items = _File.model_validate(data).questions
+        except ValidationError as exc:
+            raise InputError(validation_problems(exc, lines)) from None
+    elif isinstance(data, list):
+        _check_items(data, (), lines)
+        prefix = ()
+        try:
+            items = TypeAdapter(list[_Item]).validate_python(_strings_as_items(data))
+        except ValidationError as exc:
+            raise InputError(validation_problems(exc, lines)) from None
+    elif isinstance(data, dict):
+        try:
+            _File.model_validate(data)  # names the missing or misshapen `questions`
+        except ValidationError as exc:
+            raise InputError(validation_problems(exc, lines)) from None
+        raise AssertionError("unreachable: `questions` is not a list")  # pragma: no cover
+    else:
+        raise InputError(
+            Problem(
+                "expected a list of questions or a mapping with a `questions:` list, "
+                f"got {type(data).__name__}",
+                name,
+                lines.line(()),
+            )
+        )
+    if not items:
+        raise InputError(lines.problem(list(prefix), "no questions"))
+    _check_times(data, items, prefix, lines, text)
+    return [_yaml_entry(item, (*prefix, i), lines) for i, item in enumerate(items)]
+
+
+def _check_items(items: list[Any], prefix: tuple[str, ...], lines: LineMap) -> None:
+    """Each item is a question's text or a mapping (pydantic would name its own class)."""
+    problems = [
+        lines.problem(
+            [*prefix, i],
+            f"expected a question: text, or a mapping with `question:` (got {item!r:.40})",
+        )
+        for i, item in enumerate(items)
+        if not isinstance(item, str | dict)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _strings_as_items(items: list[Any]) -> list[Any]:
+    return [{"question": q} if isinstance(q, str) else q for q in items]
+
+
+def _yaml_entry(item: _Item, path: tuple[str | int, ...], lines: LineMap) -> Entry:
+    fields = item.model_dump()
+    where = {k: lines.line([*path, k]) or 0 for k in fields}
+    prefix = format_path(path)
+    return Entry(fields, where["question"], prefix + "." if prefix else "", where)
+
+
+def _check_times(
+    data: Any, items: list[_Item], prefix: tuple[str, ...], lines: LineMap, text: str
+) -> None:
+    """YAML 1.1 reads an unquoted 19:00 as the number 1140; refuse rather than misgrade."""
+    raw_items = data["questions"] if prefix else data
+    source = text.splitlines()
+    problems = []
+    for i, raw in enumerate(raw_items):
+        for key in ("answer", "updated_answer"):
+            value = raw.get(key) if isinstance(raw, dict) else None
+            line = lines.line([*prefix, i, key]) or 0
+            said = source[line - 1] if 0 < line <= len(source) else ""
+            if isinstance(value, int) and re.search(r"\d:[0-5]\d", said):
+                problems.append(
+                    lines.problem(
+                        [*prefix, i, key],
+                        f"write times in quotes, like '19:00': YAML read this one as {value}",
+                    )
+                )
+    if problems:
+        raise InputError(problems)
+
+
+def csv_entries(text: str, name: str) -> list[Entry]:
+    """Entries of a CSV question file; a row's line is its first physical line."""
+    first = next(line for line in text.splitlines() if line.strip())
+    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
+    # strict: an unclosed quote is an error, not a question that swallows the rest
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    last = 0
+    try:
+        for row in reader:
+            line, last = last + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [c.strip().casefold().replace(" ", "_") for c in row]
+                _check_header(header, name, line)
+                continue
+            extra = [c for c in row[len(header) :] if c.strip()]
+            if extra:
+                problems.append(
+                    Problem(f"{len(row)} cells but the header has {len(header)}", name, line)
+                )
+                continue
+            cells = {k: " ".join(v.split()) for k, v in zip(header, row, strict=False)}
+            if not cells.get("question"):
+                problems.append(Problem("empty question", name, line, "question"))
+                continue
+            fields = {k: cells.get(k) or None for k in COLUMNS}
+            fields["documents"] = [
+                d.strip() for d in re.split(r"[;|]", cells.get("documents", "")) if d.strip()
+            ]
+            entries.append(Entry(fields, line))
+    except csv.Error as exc:
+        # name the line the broken row starts on (an unclosed quote runs to the end)
+        raise InputError(Problem(f"not valid CSV: {exc}", name, last + 1)) from None
+    if problems:
+        raise InputError(problems)
+    if not entries:
+        raise InputError(Problem("no questions under the header", name, last or None))
+    return entries
+
+
+def _check_header(header: list[str], name: str, line: int) -> None:
+    problems = []
+    if "question" not in header:
+        shown = ", ".join(h or "(blank)" for h in header)
+        problems.append(
+            Problem(f"no 'question' column (the header has: {shown})", name, line, "question")
+        )
+    for i, column in enumerate(header):
+        if column and column not in COLUMNS:
+            problems.append(
+                Problem(
+                    f"unknown column; expected some of: {', '.join(COLUMNS)}", name, line, column
+                )
+            )
+        elif column and column in header[:i]:
+            problems.append(Problem("column appears twice", name, line, column))
+    if problems:
+        raise InputError(problems)

@@ -1,0 +1,278 @@
+"""The questions a comparison asks: from a file, typed, or generated from the documents.
+
+A golden question's `reworded` twin (same fact, other words) is asked too, as id + "r"
+(q03 -> q03r): against an adapter, the trained wording and the reworded one show apart
+what it memorised from what it learned. `label_relations` marks every question trained,
+paraphrase or unseen relative to the adapter's training pairs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from advisor.compare.qfiles import Entry, csv_entries, read_text, yaml_entries
+from advisor.compare.scoring import numbers
+from advisor.compare.words import content_tokens, normalise
+from advisor.errors import InputError, Problem
+from advisor.finetune.pairs import pairs_from_chunks
+
+Source = Literal["golden", "typed", "generated"]
+Relation = Literal["trained", "paraphrase", "unseen"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; `answer` is the reference (None: correctness not applicable)."""
+
+    id: str
+    question: str
+    answer: str | None = None
+    documents: list[str] = field(default_factory=list)
+    tag: str | None = None  # exact-term / paraphrased / multi-hop; fact / summary when generated
+    updated_answer: str | None = None  # the answer once the documents are updated
+    source: Source = "golden"
+    relation: Relation | None = None  # None until labelled against an adapter
+    variant_of: str | None = None  # the id of the question this one rewords
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """The questions of one run, with a hash of their content for the run's stamp."""
+
+    name: str
+    questions: list[Question]
+    sha256: str
+    origin: str  # the file's path, "typed" or "generated"
+
+    def counts(self) -> dict[str, int]:
+        """How many questions per relation (unlabelled ones under "none")."""
+        out: dict[str, int] = {}
+        for q in self.questions:
+            out[q.relation or "none"] = out.get(q.relation or "none", 0) + 1
+        return out
+
+
+def content_hash(questions: Sequence[Question]) -> str:
+    """sha256 of the questions' content: whitespace and file format do not change it."""
+    rows = [
+        {k: v for k, v in asdict(q).items() if k != "relation"}  # labels depend on an adapter
+        for q in questions
+    ]
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _make_set(name: str, questions: list[Question], origin: str) -> QuestionSet:
+    return QuestionSet(name, questions, content_hash(questions), origin)
+
+
+def load_question_file(path: Path | str) -> QuestionSet:
+    """A YAML (golden.yaml's shape) or CSV question file; errors name file, line, field."""
+    path = Path(path)
+    text = read_text(path)
+    name = str(path)
+    is_csv = path.suffix.lower() == ".csv"
+    entries = csv_entries(text, name) if is_csv else yaml_entries(text, name)
+    return _make_set(path.stem, _from_entries(entries, name), name)
+
+
+def _from_entries(entries: list[Entry], name: str) -> list[Question]:
+    """Questions in file order, each reworded twin right after its original; no duplicates."""
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    seen_text: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+
+    def add(q: Question, line: int, text_field: str, id_field: str) -> None:
+        key = normalise(q.question)
+        if key in seen_text:
+            problems.append(
+                Problem(
+                    f"duplicate question: same as line {seen_text[key]}", name, line, text_field
+                )
+            )
+        if q.id in seen_id:
+            problems.append(
+                Problem(
+                    f"duplicate id '{q.id}': also on line {seen_id[q.id]}", name, line, id_field
+                )
+            )
+        seen_text.setdefault(key, line)
+        seen_id.setdefault(q.id, line)
+        questions.append(q)
+
+    for n, e in enumerate(entries, 1):
+        f, p = e.fields, e.prefix
+        qid = f.get("id") or f"q{n}"
+        documents = list(f.get("documents") or [])
+        q = Question(
+            qid,
+            f["question"],
+            answer=f.get("answer"),
+            documents=documents,
+            tag=f.get("tag"),
+            updated_answer=f.get("updated_answer"),
+        )
+        add(q, e.line, p + "question", p + "id")
+        if f.get("reworded"):
+            line = e.lines.get("reworded", e.line)
+            twin = replace(q, id=qid + "r", question=f["reworded"], variant_of=qid)
+            add(twin, line, p + "reworded", p + "reworded")
+    if problems:
+        raise InputError(problems)
+    return questions
+
+
+def typed_questions(lines: Sequence[str]) -> QuestionSet:
+    """Questions typed one per line: no reference answers; blanks and repeats dropped."""
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for line in lines:
+        text = " ".join(line.split())
+        if text and normalise(text) not in seen:
+            seen.add(normalise(text))
+            questions.append(Question(f"t{len(questions) + 1}", text, source="typed"))
+    if not questions:
+        raise InputError(Problem("no questions: type at least one question, one per line"))
+    return _make_set("typed", questions, "typed")
+
+
+class _Chunk(NamedTuple):  # what pairs_from_chunks reads from a stored chunk
+    document: str
+    heading: str
+    text: str
+
+
+def generated_questions(
+    chunks: Sequence[tuple[str, str, str]], limit: int = 20, seed: int = 0
+) -> QuestionSet:
+    """Template questions from (document, heading, text) chunks, spread over the documents.
+
+    The fine-tune's templates (advisor.finetune.pairs) make them, with the answer the
+    template yields as the reference. Questions whose answer is one sentence holding a
+    number come first in each document (tag "fact": a short answer can match it in full),
+    then the others ("summary": longer references, where token F1 says more than pass/fail).
+    """
+    if limit < 1:
+        raise InputError(Problem(f"limit must be at least 1 (got {limit})", field="limit"))
+    pairs = pairs_from_chunks([_Chunk(*c) for c in chunks])
+    if not pairs:
+        raise InputError(Problem("no text in the documents to generate questions from"))
+    rng = random.Random(seed)
+    by_doc: dict[str, list[tuple[str, str, str]]] = {}
+    for p in pairs:
+        by_doc.setdefault(p.source, []).append((p.prompt, p.completion, p.source))
+    queues = []
+    for doc in sorted(by_doc):
+        facts = [x for x in by_doc[doc] if _is_fact(x[1])]
+        others = [x for x in by_doc[doc] if not _is_fact(x[1])]
+        rng.shuffle(facts)
+        rng.shuffle(others)
+        queues.append(facts + others)
+    questions: list[Question] = []
+    seen: set[str] = set()
+    while len(questions) < limit and any(queues):
+        for queue in queues:  # round robin: every document gets its turn
+            while queue and len(questions) < limit:
+                prompt, answer, doc = queue.pop(0)
+                keys = (normalise(prompt), doc + "\0" + normalise(answer))
+                if seen.intersection(keys):
+                    continue  # one section's chunks repeat a question; two templates, a fact
+                seen.update(keys)
+                tag = "fact" if _is_fact(answer) else "summary"
+                qid = f"g{len(questions) + 1}"
+                questions.append(Question(qid, prompt, answer, [doc], tag, source="generated"))
+                break
+    return _make_set("generated", questions, "generated")
+
+
+def _is_fact(answer: str) -> bool:
+    """One sentence holding a number: a reference a short answer can match in full."""
+    return bool(numbers(answer)) and len(re.split(r"(?<=[.!?])\s+", answer.strip())) == 1
+
+
+def read_training_pairs(adapter_dir: Path | str) -> list[tuple[str, str]]:
+    """(prompt, completion) of the adapter's train split (train.jsonl in its run folder)."""
+    path = Path(adapter_dir) / "train.jsonl"
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            Problem("not found: is this an adapter folder from `advisor finetune`?", name)
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"cannot read: {exc}", name)) from None
+    pairs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(Problem(f"not valid JSON: {exc.msg}", name, n)) from None
+        for key in ("prompt", "completion"):
+            if not isinstance(row, dict) or not isinstance(row.get(key), str):
+                raise InputError(Problem("missing or not text", name, n, key))
+        pairs.append((row["prompt"], row["completion"]))
+    return pairs
+
+
+# Words that say what kind of answer a question wants, not what it is about: two questions
+# sharing only these ("How long ...?") are not about the same thing.
+_ASKING_WORDS = (
+    "long many much often soon far old big large number kind type mean stated say tell "
+    "give get need know according"
+)
+_ASKING = frozenset(_ASKING_WORDS.split())
+
+
+def _topic(text: str) -> set[str]:
+    return set(content_tokens(text)) - _ASKING
+
+
+def _same_answer(a: str, b: str) -> bool:
+    """Normalised answers equal, or one holds the other as a run of whole tokens."""
+    if not a or not b:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return set(content_tokens(short)) != set() and f" {short} " in f" {long_} "
+
+
+def label_relations(
+    qs: QuestionSet,
+    trained_prompts: Sequence[str],
+    trained_facts: Sequence[tuple[str, str]] | None = None,
+) -> QuestionSet:
+    """Label each question trained, paraphrase or unseen relative to the adapter's data.
+
+    trained: its normalised text is a training prompt. paraphrase: it rewords a trained
+    question (a golden `reworded` twin), or, given `trained_facts` (prompt, completion),
+    its reference equals or contains a training answer (or the other way round) and it
+    shares a topic word with that pair's prompt. The topic word is required because
+    short answers recur for other facts ("90 days" is both a buddy period and a log
+    retention). unseen: everything else.
+    """
+    prompts = {normalise(p) for p in trained_prompts}
+    facts = [(_topic(p), normalise(c)) for p, c in trained_facts or ()]
+    trained_ids = {q.id for q in qs.questions if normalise(q.question) in prompts}
+
+    def relation(q: Question) -> Relation:
+        if q.id in trained_ids:
+            return "trained"
+        if q.variant_of in trained_ids:
+            return "paraphrase"
+        if q.answer and facts:
+            ref, topic = normalise(q.answer), _topic(q.question)
+            if any(_same_answer(ref, c) and topic & t for t, c in facts):
+                return "paraphrase"
+        return "unseen"
+
+    return replace(qs, questions=[replace(q, relation=relation(q)) for q in qs.questions])

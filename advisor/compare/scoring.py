@@ -1,0 +1,195 @@
+"""Deterministic scores of one answer (aggregates and bootstrap intervals: stats.py).
+
+Every score is a float in [0, 1], or None where it does not apply (no reference, no
+retrieved context). Texts are compared as canonical tokens (advisor.compare.words:
+"18,400 euros" = "€18,400" = "18400 EUR", "4.5 kg" = "4.5kg", "45 days" = "45-day").
+*Content tokens* are the tokens without stopwords; *key tokens* are the content tokens
+that hold a digit: numbers (compared as values), times (`07:30`) and codes (`e-217`).
+
+containment(answer, reference)
+    share = the reference's content tokens found among the answer's tokens;
+    1.0 when every key token of the reference is in the answer and share >= 0.8,
+    else share, halved when a key token is missing.
+    "Returns are accepted within 45 days." vs "45 days"          -> 1.0
+    "Within 30 days."                      vs "45 days"          -> 0.5 * 0.5 = 0.25
+    "12 months or 400 cycles"   vs "12 months or 400 charge cycles" -> 1.0 (4 of 5 words)
+correct = containment >= 0.999: every number, time and code, and 80% of the words.
+    Extra words in the answer cost nothing here (token F1 shows verbosity); an answer that
+    lists several candidates ("30 or 45 days") passes: a known limit of containment.
+token_f1: SQuAD's token F1 over the canonical tokens with articles removed.
+    "45 days" vs "45 days policy": precision 2/3, recall 1, F1 0.8.
+groundedness(answer, contexts): share of the answer's content tokens found in the union
+    of the retrieved texts' tokens; None with no contexts, no content tokens, or a refusal
+    ("I don't know" claims nothing, so it is neither grounded nor ungrounded).
+    "The gate code is 4711 [1]" vs ["The code for the gate is 4711."] -> 1.0;
+    "The gate code is 4712" -> 2/3 (4712 appears nowhere in the context).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# The aggregates live in stats.py (this module stays under 300 lines); import them from
+# either module.
+from advisor.compare.stats import (
+    Aggregate,
+    Grid,
+    Stat,
+    aggregate,
+    all_fail,
+    bootstrap_ci,
+    disagreements,
+    grid_of,
+)
+from advisor.compare.words import ARTICLES, content_tokens, is_number, normalise, tokens
+
+__all__ = [
+    "Aggregate", "CellScores", "Grid", "Stat", "aggregate", "all_fail", "bootstrap_ci",
+    "citation_hit", "contains", "correct", "disagreements", "grid_of", "groundedness",
+    "no_answer", "normalise", "numbers", "retrieval_ranks", "score_cell", "token_f1", "tokens",
+]  # fmt: skip
+
+SHARE_FOR_FULL_CREDIT = 0.8  # of the reference's content words, once every key token is there
+PASS = 0.999
+
+
+def numbers(text: str) -> list[float]:
+    """The numeric values in `text`: "18,400" -> 18400.0, "3%" -> 3.0, "two" -> 2.0.
+
+    Codes (E-217, KD-SL4) and times (07:30) are tokens, not numbers.
+    """
+    return [float(t) for t in tokens(text) if is_number(t)]
+
+
+def _has_number(values: list[float], value: float) -> bool:
+    return any(math.isclose(v, value, rel_tol=1e-9, abs_tol=0.0) for v in values)
+
+
+def _key(token: str) -> bool:
+    return any(c.isdigit() for c in token)
+
+
+def contains(answer: str, reference: str | None) -> float | None:
+    """Containment of the reference in the answer (module docstring); None: no reference."""
+    ref = content_tokens(reference or "")
+    if not ref:
+        return None
+    have = set(tokens(answer))
+    have_numbers = numbers(answer)
+    found = [t in have or (is_number(t) and _has_number(have_numbers, float(t))) for t in ref]
+    share = sum(found) / len(found)
+    keys_ok = all(ok for t, ok in zip(ref, found, strict=True) if _key(t))
+    if keys_ok and share >= SHARE_FOR_FULL_CREDIT:
+        return 1.0
+    return share * (1.0 if keys_ok else 0.5)
+
+
+def correct(answer: str, reference: str | None) -> bool:
+    """The grid's pass/fail: containment of at least 0.999."""
+    score = contains(answer, reference)
+    return score is not None and score >= PASS
+
+
+def token_f1(answer: str, reference: str | None) -> float | None:
+    """SQuAD token F1 (articles removed) over canonical tokens; None: no reference."""
+    ref = [t for t in tokens(reference or "") if t not in ARTICLES]
+    if not ref:
+        return None
+    ans = [t for t in tokens(answer) if t not in ARTICLES]
+    common = sum((Counter(ans) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(ans), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+_NO_ANSWER = re.compile(
+    r"\b(?:dont|do not|cannot|cant|can not) know\b|\bno idea\b|\bnot sure\b"
+    r"|\bno (?:information|answer|mention|data)\b"
+    r"|\b(?:cannot|cant|can not|unable to|not able to) (?:answer|find|determine|say|tell)\b"
+    r"|\b(?:does|do|did) not (?:say|mention|contain|specify|state|provide|include)\b"
+    r"|\bnot (?:in|found in|mentioned in|provided in|stated in|given in|available in) the "
+    r"(?:provided |given )?(?:document|context|text|source|passage)"
+    r"|^unknown$"
+)
+
+
+def no_answer(text: str | None) -> bool:
+    """True for an empty answer or a refusal ("I don't know", "not in the documents")."""
+    norm = normalise(text or "")
+    return not norm or bool(_NO_ANSWER.search(norm))
+
+
+def groundedness(answer: str, contexts: Sequence[str]) -> float | None:
+    """Share of the answer's content tokens found in the retrieved texts (docstring)."""
+    if not contexts:
+        return None
+    own = content_tokens(answer)
+    if not own or no_answer(answer):  # a refusal claims nothing, so it is not scored
+        return None
+    seen = {t for text in contexts for t in tokens(text)}
+    return sum(t in seen for t in own) / len(own)
+
+
+def _doc(name: str) -> str:
+    """Documents compare by file name, casefolded: "updates/SLA.md" is "sla.md"."""
+    return PurePosixPath(name.replace("\\", "/")).name.casefold()
+
+
+def citation_hit(
+    cited_documents: Sequence[str], reference_documents: Sequence[str]
+) -> float | None:
+    """1.0 when a cited document is a reference document, 0.0 when not (or none cited)."""
+    refs = {_doc(d) for d in reference_documents}
+    if not refs:
+        return None
+    return 1.0 if any(_doc(d) in refs for d in cited_documents) else 0.0
+
+
+def retrieval_ranks(
+    retrieved_documents: Sequence[str], reference_documents: Sequence[str]
+) -> tuple[float | None, float | None]:
+    """(hit@k, reciprocal rank of the first reference chunk) over the k retrieved chunks."""
+    refs = {_doc(d) for d in reference_documents}
+    if not refs:
+        return None, None
+    rank = next((i for i, d in enumerate(retrieved_documents, 1) if _doc(d) in refs), None)
+    return (1.0, 1.0 / rank) if rank else (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class CellScores:
+    """The scores of one cell (question x arm); None marks a score that does not apply.
+
+    correct is 1.0 / 0.0 (a float so that means are shares); containment and f1 need a
+    reference answer; groundedness and citation_hit need retrieved context.
+    """
+
+    correct: float | None = None
+    containment: float | None = None
+    f1: float | None = None
+    groundedness: float | None = None
+    citation_hit: float | None = None
+
+
+def score_cell(
+    answer: str,
+    reference: str | None,
+    contexts: Sequence[str] = (),
+    cited_documents: Sequence[str] | None = None,
+    reference_documents: Sequence[str] = (),
+) -> CellScores:
+    """Every score of one answer; `cited_documents` None means the arm does not cite."""
+    has_ref = bool(reference and content_tokens(reference))
+    return CellScores(
+        (1.0 if correct(answer, reference) else 0.0) if has_ref else None,
+        contains(answer, reference),
+        token_f1(answer, reference),
+        groundedness(answer, contexts),
+        None if cited_documents is None else citation_hit(cited_documents, reference_documents),
+    )

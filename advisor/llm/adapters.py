@@ -1,0 +1,45 @@
+"""The run card (run.json) of a LoRA adapter folder: what a generator needs to trust it.
+
+Training writes the card last (advisor.finetune.train), so a folder without one is an
+unfinished run. The card names the base model the adapter was trained on; an adapter
+only makes sense on that base.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import AdvisorError
+
+RUN_FILE = "run.json"
+ADAPTER_CONFIG = "adapter_config.json"  # written by peft's save_pretrained
+
+
+def read_run(adapter_dir: Path, base_model_id: str | None = None) -> dict[str, Any]:
+    """run.json of a finished adapter for `base_model_id`; a clear error for anything else."""
+    if base_model_id is None:
+        from advisor.llm.embedded import MODEL_ID  # the only base model we ship
+
+        base_model_id = MODEL_ID
+    run_file = adapter_dir / RUN_FILE
+    if not adapter_dir.is_dir():
+        raise AdvisorError(f"{adapter_dir}: no such adapter folder")
+    if not run_file.exists() or not (adapter_dir / ADAPTER_CONFIG).exists():
+        raise AdvisorError(
+            f"{adapter_dir}: not a finished adapter (no {RUN_FILE} or {ADAPTER_CONFIG})"
+        )
+    try:
+        run = json.loads(run_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise AdvisorError(f"{run_file}: unreadable ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(run, dict):
+        raise AdvisorError(f"{run_file}: unreadable (not a JSON object)")
+    trained_on = run.get("base_model")
+    if trained_on != base_model_id:
+        raise AdvisorError(
+            f"{adapter_dir}: adapter was trained on {trained_on!r} and needs that base model; "
+            f"this one is {base_model_id!r}"
+        )
+    return run

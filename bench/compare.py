@@ -1,0 +1,93 @@
+"""The four arms over the demo's golden questions, with the embedded model, on this CPU.
+
+    .venv/bin/python bench/compare.py [ADAPTER_DIR]
+
+Target: the 45 golden questions through base, RAG, LoRA and LoRA + RAG in under 5 minutes
+on a 2-core machine, training excluded (an adapter is trained first when none is given).
+Prints the wall time of the batched run, then the speed-up over answering one question at
+a time, measured on a sample in the same process so that machine noise cancels out.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from advisor.compare.questions import QuestionSet, load_question_file
+from advisor.compare.runner import run_comparison
+from advisor.compare.session import build_plan
+from advisor.compare.text import render_summary
+from advisor.llm.base import generate_many
+from advisor.rag.pipeline import RagPipeline
+from advisor.settings import Settings
+
+CORPUS = ROOT / "demo_corpus"
+TARGET_SECONDS = 300
+SAMPLE = 8  # questions answered one at a time, per arm, for the speed-up
+
+
+def _adapter(settings: Settings) -> Path:
+    from advisor.finetune.pairs import pairs_for_documents, split_pairs
+    from advisor.finetune.train import train_lora
+
+    pairs, method, _ = pairs_for_documents(settings, CORPUS, None)
+    out = settings.data_dir / "adapters" / "bench"
+    print("training a toy adapter first (not timed)...", flush=True)
+    train_lora(split_pairs(pairs, method=method), out, settings.data_dir)
+    return out
+
+
+def main() -> None:
+    data = Path(tempfile.mkdtemp(prefix="bench-compare-"))
+    settings = Settings(data_dir=data, collection="bench")
+    pipeline = RagPipeline(settings)
+    pipeline.ingest([CORPUS])
+    adapter = Path(sys.argv[1]) if len(sys.argv) > 1 else _adapter(settings)
+    everything = load_question_file(CORPUS / "golden.yaml")
+    golden = [q for q in everything.questions if q.variant_of is None]
+    qs = QuestionSet(everything.name, golden[:45], everything.sha256, everything.origin)
+    plan = build_plan(
+        settings, questions=qs, adapter=adapter, arms="base,rag,lora,lora_rag", pipeline=pipeline
+    )
+    _ = pipeline.embedder, plan.base.generate([{"role": "user", "content": "hi"}], 2)  # warm
+    start = time.perf_counter()
+    run = run_comparison(plan)
+    wall = time.perf_counter() - start
+    print(render_summary(run))
+    verdict = "ok" if wall < TARGET_SECONDS else "OVER TARGET"
+    print(
+        f"\n{len(qs.questions)} questions x 4 arms, batched: {wall:.0f} s "
+        f"(target < {TARGET_SECONDS} s) {verdict}"
+    )
+    # One at a time on a sample, the same prompts: the batching speed-up.
+    rows = run.rows[:SAMPLE]
+    ratios = []
+    for arm in plan.arms:
+        gen = plan.lora if arm.needs_adapter else plan.base
+        prompts = [arm.messages(r.question, [s.text for s in r.retrieved]) for r in rows]
+        t0 = time.perf_counter()
+        for p in prompts:
+            gen.generate(p, settings.max_new_tokens)
+        single = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        generate_many(gen, prompts, settings.max_new_tokens)
+        batched = time.perf_counter() - t0
+        ratios.append(single / batched)
+        print(
+            f"  {arm.name:<9} {SAMPLE} questions one at a time {single:6.1f} s, batched "
+            f"{batched:6.1f} s: {single / batched:4.1f}x"
+        )
+    print(
+        f"batching speed-up (median over arms): {statistics.median(ratios):.1f}x; "
+        f"one-at-a-time estimate for the whole run: {wall * statistics.median(ratios):.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Question sets from real files (YAML and CSV, good and bad), typed, generated, and
+labelled trained / paraphrase / unseen against an adapter's training pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advisor.compare.questions import (
+    Question,
+    QuestionSet,
+    generated_questions,
+    label_relations,
+    load_question_file,
+    read_training_pairs,
+    typed_questions,
+)
+from advisor.errors import InputError
+
+GOLDEN = Path(__file__).resolve().parent.parent / "demo_corpus" / "golden.yaml"
+
+YAML = """\
+version: 1
+questions:
+  - {id: a1, tag: exact-term, question: "What is the gate code?", answer: 4711, documents: [gate.md]}
+  - id: a2
+    question: "When does the canteen open?"
+    answer: "07:30"
+    reworded: "At what time can I get breakfast?"
+    documents: canteen.md
+  - Where do visitors park?
+"""
+CSV = """\
+question,answer,documents,tag,updated_answer
+What is the gate code?,4711,gate.md,exact-term,
+"When does the canteen
+open?",07:30,canteen.md;menu.md,,08:00
+Where do visitors park?,,,,
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> InputError:
+    with pytest.raises(InputError) as info:
+        load_question_file(path)
+    return info.value
+
+
+def test_a_yaml_file_with_a_reworded_twin(tmp_path):
+    qs = load_question_file(_write(tmp_path, "set.yaml", YAML))
+    assert [q.id for q in qs.questions] == ["a1", "a2", "a2r", "q3"]
+    a1, a2, twin, bare = qs.questions
+    assert a1.answer == "4711" and a1.documents == ["gate.md"] and a1.tag == "exact-term"
+    assert a2.documents == ["canteen.md"] and a2.source == "golden" and a2.relation is None
+    assert twin.variant_of == "a2" and twin.answer == "07:30"
+    assert bare.answer is None and bare.documents == []
+    assert qs.name == "set" and qs.origin.endswith("set.yaml") and len(qs.sha256) == 64
+
+
+def test_a_csv_file_and_the_same_content_hashes_alike(tmp_path):
+    qs = load_question_file(_write(tmp_path, "set.csv", CSV))
+    gate, canteen, park = qs.questions
+    assert [q.id for q in qs.questions] == ["q1", "q2", "q3"]
+    assert canteen.question == "When does the canteen open?"
+    assert canteen.documents == ["canteen.md", "menu.md"] and canteen.updated_answer == "08:00"
+    assert gate.tag == "exact-term" and park.answer is None and park.tag is None
+    semicolons = CSV.replace(",", ";").replace("canteen.md;menu.md", "canteen.md|menu.md")
+    again = load_question_file(_write(tmp_path, "semi.csv", semicolons))
+    assert again.questions == qs.questions and again.sha256 == qs.sha256
+    assert typed_questions(["a?"]).sha256 != qs.sha256
+
+
+def test_the_demo_golden_set_loads_with_its_twins():
+    qs = load_question_file(GOLDEN)
+    originals = [q for q in qs.questions if q.variant_of is None]
+    assert len(originals) == 45 and all(q.answer and q.documents for q in originals)
+    twins = [q for q in qs.questions if q.variant_of]
+    assert twins and all(q.id == q.variant_of + "r" for q in twins)
+    assert load_question_file(GOLDEN).sha256 == qs.sha256
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("missing.yaml", None, "missing.yaml: file not found"),
+        ("empty.yaml", "  \n", "empty.yaml: file is empty"),
+        ("empty.csv", "", "empty.csv: file is empty"),
+        ("set.txt", "What?", "set.txt: unsupported question file type '.txt'"),
+        ("latin.csv", b"question\nWhat is \xe9?\n", "latin.csv:2: not UTF-8 text"),
+        ("scalar.yaml", "just words\n", "scalar.yaml:1: expected a list of questions"),
+        ("nokey.yaml", "version: 1\nitems: []\n", "nokey.yaml:1: questions: required field"),
+        ("none.yaml", "questions: []\n", "none.yaml:1: questions: no questions"),
+        ("broken.yaml", "questions: [\n", "broken.yaml:2: invalid YAML"),
+        (
+            "blank.yaml",
+            "questions:\n  - question: 'Hi?'\n  - question: '  '\n",
+            "blank.yaml:3: questions[1].question: question has no text",
+        ),
+        (
+            "noq.yaml",
+            "questions:\n  - question: 'Hi?'\n  - answer: '4'\n",
+            "noq.yaml:3: questions[1].question: required field is missing",
+        ),
+        (
+            "typo.yaml",
+            "questions:\n  - question: 'Hi?'\n    anwser: '4'\n",
+            "typo.yaml:3: questions[0].anwser: unknown field",
+        ),
+        (
+            "clock.yaml",
+            "- question: 'Open?'\n  answer: 19:00\n",
+            "clock.yaml:2: [0].answer: write times in quotes, like '19:00': YAML read this one as 1140",
+        ),
+        (
+            "item.yaml",
+            "questions:\n  - 'Hi?'\n  - 42\n",
+            "item.yaml:3: questions[1]: expected a question: text, or a mapping with `question:` (got 42)",
+        ),
+        ("quote.csv", 'question\n"Hi?\n', "quote.csv:2: not valid CSV: unexpected end of data"),
+        ("nocol.csv", "text,answer\nHi?,4\n", "nocol.csv:1: question: no 'question' column"),
+        ("typo.csv", "question,anwser\nHi?,4\n", "typo.csv:1: anwser: unknown column"),
+        ("cell.csv", "question,answer\nHi?,1\n  ,2\n", "cell.csv:3: question: empty question"),
+        ("wide.csv", "question\nHi?,extra\n", "wide.csv:2: 2 cells but the header has 1"),
+        ("header.csv", "question,answer\n", "header.csv:1: no questions under the header"),
+    ],
+)
+def test_bad_files_name_file_line_and_field(tmp_path, name, content, says):
+    path = tmp_path / name if content is None else _write(tmp_path, name, content)
+    assert str(_error(path)).startswith(str(tmp_path / says))
+
+
+def test_duplicates_are_refused_naming_both_lines(tmp_path):
+    err = _error(_write(tmp_path, "dup.csv", "id,question\nx,What is it?\nx,what is IT\n"))
+    assert [str(p) for p in err.problems] == [
+        f"{tmp_path / 'dup.csv'}:3: question: duplicate question: same as line 2",
+        f"{tmp_path / 'dup.csv'}:3: id: duplicate id 'x': also on line 2",
+    ]
+    text = "questions:\n  - question: 'A?'\n    reworded: 'B?'\n  - question: 'B?'\n"
+    err = _error(_write(tmp_path, "dup.yaml", text))
+    assert str(err.problems[0]).endswith(
+        "dup.yaml:4: questions[1].question: duplicate question: same as line 3"
+    )
+
+
+def test_a_file_without_reference_answers_is_valid(tmp_path):
+    qs = load_question_file(_write(tmp_path, "plain.yaml", "- What is the gate code?\n- Why?\n"))
+    assert [q.answer for q in qs.questions] == [None, None]
+
+
+def test_typed_questions():
+    qs = typed_questions(["", "  What is the gate code? ", "what is the gate code", "Why?"])
+    assert [(q.id, q.question, q.answer, q.source) for q in qs.questions] == [
+        ("t1", "What is the gate code?", None, "typed"),
+        ("t2", "Why?", None, "typed"),
+    ]
+    assert qs.origin == "typed"
+    with pytest.raises(InputError, match="no questions: type at least one question"):
+        typed_questions(["", "   "])
+
+
+CHUNKS = [
+    ("refund_policy.md", "Refunds", "Hardware can be returned within 45 days. Keep the box."),
+    ("refund_policy.md", "Refunds", "Opened units lose 12 percent. Ask support first."),
+    ("sla.md", "Uptime", "We promise 99.7 percent uptime each month."),
+    ("sla.md", "Credits", "Credits are paid as service vouchers."),
+]
+
+
+def test_generated_questions_spread_over_documents_and_carry_references():
+    qs = generated_questions(CHUNKS, limit=4)
+    assert qs.origin == "generated" and len(qs.questions) == 4
+    assert [q.id for q in qs.questions] == ["g1", "g2", "g3", "g4"]
+    assert {q.documents[0] for q in qs.questions[:2]} == {"refund_policy.md", "sla.md"}
+    assert all(q.source == "generated" and q.answer for q in qs.questions)
+    first = qs.questions[0]  # facts (a number in the answer) come first
+    assert first.tag == "fact" and ("45 days" in first.answer or "12 percent" in first.answer)
+    assert generated_questions(CHUNKS, limit=4, seed=0) == qs
+    every = generated_questions(CHUNKS, limit=100).questions
+    # 5 template pairs, but the uptime sentence answers two of them: asked once
+    assert len(every) == 4 and len({q.answer for q in every}) == 4
+    with pytest.raises(InputError, match="limit must be at least 1"):
+        generated_questions(CHUNKS, limit=0)
+    with pytest.raises(InputError, match="no text"):
+        generated_questions([("a.md", "", "   ")])
+
+
+def _set(*questions: Question) -> QuestionSet:
+    return QuestionSet("t", list(questions), "0" * 64, "typed")
+
+
+def test_relations_trained_paraphrase_unseen():
+    qs = _set(
+        Question("q1", "How long is the refund window?", "45 days"),
+        Question("q1r", "For how many days can I return hardware?", "45 days", variant_of="q1"),
+        Question("q2", "What is the refund period for hardware?", "45 days"),
+        Question("q3", "How long are flight logs kept?", "90 days"),
+        Question("q4", "Who is the safety officer?", None),
+    )
+    prompts = ["how long is the refund window", "How long does a buddy stay?"]
+    facts = [("How long is the refund window?", "45 days [1]."), ("How long does a buddy stay?", "90 days.")]  # fmt: skip
+    labelled = label_relations(qs, prompts, facts)
+    assert [q.relation for q in labelled.questions] == [
+        "trained", "paraphrase", "paraphrase", "unseen", "unseen",
+    ]  # fmt: skip
+    # q3's "90 days" is another fact: no topic word shared with the buddy question
+    assert labelled.sha256 == qs.sha256 and labelled.counts() == {
+        "trained": 1, "paraphrase": 2, "unseen": 2,
+    }  # fmt: skip
+    without_facts = label_relations(qs, prompts)
+    assert [q.relation for q in without_facts.questions][:3] == ["trained", "paraphrase", "unseen"]
+
+
+def test_relations_on_the_demo_golden_set_give_a_mix():
+    qs = load_question_file(GOLDEN)
+    originals = [q for q in qs.questions if q.variant_of is None]
+    half = originals[: len(originals) // 2]
+    counts = label_relations(qs, [q.question for q in half]).counts()
+    assert counts == {"trained": 22, "paraphrase": 11, "unseen": 37}
+
+
+def test_read_training_pairs(tmp_path):
+    rows = [{"prompt": "What?", "completion": "That."}, {"prompt": "Q", "completion": "A [1].",
+            "context": ["A"]}]  # fmt: skip
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
+    assert read_training_pairs(tmp_path) == [("What?", "That."), ("Q", "A [1].")]
+    (tmp_path / "train.jsonl").write_text('{"prompt": "Q", "completion": "A"}\n{"prompt": 3}\n')
+    with pytest.raises(InputError, match=r"train.jsonl:2: prompt: missing or not text"):
+        read_training_pairs(tmp_path)
+    (tmp_path / "train.jsonl").write_text("{oops\n")
+    with pytest.raises(InputError, match=r"train.jsonl:1: not valid JSON"):
+        read_training_pairs(tmp_path)
+    with pytest.raises(InputError, match="is this an adapter folder"):
+        read_training_pairs(tmp_path / "nothing")

@@ -1,0 +1,175 @@
+"""The comparison runner on real Chroma and the real embedder, with fake models: every
+cell scored, retrieval shared by the retrieval arms, cancel, save and reload, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import pytest
+
+from advisor.compare.arms import parse_arms
+from advisor.compare.questions import load_question_file, typed_questions
+from advisor.compare.run import load_run, to_csv, write_run
+from advisor.compare.runner import Plan, run_comparison
+from advisor.errors import AdvisorError
+from advisor.llm.base import Generation
+from advisor.rag.pipeline import RagPipeline
+
+DOCS = {
+    "canteen.md": "# Canteen\n\nThe canteen opens at 07:30 and closes at 15:00 on weekdays.\n",
+    "gate.md": "# Gate\n\nThe code for the loading-dock gate is 4711.\n",
+    "parking.md": "# Parking\n\nVisitors park on level -2 of the north garage.\n",
+}
+QUESTIONS = """\
+version: 1
+questions:
+  - {id: c1, tag: paraphrased, question: "When does the canteen open?", answer: "07:30", documents: [canteen.md]}
+  - {id: c2, tag: exact-term, question: "What is the gate code?", answer: "4711", documents: [gate.md]}
+  - {id: c3, tag: paraphrased, question: "Where do visitors park?", answer: "level -2", documents: [parking.md]}
+"""
+
+
+class Oracle:
+    """A fake model that answers from the first context passage, or not at all."""
+
+    name = "oracle"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def generate(self, messages, max_new_tokens=96):
+        user = messages[-1]["content"]
+        self.prompts.append(user)
+        if user.startswith("Context:"):
+            first = user.split("\n")[1].split("] ", 1)[-1]
+            return Generation(f"{first} [1]", self.name, 12, 0.02)
+        return Generation("I don't know.", self.name, 4, 0.01)
+
+
+@pytest.fixture
+def workspace(settings, embedder, tmp_path):
+    pipeline = RagPipeline(settings, "cmp-ws", embedder=embedder, generator=Oracle())
+    pipeline.ingest_bytes([(n, t.encode()) for n, t in DOCS.items()])
+    qfile = tmp_path / "questions.yaml"
+    qfile.write_text(QUESTIONS)
+    return pipeline, load_question_file(qfile)
+
+
+def _plan(pipeline, qs, arms="base,rag,lora,lora_rag", lora=True):
+    lora_gen = Oracle() if lora else None
+    if lora_gen:
+        lora_gen.name = "lora:oracle"
+    return Plan(
+        pipeline,
+        qs,
+        parse_arms(arms, lora),
+        pipeline.generator,
+        lora_gen,
+        None,
+        2,
+        lambda arm, p, a: 1000 * (p + a) / 1e6,
+    )
+
+
+def test_every_cell_is_answered_and_scored(workspace):
+    pipeline, qs = workspace
+    run = run_comparison(_plan(pipeline, qs))
+    assert run.status == "complete" and len(run.cells) == 3 * 4
+    by = {(c.question_id, c.arm): c for c in run.cells}
+    for q in ("c1", "c2", "c3"):
+        assert by[(q, "base")].correct == 0.0 and by[(q, "base")].groundedness is None
+        assert by[(q, "rag")].correct == 1.0, by[(q, "rag")].answer
+        assert by[(q, "rag")].citation_hit == 1.0 and by[(q, "rag")].groundedness == 1.0
+    assert (
+        by[("c1", "lora_rag")].answer.endswith("[1]")
+        and by[("c1", "lora")].backend == "lora:oracle"
+    )
+    agg = run.aggregates
+    assert (
+        agg["arms"]["rag"]["correct"]["mean"] == 1.0
+        and agg["arms"]["base"]["correct"]["mean"] == 0.0
+    )
+    assert agg["disagreements"] == 3 and agg["all_fail"] == 0 and agg["winner"] == "rag = lora_rag"
+    assert agg["retrieval"]["hit_at_k"]["mean"] == 1.0
+    assert all(c.cost_per_1000 and c.cost_per_1000 > 0 for c in run.cells)
+
+
+def test_both_retrieval_arms_see_the_same_chunks(workspace):
+    pipeline, qs = workspace
+    plan = _plan(pipeline, qs)
+    run_comparison(plan)
+    rag_prompts = [p for p in plan.base.prompts if p.startswith("Context:")]
+    lora_prompts = [p for p in plan.lora.prompts if p.startswith("Context:")]
+    assert rag_prompts == lora_prompts and len(rag_prompts) == 3
+
+
+def test_a_set_without_references_runs_and_marks_correctness_not_applicable(workspace):
+    pipeline, _ = workspace
+    run = run_comparison(
+        _plan(pipeline, typed_questions(["What is the gate code?"]), "base,rag", lora=False)
+    )
+    assert [c.correct for c in run.cells] == [None, None]
+    assert run.cells[1].groundedness == 1.0  # still measurable without a reference
+    assert run.aggregates["winner"] is None
+
+
+def test_cancel_keeps_the_cells_done(workspace):
+    pipeline, qs = workspace
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def progress(done, total, what):
+        seen.append(done)
+        if done >= 3:  # after the first arm's batch
+            cancel.set()
+
+    run = run_comparison(_plan(pipeline, qs), progress, cancel)
+    assert run.status == "cancelled" and len(run.cells) == 3
+    assert {c.arm for c in run.cells} == {"base"} and seen[-1] == 3
+
+
+def test_the_run_saves_reloads_and_exports(workspace, tmp_path):
+    pipeline, qs = workspace
+    run = run_comparison(_plan(pipeline, qs, "base,rag", lora=False))
+    back = load_run(write_run(run, tmp_path / "out" / "compare.json"))
+    assert back.to_dict() == run.to_dict() and back.schema_version == 1
+    assert back.question_set["sha256"] == qs.sha256
+    rows = list(csv.DictReader(io.StringIO(to_csv(run))))
+    assert len(rows) == 6 and {r["arm"] for r in rows} == {"base", "rag"}
+    assert rows[1]["correct"] in ("1.0", "0.0") and rows[0]["reference"] == "07:30"
+    write_run(run, tmp_path / "grid.csv")
+    assert (tmp_path / "grid.csv").read_text().startswith("question_id,question")
+
+
+@pytest.mark.parametrize(
+    ("arms", "lora", "says"),
+    [
+        ("base,telepathy", False, "unknown arm 'telepathy'"),
+        ("rag,lora", False, "arm 'lora' needs a LoRA adapter"),
+        ("", False, "no arms given"),
+    ],
+)
+def test_bad_arms_are_refused(arms, lora, says):
+    with pytest.raises(AdvisorError, match=says):
+        parse_arms(arms, lora)
+
+
+def test_an_empty_collection_is_refused(settings, embedder):
+    empty = RagPipeline(settings, "cmp-empty", embedder=embedder, generator=Oracle())
+    with pytest.raises(AdvisorError, match="is empty"):
+        run_comparison(_plan(empty, typed_questions(["q?"]), "base,rag", lora=False))
+
+
+def test_bad_run_files_are_refused(tmp_path):
+    bad = tmp_path / "compare.json"
+    bad.write_text("{not json")
+    with pytest.raises(AdvisorError, match="not valid JSON"):
+        load_run(bad)
+    bad.write_text(json.dumps({"rows": [], "cells": [], "schema_version": 99}))
+    with pytest.raises(AdvisorError, match="schema_version 99"):
+        load_run(bad)
+    with pytest.raises(AdvisorError, match=r"use \.json or \.csv"):
+        write_run(None, tmp_path / "run.xlsx")  # type: ignore[arg-type]

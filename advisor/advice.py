@@ -151,7 +151,7 @@ def price_sheet(
 
 def cost_inputs(rules: RuleSet, given: dict[str, Any], **overrides: Any) -> CostInputs:
     """The cost model's inputs for these answers (through the folder's mapping)."""
-    values = resolve(rules.questionnaire, given).values
+    values = resolve(rules.questionnaire, given).filled  # assumptions count for costs
     return inputs_from_answers(cost_mapping(rules), values, **overrides)
 
 

@@ -2,7 +2,9 @@
 
 Two evaluators share one semantics: `holds` answers yes/no fast (flip analysis runs it
 hundreds of times), `trace` keeps every test's result so a verdict can explain itself.
-A question that was not asked has the value None, and every test on it is false.
+A question that was not answered (or not asked) has the value None and every test on it
+is false, so `not` reads "not stated": `not: {question: x, eq: true}` holds when x is
+no or unanswered.
 """
 
 from __future__ import annotations
@@ -149,7 +151,9 @@ class MatchResult:
     held: bool
 
     def describe(self, negated: bool = False) -> str:
-        shown = "not asked" if self.actual is None else _show(self.actual)
+        if self.actual is None:  # a `not` that held because nothing was said
+            return f"{self.question} is not answered"
+        shown = _show(self.actual)
         symbol = _SYMBOLS[self.op]
         text = f"{self.question} = {shown} ({symbol} {_show(self.expected)})"
         return f"not [{text}]" if negated else text

@@ -30,7 +30,11 @@ def rules_copy(tmp_path: Path) -> Path:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """Run `advisor ARGS` as a real process, as a user would."""
     full_env = {**os.environ, **(env or {})}
@@ -41,7 +45,7 @@ def run_cli(
         env=full_env,
         input=stdin,
         cwd=cwd or ROOT,
-        timeout=60,
+        timeout=timeout,
     )
 
 
@@ -105,6 +109,24 @@ def embedder():
 def model_dir(tmp_path_factory):
     """One data folder per run for the real LLM, so it is de-quantized and cached once."""
     return tmp_path_factory.mktemp("models-data")
+
+
+@pytest.fixture(scope="session")
+def trained_adapter(model_dir, tmp_path_factory):
+    """A real, tiny LoRA run on 12 golden pairs: (split, result, progress reports).
+
+    Trained once per test run; the fine-tune tests and the comparison tests share it.
+    """
+    from advisor.finetune.pairs import pairs_from_golden, split_pairs
+    from advisor.finetune.train import TrainConfig, train_lora
+
+    tiny = TrainConfig(epochs=4, batch_size=4, learning_rate=5e-3, max_seq_len=64, rank=8, alpha=16)
+    split = split_pairs(pairs_from_golden(ROOT / "demo_corpus" / "golden.yaml")[:12], seed=0,
+                        general_share=0)  # fmt: skip
+    out = tmp_path_factory.mktemp("runs") / "adapter"
+    reports: list = []
+    result = train_lora(split, out, model_dir, tiny, progress=reports.append)
+    return split, result, reports
 
 
 @pytest.fixture

@@ -73,21 +73,30 @@ def _expanders(at: AppTest) -> list[str]:
 def test_questionnaire_verdict_bars_numbers_and_words():
     at = _app()
     assert _verdict(at) == "Prompt engineering first"  # a heading: wraps, never cut off
-    keys = {w.key for w in [*at.selectbox, *at.toggle, *at.number_input, *at.multiselect]}
+    keys = {w.key for w in [*at.selectbox, *at.number_input, *at.multiselect]}
     assert "qn_failure_mode" in keys and "qn_knowledge_change" not in keys  # follow-up hidden
     bars = [p.proto.text for p in at.get("progress")]
     rec = recommend(RULES, {})
     assert bars == [f"{OPTIONS[o]}: {rec.scores[o]:.0%}" for o in rec.ranking]  # by score
     assert bars[-1].startswith("Hybrid (fine-tuning + RAG)")  # full labels
-    # Whole numbers show as whole numbers, grouped where the box cannot: no "10000.00".
+    # Nothing is answered until the user answers: no number is pre-filled, and the
+    # assumption the cost estimate uses is said in the empty box.
     queries = _by_key(at.number_input, "qn_monthly_queries")
-    assert queries.value == 10_000 and queries.proto.format == "%d"
+    assert queries.value is None and queries.proto.format == "%d"
+    assert "assumed 10,000 queries/month" in queries.proto.placeholder
+    assert _by_key(at.selectbox, "qn_failure_mode").value is None
+    assert any(c.value.startswith("Based on 0 answers given") for c in at.caption)
+    # Whole numbers show as whole numbers, grouped where the box cannot: no "10000.00".
+    queries.set_value(10_000).run()
     assert "10,000 queries/month" in [c.value for c in at.caption]
+    assert at.session_state["answers"]["monthly_queries"] == 10_000
+    _by_key(at.selectbox, "qn_failure_mode").set_value("knowledge").run()
     text = _markdown(at)
     # Flips and reasons in the questions' words, not ids; no "yes (is yes)".
-    assert "Does the application need external, private, or frequently changing data? **yes**" in (
-        text
-    )
+    assert (
+        "Does the application need external, private, or frequently changing data? "
+        "**yes (implied)**" in text
+    )  # implied by "missing or stale facts", and said so
     assert "needs_external_data" not in text and "(is " not in text
     # Sources by their titles, not hashed file names.
     assert "RAG vs Fine-Tuning: When to Use Each and How to Decide" in text
@@ -114,7 +123,7 @@ def test_changing_an_answer_flips_the_verdict_as_predicted():
     # A yes/no question, from a fresh session.
     at = _app({"answers": dict(given)})
     flip = flips["needs_external_data"]
-    _by_key(at.toggle, "qn_needs_external_data").set_value(flip.value).run()
+    _by_key(at.selectbox, "qn_needs_external_data").set_value(flip.value).run()
     assert _verdict(at) == OPTIONS[flip.recommendation] != before.label
 
 
@@ -124,7 +133,12 @@ COST_RULE = "Retraining on knowledge updates makes fine-tuning cost more than RA
 
 
 def test_cost_edits_survive_the_page_and_reach_the_verdict_and_the_report():
-    at = _app({"answers": {"needs_external_data": True, "failure_mode": "knowledge"}})
+    given = {
+        "needs_external_data": True,
+        "failure_mode": "knowledge",
+        "knowledge_change": "monthly",
+    }
+    at = _app({"answers": given})
     assert COST_RULE in " ".join(_expanders(at))  # the cost fact fires at sheet prices
     _go(at, "costs")
     _by_key(at.number_input, "costs_months").set_value(36).run()
@@ -299,13 +313,13 @@ def test_finetune_train_button_is_disabled_while_training():
 
 
 def test_report_page_previews_then_offers_every_format():
-    at = _app({"answers": {"failure_mode": "knowledge"}})
+    at = _app({"answers": {"failure_mode": "knowledge", "golden_eval_set": False}})
     _go(at, "report")
     labels = {b.label for b in at.get("download_button")}
     assert {"Download .html", "Download .md", "Download .json"} <= labels
     preview = _markdown(at)
     assert "# RAG or fine-tuning: recommendation" in preview
-    rec = recommend(RULES, {"failure_mode": "knowledge"})
+    rec = recommend(RULES, {"failure_mode": "knowledge", "golden_eval_set": False})
     weighing = [f for f in rec.fired if f.evidence]
     assert len(weighing) < len(rec.fired)  # a warning-only rule fired: the counts differ
     assert at.markdown[0].value.startswith(f"{len(weighing)} rules behind the verdict")

@@ -1,5 +1,11 @@
 """The app in a real browser: Debian's chromium driven by Playwright against a real
-`streamlit run` on loopback. Screenshots of each page go to artifacts/ (git-ignored)."""
+`streamlit run` on loopback. Screenshots of each page go to artifacts/ (git-ignored).
+
+Every wait is on a condition (Playwright's `expect` and `wait_for_function`, a health
+check, a process exit), each with a time limit; nothing sleeps for a fixed time.
+"""
+
+from __future__ import annotations
 
 import os
 import socket
@@ -7,12 +13,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser import launch
 from conftest import ROOT
 
 ARTIFACTS = ROOT / "artifacts"
+SECOND = 1000  # Playwright counts milliseconds
 
 
 def _free_port() -> int:
@@ -21,97 +29,278 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(model_dir, tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "ADVISOR_DATA_DIR": str(model_dir)}
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+def _own_data_dir(root: Path, model_dir: Path) -> Path:
+    """A data folder for the app process alone: its own Chroma (an embedded Chroma must
+    not be shared between processes), sharing only the read-only model cache, which is
+    written once, atomically (advisor.llm.embedded)."""
+    data = root / "data"
+    data.mkdir()
+    (model_dir / "models").mkdir(exist_ok=True)
+    (data / "models").symlink_to(model_dir / "models", target_is_directory=True)
+    return data
+
+
+def _healthy(url: str, proc: subprocess.Popen, log: Path, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
         except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
+            pass
+        try:  # wait for the process to die, briefly: a crash fails at once
+            code = proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"streamlit exited with {code}: {log.read_text()[-2000:]}")
+    proc.kill()
+    pytest.fail(f"streamlit did not start in {limit} s: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def app_url(model_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser-app")
+    env = {**os.environ, "ADVISOR_DATA_DIR": str(_own_data_dir(root, model_dir))}
+    port = _free_port()
+    log = root / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                # No reloading: watching the repo (others edit it, screenshots land in it)
+                # overflows inotify and rescans the tree, starving the app of CPU.
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    _healthy(url, proc, log)
     yield url
     proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(app_url)
+        yield page
+        browser.close()
+    assert errors == []
 
 
 def _shot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so the viewport is made
+    as tall as the content for the picture, then set back."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    height = page.evaluate(
+        "document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 200, 12000)})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
-def test_questionnaire_to_verdict_then_upload_and_a_cited_answer(app_url, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def _nav(page, name: str) -> None:
+    page.get_by_role("link", name=name).click()
+
+
+def _not_cut(locator) -> bool:
+    """Whether an element shows its whole text (no ellipsis, no clipped overflow)."""
+    return locator.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+def test_questionnaire_costs_and_report(page):
+    from playwright.sync_api import expect
+
+    verdict = page.locator(".st-key-qn_verdict h2")
+    expect(verdict).to_have_text("Prompt engineering first", timeout=30 * SECOND)
+    assert _not_cut(verdict)
+    bars = page.get_by_test_id("stProgress")
+    expect(bars).to_have_count(4)
+    texts = bars.all_inner_texts()
+    assert texts[0].startswith("Prompt engineering first") and "100%" in texts[0]
+    assert any(t.startswith("Hybrid (fine-tuning + RAG): ") for t in texts), texts
+    # Nothing is pre-answered: the number boxes are empty and say what costs assume.
+    latency = page.get_by_role(
+        "spinbutton", name="What is the latency budget for the model's answer, end to end?"
+    )
+    expect(latency).to_have_value("")
+    expect(latency).to_have_attribute("placeholder", "Not answered (assumed 3,000 ms for costs)")
+    page.locator(".st-key-qn_needs_external_data").click()
+    page.get_by_role("option", name="yes", exact=True).click()
+    expect(verdict).to_have_text("RAG", timeout=15 * SECOND)
+    expect(page.get_by_text("How often does that knowledge change?", exact=True)).to_be_visible()
+    # Every feasibility question is still unanswered: nothing is held against fine-tuning
+    # for what the user did not say, and nothing is ruled out.
+    main = page.locator(".st-key-qn_panel")
+    expect(main).to_contain_text("Based on 1 answer given")
+    for penalty in ("labelled pairs", "training budget", "closed API", "training experience",
+                    "Ruled out"):  # fmt: skip
+        expect(main).not_to_contain_text(penalty)
+    expect(page.get_by_text("RAG vs Fine-Tuning: When to Use Each").first).to_be_attached()
+    _shot(page, "1-questionnaire")
+
+    _nav(page, "Costs")
+    horizon = page.get_by_role("spinbutton", name="Horizon (months)")
+    horizon.fill("36")
+    horizon.press("Enter")
+    title = page.locator(".js-plotly-plot .gtitle", has_text="Cumulative cost over 36 months")
+    expect(title).to_be_visible(timeout=30 * SECOND)
+    expect(page.get_by_text("Large API model: input").first).to_be_attached()
+    page.get_by_text("Prices (click a value to edit)").click()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    _shot(page, "2-costs")
+    _nav(page, "Questionnaire")
+    expect(verdict).to_be_visible(timeout=15 * SECOND)
+    _nav(page, "Costs")  # the horizon is the session's, not the widget's
+    expect(page.get_by_role("spinbutton", name="Horizon (months)")).to_have_value(
+        "36", timeout=15 * SECOND
+    )
+
+    _nav(page, "Report")
+    preview = page.locator(".st-key-rep_preview")
+    expect(preview.get_by_text("Costs over 36 months")).to_be_visible(timeout=60 * SECOND)
+    expect(page.get_by_role("button", name="Download .json")).to_be_visible()
+    _shot(page, "5-report")
+
+
+def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
+    from playwright.sync_api import expect
 
     good = ROOT / "demo_corpus" / "sop_incident_response.md"
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app_url)
-        verdict = page.get_by_test_id("stMetricValue").first
-        expect(verdict).to_have_text("Prompt engineering first", timeout=30_000)
-        page.get_by_text(
-            "Does the application need external, private, or frequently changing data?"
-        ).click()
-        expect(verdict).to_have_text("RAG", timeout=15_000)
-        expect(page.get_by_text("How often does that knowledge change?")).to_be_visible()
-        _shot(page, "1-questionnaire")
+    _nav(page, "Your documents (RAG)")
+    page.locator("input[type=file]").first.set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Ingest uploaded files").click()
+    expect(page.get_by_text("empty.txt: file is empty")).to_be_visible(timeout=60 * SECOND)
+    expect(page.get_by_text("1 document, 3 chunks")).to_be_visible(timeout=30 * SECOND)
 
-        page.get_by_role("link", name="Costs").click()
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
-        _shot(page, "2-costs")
+    # Enter asks (a form): no click on the button.
+    box = page.locator(".st-key-docs_answer_box")
+    question = page.get_by_label("Question")
+    question.fill("Who is the safety officer?")
+    question.press("Enter")
+    expect(page.get_by_text("Answered by")).to_be_visible(timeout=180 * SECOND)
+    expect(box).to_contain_text("Who is the safety officer?")
+    assert "[" in box.inner_text()  # an answer, with a citation
+    expect(page.get_by_text("cosine similarity").first).to_be_visible()
+    # A new question clears the old answer while it runs: once the spinner shows, the
+    # old answer is gone (a snapshot, not a retried assertion).
+    first = box.inner_text()
+    question.fill("How fast must a severity 1 incident be acknowledged?")
+    question.press("Enter")
+    expect(page.get_by_text("Answering (the model loads on first use)")).to_be_visible(
+        timeout=30 * SECOND
+    )
+    assert first not in box.all_inner_texts()
+    expect(box).to_contain_text("severity 1", timeout=180 * SECOND)
+    _shot(page, "3-documents")
 
-        page.get_by_role("link", name="Your documents (RAG)").click()
-        page.locator("input[type=file]").first.set_input_files([str(good), str(bad)])
-        page.get_by_role("button", name="Ingest uploaded files").click()
-        expect(page.get_by_text("empty.txt: file is empty")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("1 documents, 3 chunks")).to_be_visible(timeout=30_000)
-        question = page.get_by_label("Question")
-        question.fill("Who is the safety officer?")
-        question.press("Enter")
-        page.get_by_role("button", name="Answer", exact=True).click()
-        expect(page.get_by_text("Answered by")).to_be_visible(timeout=120_000)
-        _shot(page, "3-documents")
-        expect(page.get_by_text("[1] sop_incident_response.md")).to_be_visible()
-        cited = page.locator(".st-key-docs_answer_box").inner_text()
-        assert cited.strip() and "[" in cited, cited  # an answer, with a citation
+    page.get_by_role("button", name="Forget it...").click()
+    confirm = page.locator(".st-key-docs_confirm_box")
+    expect(confirm).to_contain_text("Forget sop_incident_response.md?")
+    confirm.get_by_role("button", name="Yes, forget it").click()
+    expect(page.get_by_text("Forgot sop_incident_response.md (3 chunks)")).to_be_visible(
+        timeout=30 * SECOND
+    )
+    expect(page.get_by_text("No documents yet")).to_be_visible()
+    _shot(page, "3b-documents-forgotten")
 
-        page.get_by_role("link", name="Fine-tune (LoRA)").click()
-        # One short document gives too few pairs to split: the page says so plainly.
-        expect(page.get_by_text("at least 10 are needed")).to_be_visible(timeout=60_000)
-        _shot(page, "4-finetune")
-        page.get_by_role("link", name="Report").click()
-        expect(page.get_by_role("button", name="Download .json")).to_be_visible(timeout=60_000)
-        _shot(page, "5-report")
-        browser.close()
-    assert errors == []
+    _nav(page, "Fine-tune (LoRA)")
+    expect(page.get_by_text("No training pairs yet")).to_be_visible(timeout=60 * SECOND)
+    _shot(page, "4a-finetune-empty")
+
+    _nav(page, "Your documents (RAG)")
+    page.get_by_role("button", name="Use the demo corpus").click()
+    expect(page.get_by_text("18 documents")).to_be_visible(timeout=180 * SECOND)
+    _nav(page, "Fine-tune (LoRA)")
+    expect(page.get_by_text("(golden,")).to_be_visible(timeout=60 * SECOND)
+    epochs = page.get_by_role("spinbutton", name="Epochs")
+    epochs.fill("1")
+    epochs.press("Enter")
+    train = page.get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_enabled()
+    train.click()
+    expect(train).to_be_disabled(timeout=10 * SECOND)  # while the run goes on
+    # When the run ends the page shows the adapter by itself: no click needed.
+    ask = page.get_by_role("heading", name="Ask the adapter")
+    expect(ask).to_be_visible(timeout=540 * SECOND)
+    expect(train).to_be_enabled()
+    chart = page.locator(".st-key-ft_loss, [data-testid='stPlotlyChart']").first
+    expect(chart.get_by_text("Training step")).to_be_attached()
+    expect(chart.get_by_text("validation loss")).to_be_attached()
+    q = page.get_by_label("Question")
+    q.fill("Who is the safety officer?")
+    q.press("Enter")
+    without = page.locator(".st-key-ft_answer_lora")
+    with_rag = page.locator(".st-key-ft_answer_lora_rag")
+    expect(with_rag).to_contain_text("sources:", timeout=240 * SECOND)
+    expect(without).to_contain_text("no retrieval")
+    left, right = without.bounding_box(), with_rag.bounding_box()
+    assert left["x"] + left["width"] <= right["x"] + 1  # side by side
+    _shot(page, "4-finetune")
+
+    _nav(page, "Report")
+    preview = page.locator(".st-key-rep_preview")
+    expect(preview.get_by_text("Training loss").first).to_be_visible(timeout=60 * SECOND)
+    expect(page.get_by_text("LoRA run: yes")).to_be_visible()
+    _shot(page, "5b-report-with-demos")
+
+    # The comparison: two golden questions uploaded as a file, through all four arms.
+    questions = tmp_path / "two.yaml"
+    questions.write_text(
+        "questions:\n"
+        "  - {id: q09, question: 'What does error code E-217 mean?', "
+        "answer: propeller imbalance, documents: [support_faq.html]}\n"
+        "  - {id: q14, question: 'What is the API rate limit of the fleet software?', "
+        "answer: 600 requests per minute, documents: [product_hivemind.md]}\n",
+        encoding="utf-8",
+    )
+    _nav(page, "Compare side by side")
+    expect(page.get_by_text("Workspace documents: 18")).to_be_visible(timeout=60 * SECOND)
+    page.get_by_text("Upload a question file").click()
+    page.locator(".st-key-cmp_upload input[type=file]").set_input_files(str(questions))
+    expect(page.get_by_text("two.yaml")).to_be_visible(timeout=15 * SECOND)
+    run = page.get_by_role("button", name="Run the comparison")
+    run.click()
+    # The results appear by themselves when the background run ends.
+    grid = page.get_by_role("button", name="Download the grid (CSV)")
+    expect(grid).to_be_visible(timeout=420 * SECOND)
+    heading = page.get_by_role("heading", name="Most correct").or_(
+        page.get_by_role("heading", name="No arm answered a question correctly")
+    )
+    expect(heading).to_be_visible()
+    from advisor.compare.arms import REGISTRY
+
+    for arm in REGISTRY.values():
+        expect(page.get_by_test_id("stMetricLabel").get_by_text(arm.label)).to_be_visible()
+    expect(page.locator(".js-plotly-plot .gtitle").first).to_be_attached()
+    expect(page.get_by_text("Reference: propeller imbalance")).to_be_visible()
+    _shot(page, "6-compare")

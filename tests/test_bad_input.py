@@ -112,8 +112,8 @@ RULE_FILE_CASES = [
     ),
     (
         "questions.yaml",
-        "    type: yes_no\n    default: false\n\n  - id: needs_external_data",
-        "    type: yes-no\n    default: false\n\n  - id: needs_external_data",
+        "    type: yes_no\n\n  - id: needs_external_data",
+        "    type: yes-no\n\n  - id: needs_external_data",
         ["questions[2].type", "'single', 'multi', 'number' or 'yes_no'"],
     ),
 ]

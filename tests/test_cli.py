@@ -35,9 +35,15 @@ def test_advise_json_contract(tmp_path):
     fired = {f["rule"]: f for f in data["fired"]}
     assert "failure_both" in fired
     assert fired["failure_both"]["because"] == ["failure_mode = both (is both)"]
-    assert data["next_steps"][0]["text"].startswith("Fine-tune first")
+    # prompts were not said to fail, so the steps start with that check, then train
+    assert data["next_steps"][0]["text"].startswith("Before training anything")
+    assert data["next_steps"][1]["text"].startswith("Fine-tune first")
     for flip in data["flips"]:
-        assert flip["recommendation"] != "hybrid"
+        assert flip["recommendation"] != "hybrid" and flip["text"]
+    origins = {a["question"]: a["origin"] for a in data["answers"]}
+    assert origins["failure_mode"] == "given" and origins["golden_eval_set"] == "unknown"
+    assert origins["monthly_queries"] == "assumed" and data["ruled_out"] == []
+    assert all(n["could_become"] for n in data["next_questions"])
 
 
 def test_advise_reads_stdin_and_prints_text():

@@ -69,7 +69,7 @@ def test_a_mapping_condition_is_checked_like_a_rule(rules_copy):
     path = rules_copy / "cost_inputs.yaml"
     path.write_text(path.read_text().replace("eq: daily}", "eq: hourly}"))
     problems = str(_problems(rules_copy))
-    assert "inputs.updates_per_month[4].when.eq" in problems and "hourly" in problems
+    assert "inputs.updates_per_month[5].when.eq" in problems and "hourly" in problems
 
 
 def test_unknown_input_names_the_known_ones(rules_copy):

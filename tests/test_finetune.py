@@ -47,14 +47,9 @@ def test_too_few_pairs():
         split_pairs([Pair("q", "a")] * 3)
 
 
-@pytest.fixture(scope="module")
-def trained(model_dir, tmp_path_factory):
-    pairs = pairs_from_golden(GOLDEN)[:12]
-    split = split_pairs(pairs, seed=0, general_share=0)
-    out = tmp_path_factory.mktemp("runs") / "adapter"
-    reports = []
-    result = train_lora(split, out, model_dir, TINY, progress=reports.append)
-    return split, result, reports
+@pytest.fixture
+def trained(trained_adapter):
+    return trained_adapter
 
 
 def test_a_real_short_run_learns_saves_and_reports(trained):

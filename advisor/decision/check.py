@@ -38,6 +38,15 @@ def run_examples(rules: RuleSet, derive: Derive | None = None) -> list[ExampleRe
         failures += [f"rule {r} did not fire" for r in ex.expect.fired if r not in fired]
         failures += [f"rule {r} fired" for r in ex.expect.not_fired if r in fired]
         failures += [f"warning {w} not raised" for w in ex.expect.warnings if w not in raised]
+        if ex.expect.no_warnings and raised:
+            failures.append(f"raised {', '.join(sorted(raised))}; expected no warning")
+        ruled = sorted(r.option for r in rec.ruled_out)
+        if ex.expect.ruled_out is not None and ruled != sorted(ex.expect.ruled_out):
+            failures.append(
+                f"ruled out {ruled or 'nothing'}, expected {sorted(ex.expect.ruled_out)}"
+            )
+        if ex.expect.tie is not None and sorted(rec.tie) != sorted(ex.expect.tie):
+            failures.append(f"tie {rec.tie or 'none'}, expected {sorted(ex.expect.tie)}")
         line = rules.decision_lines.line(("examples", i))
         results.append(
             ExampleResult(ex.name, line, ex.expect.recommendation, rec.recommendation, failures)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.conditions import trace
-from advisor.decision.flips import Flip, find_flips
+from advisor.conditions import holds, trace
+from advisor.decision.flips import Flip, NextQuestion, find_flips, next_questions
 from advisor.decision.loader import RuleSet
 from advisor.decision.questions import Answers, Derive, resolve
 from advisor.decision.rules import Source
@@ -47,6 +47,19 @@ class RaisedWarning:
 
 
 @dataclass(frozen=True)
+class RuledOut:
+    """An option a constraint makes infeasible, and the answers that do it."""
+
+    option: str
+    constraint: str
+    title: str
+    because: list[str]
+    answers: list[Evidence]
+    rationale: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class Step:
     text: str
     source: Source | None
@@ -56,9 +69,11 @@ class Step:
 class AnswerRow:
     question: str
     text: str
-    value: Any
+    value: Any  # what rules saw: None unless given or implied
     shown: str
-    origin: str
+    origin: str  # given | implied | assumed | unknown | not asked | ignored | derived
+    reason: str = ""  # implied: the answer that settles it
+    assumed: str = ""  # assumed: the value the cost estimate uses instead
 
 
 @dataclass
@@ -76,7 +91,13 @@ class Recommendation:
     warnings: list[RaisedWarning]
     next_steps: list[Step]
     answers: list[AnswerRow]
+    ruled_out: list[RuledOut] = field(default_factory=list)
     flips: list[Flip] = field(default_factory=list)
+    next_questions: list[NextQuestion] = field(default_factory=list)
+
+    def by_origin(self, *origins: str) -> list[AnswerRow]:
+        """The answer rows that came from these origins (given, assumed, unknown...)."""
+        return [a for a in self.answers if a.origin in origins]
 
 
 def evaluate(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None) -> Recommendation:
@@ -117,14 +138,30 @@ def evaluate(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None
             warnings.append(
                 RaisedWarning(w.id, w.title, w.message, w.fix, rule.id, because, rule.source)
             )
-    scores = normalise(raw)
-    ranking = verdict(rules, scores)
-    top = scores[ranking[0]]
-    margin = rules.book.near_tie_margin
-    tie = [o for o in ranking if abs(scores[o] - top) < 1e-9]
-    near = [o for o in ranking if o not in tie and top - scores[o] <= margin]
+    ruled: list[RuledOut] = []
+    for c in rules.book.constraints:
+        t = trace(c.when, answers.values)
+        if t.held:
+            used = dict.fromkeys(m.question for m in t.matches() if m.held)
+            rows = [Evidence(q, answers.values[q], qs[q].label_of(answers.values[q])) for q in used]
+            for option in c.rules_out:
+                if option not in {r.option for r in ruled}:
+                    ruled.append(
+                        RuledOut(option, c.id, c.title, t.because(), rows, c.rationale, c.source)
+                    )
+    excluded = {r.option for r in ruled}
+    scores = normalise(raw, excluded)
+    ranking = verdict(rules, raw, excluded)
     best = ranking[0]
-    steps = [Step(s.text, s.source) for s in rules.book.next_steps[best]]
+    feasible = [o for o in ranking if o not in excluded]
+    tie = [o for o in feasible if abs(raw[o] - raw[best]) < 1e-9]
+    margin = rules.book.near_tie_margin
+    near = [o for o in feasible if o not in tie and scores[best] - scores[o] <= margin]
+    steps = [
+        Step(s.text, s.source)
+        for s in rules.book.next_steps[best]
+        if s.when is None or holds(s.when, answers.values)
+    ]
     return Recommendation(
         best,
         OPTIONS[best],
@@ -137,24 +174,24 @@ def evaluate(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None
         warnings,
         steps,
         _answer_rows(rules, answers),
+        ruled,
     )
 
 
 def _answer_rows(rules: RuleSet, answers: Answers) -> list[AnswerRow]:
-    return [
-        AnswerRow(
-            q.id,
-            q.text,
-            answers.values[q.id],
-            q.label_of(answers.values[q.id]),
-            answers.origin[q.id],
-        )
-        for q in [*rules.questionnaire.questions, *rules.questionnaire.facts]
-    ]
+    rows = []
+    for q in [*rules.questionnaire.questions, *rules.questionnaire.facts]:
+        origin = answers.origin[q.id]
+        value = answers.values[q.id]
+        assumed = q.label_of(answers.filled[q.id]) if origin == "assumed" else ""
+        reason = answers.reasons.get(q.id, "")
+        rows.append(AnswerRow(q.id, q.text, value, q.label_of(value), origin, reason, assumed))
+    return rows
 
 
 def advise(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None) -> Recommendation:
-    """The full recommendation: verdict, explanation and every single-answer flip."""
+    """The full recommendation: verdict, explanation, flips and the next questions."""
     rec = evaluate(rules, given, derive)
     rec.flips = find_flips(rules, given, rec.recommendation, derive)
+    rec.next_questions = next_questions(rules, given, rec.recommendation, derive)
     return rec

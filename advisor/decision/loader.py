@@ -79,7 +79,7 @@ def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
         at = lines.at("questions", i)
         if q.id in earlier:
             problems.append(at.problem(("id",), f"duplicate question id '{q.id}'"))
-        error = q.check(q.default)
+        error = q.check(q.default) if q.default is not None else None  # None: no assumption
         if error:
             problems.append(at.problem(("default",), error))
         if q.section not in sections:
@@ -95,6 +95,15 @@ def _check_questionnaire(qn: Questionnaire, lines: LineMap) -> list[Problem]:
         if fact.ask_when is not None:
             problems.append(at.problem(("ask_when",), "facts are derived, never asked"))
         earlier[fact.id] = fact
+    asked = qn.by_id()
+    for i, imp in enumerate(qn.implications):
+        at = lines.at("implications", i)
+        problems += check_condition(imp.when, asked, at.at("when"), "a")
+        for qid, value in imp.then.items():
+            q = asked.get(qid)
+            error = f"'{qid}' is not a question" if q is None else q.check(value)
+            if error:
+                problems.append(at.problem(("then", qid), error))
     return problems
 
 
@@ -117,11 +126,20 @@ def _check_book(
         problems += _check_source(rule.source, seeds, at.at("source"), seed_texts)
         for j, extra in enumerate(rule.see_also):
             problems += _check_source(extra, seeds, at.at("see_also", j), seed_texts)
+    for i, c in enumerate(book.constraints):
+        at = lines.at("constraints", i)
+        if c.id in rule_ids:
+            problems.append(at.problem(("id",), f"duplicate id '{c.id}'"))
+        rule_ids.add(c.id)
+        problems += check_condition(c.when, questions, at.at("when"), "a")
+        problems += _check_source(c.source, seeds, at.at("source"), seed_texts)
     for option, steps in book.next_steps.items():
         for j, step in enumerate(steps):
+            at = lines.at("next_steps", option, j)
             if step.source:
-                at = lines.at("next_steps", option, j, "source")
-                problems += _check_source(step.source, seeds, at, seed_texts)
+                problems += _check_source(step.source, seeds, at.at("source"), seed_texts)
+            if step.when is not None:
+                problems += check_condition(step.when, questions, at.at("when"), "a")
     for i, ex in enumerate(book.examples):
         at = lines.at("examples", i)
         _, bad = validate_answers(qn, ex.answers, at.at("answers"))
@@ -131,7 +149,7 @@ def _check_book(
             ("fired", rule_ids, "rule"),
             ("not_fired", rule_ids, "rule"),
         ):
-            for j, ref in enumerate(getattr(ex.expect, field)):
+            for j, ref in enumerate(getattr(ex.expect, field) or ()):
                 if ref not in known:
                     problems.append(at.problem(("expect", field, j), f"unknown {kind} id '{ref}'"))
     return problems

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from advisor.conditions import Condition, holds
+from advisor.conditions import Condition, holds, iter_matches
 from advisor.errors import Problem
 from advisor.yamlio import LineMap
 
@@ -74,7 +74,7 @@ class Question(_Strict):
     def label_of(self, value: Any) -> str:
         """How a value reads to a person."""
         if value is None:
-            return "not asked"
+            return "not answered"
         if self.type == "yes_no":
             return "yes" if value else "no"
         if self.type == "number":
@@ -110,6 +110,15 @@ class Question(_Strict):
         return None
 
 
+class Implication(_Strict):
+    """An answer that settles others: when `when` holds, the questions in `then` take
+    these values unless the user answered them (a failing test set means there is one)."""
+
+    when: Condition
+    then: dict[str, Any] = Field(min_length=1)
+    because: str
+
+
 class Questionnaire(_Strict):
     """The whole questionnaire, in the order questions are asked.
 
@@ -121,6 +130,7 @@ class Questionnaire(_Strict):
     sections: list[Section] = Field(min_length=1)
     questions: list[Question] = Field(min_length=1)
     facts: list[Question] = []
+    implications: list[Implication] = []
 
     def by_id(self) -> dict[str, Question]:
         """The questions a user answers."""
@@ -131,16 +141,24 @@ class Questionnaire(_Strict):
         return {q.id: q for q in [*self.questions, *self.facts]}
 
 
-Origin = Literal["given", "default", "not asked", "ignored", "derived"]
+# given: the user said it. implied: another answer settles it (`reason` says which).
+# assumed: unanswered, and the question's `default` stands in for the cost model only.
+# unknown: unanswered, no assumption. not asked / ignored: a follow-up whose parent rules
+# it out (ignored: it was answered anyway). derived: a fact computed from the answers.
+Origin = Literal["given", "implied", "assumed", "unknown", "not asked", "ignored", "derived"]
 Derive = Callable[[dict[str, Any]], dict[str, Any]]
+STATED = ("given", "implied")
 
 
 @dataclass(frozen=True)
 class Answers:
-    """Effective answers: given, defaulted, or None where a question is not asked."""
+    """What rules see (`values`: stated answers, None for anything unanswered), what the
+    cost model sees (`filled`: the same plus assumptions), and where each came from."""
 
     values: dict[str, Any]
     origin: dict[str, Origin]
+    filled: dict[str, Any] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # implied answers: why
 
 
 def validate_answers(
@@ -177,29 +195,62 @@ def validate_answers(
 def resolve(
     questionnaire: Questionnaire, given: dict[str, Any], derive: Derive | None = None
 ) -> Answers:
-    """Fill defaults and decide which questions are asked, in questionnaire order; then
-    derive the facts from the answers, when a `derive` function is given.
+    """Decide, in questionnaire order, what each question's answer is and where it came
+    from; then derive the facts from the filled answers, when `derive` is given.
 
-    `ask_when` may only look at earlier questions (the loader checks), so one pass suffices.
+    Rules never see an assumption: an unanswered question is None to them, so a rule on
+    labelled examples or model access cannot fire on what the user did not say.
+    A follow-up answered while its parent is unanswered counts (the parent is unknown,
+    not contradicted); one whose parent's answer rules it out is ignored.
     """
+    implied, reasons = _implied(questionnaire, given)
     values: dict[str, Any] = {}
+    filled: dict[str, Any] = {}
     origin: dict[str, Origin] = {}
     for q in questionnaire.questions:
         asked = q.ask_when is None or holds(q.ask_when, values)
-        if not asked:
+        stated = q.id in given or q.id in implied
+        if stated and (asked or _rests_on_unknown(q.ask_when, values)):
+            value = given[q.id] if q.id in given else implied[q.id]
+            values[q.id] = filled[q.id] = value
+            origin[q.id] = "given" if q.id in given else "implied"
+        elif asked:
             values[q.id] = None
-            origin[q.id] = "ignored" if q.id in given else "not asked"
-        elif q.id in given:
-            values[q.id] = given[q.id]
-            origin[q.id] = "given"
+            filled[q.id] = _copy(q.default)
+            origin[q.id] = "assumed" if q.default is not None else "unknown"
         else:
-            values[q.id] = _copy(q.default)
-            origin[q.id] = "default"
-    derived = derive(values) if derive and questionnaire.facts else {}
+            values[q.id] = filled[q.id] = None
+            origin[q.id] = "ignored" if q.id in given else "not asked"
+    derived = derive(filled) if derive and questionnaire.facts else {}
     for fact in questionnaire.facts:
-        values[fact.id] = derived.get(fact.id)
+        values[fact.id] = filled[fact.id] = derived.get(fact.id)
         origin[fact.id] = "derived" if values[fact.id] is not None else "not asked"
-    return Answers(values, origin)
+    kept = {q: r for q, r in reasons.items() if origin.get(q) == "implied"}
+    return Answers(values, origin, filled, kept)
+
+
+def _implied(qn: Questionnaire, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers that other answers settle; a given answer always wins. Repeated until
+    nothing changes, so one implication can rest on another."""
+    implied: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    for _ in range(len(qn.implications) + 1):
+        seen = {**implied, **given}
+        grew = False
+        for imp in qn.implications:
+            if not holds(imp.when, seen):
+                continue
+            for qid, value in imp.then.items():
+                if qid not in given and qid not in implied:
+                    implied[qid], reasons[qid], grew = _copy(value), imp.because, True
+        if not grew:
+            break
+    return implied, reasons
+
+
+def _rests_on_unknown(cond: Condition | None, values: dict[str, Any]) -> bool:
+    """Whether a follow-up's condition failed only for want of an answer."""
+    return cond is not None and any(values.get(m.question) is None for _, m in iter_matches(cond))
 
 
 def _copy(value: Any) -> Any:

@@ -51,17 +51,40 @@ class Rule(_Strict):
         return self
 
 
+class Constraint(_Strict):
+    """When `when` holds, the options in `rules_out` cannot be the verdict, whatever
+    they score: the answers make them infeasible (no weights to train, say)."""
+
+    id: str = Field(pattern=_ID)
+    title: str
+    when: Condition
+    rules_out: list[Option] = Field(min_length=1)
+    rationale: str
+    source: Source
+
+    @field_validator("rules_out")
+    @classmethod
+    def _prompting_stays(cls, v: list[str]) -> list[str]:
+        # Improving the prompt needs nothing the user can lack, so a verdict always exists.
+        if "prompt_engineering" in v:
+            raise ValueError("prompt_engineering is always feasible and cannot be ruled out")
+        return v
+
+
 class Expect(_Strict):
     """What an example must produce; only the fields given are checked."""
 
     recommendation: Option
     warnings: list[str] = []
+    no_warnings: bool = False  # True: the example must raise no warning at all
     fired: list[str] = []
     not_fired: list[str] = []
+    ruled_out: list[Option] | None = None  # exactly these, when given
+    tie: list[Option] | None = None
 
 
 class Example(_Strict):
-    """A complete answer set (defaults fill the gaps) and the verdict it must give."""
+    """An answer set (only what its situation states) and the verdict it must give."""
 
     name: str
     source: str = ""
@@ -72,6 +95,7 @@ class Example(_Strict):
 class NextStep(_Strict):
     text: str
     source: Source | None = None
+    when: Condition | None = None  # shown only when this holds (never contradict an answer)
 
 
 class DecisionBook(_Strict):
@@ -85,6 +109,7 @@ class DecisionBook(_Strict):
     near_tie_margin: float = Field(0.05, ge=0, le=1)
     next_steps: dict[Option, list[NextStep]]
     rules: list[Rule] = Field(min_length=1)
+    constraints: list[Constraint] = []
     examples: list[Example] = []
 
     @field_validator("tie_order")

@@ -7,10 +7,10 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from advisor.conditions import holds
+from advisor.conditions import holds, iter_matches
 from advisor.decision.engine import Recommendation
 from advisor.decision.loader import RuleSet
-from advisor.decision.questions import Question, validate_answers
+from advisor.decision.questions import Question, resolve, validate_answers
 from advisor.errors import AdvisorError
 from advisor.options import OPTIONS
 from advisor.ui import state, wording
@@ -19,42 +19,54 @@ from advisor.yamlio import parse_yaml
 KEY = "qn_"  # session-state prefix of this page's widgets
 
 
+UNANSWERED = "— not answered —"
+
+
 def _widget(q: Question, current: Any) -> Any:
+    """One question's input; every question can stay unanswered (None), which is not
+    "no": rules never see it, and an assumption only fills the cost estimate."""
     key, label, help_ = KEY + q.id, q.text, q.help or None
-    if q.type == "single":
-        values = q.values
-        index = values.index(current) if current in values else values.index(q.default)
-        return st.selectbox(label, values, index=index, key=key, help=help_, format_func=q.label_of)
-    if q.type == "multi":
-        return st.multiselect(
+    if q.type in ("single", "yes_no"):
+        options = [None, *q.values]
+        index = options.index(current) if current in options else 0
+        return st.selectbox(
             label,
-            q.values,
-            default=current if current is not None else q.default,
+            options,
+            index=index,
             key=key,
             help=help_,
+            format_func=lambda v: UNANSWERED if v is None else q.label_of(v),
+        )
+    if q.type == "multi":
+        chosen = st.multiselect(
+            label,
+            q.values,
+            default=current or [],
+            key=key,
+            help=help_,
+            placeholder="Not answered",
             format_func=lambda v: q.label_of([v]),
         )
-    if q.type == "number":
-        return _number(q, current)
-    return st.toggle(
-        label, value=bool(current if current is not None else q.default), key=key, help=help_
-    )
+        return chosen or None
+    return _number(q, current)
 
 
-def _number(q: Question, current: Any) -> float | int:
+def _number(q: Question, current: Any) -> float | int | None:
     # Whole-number questions (counts, milliseconds) show as integers, not "3000.00".
     cast = int if wording.is_whole(q) else float
+    assumed = f" (assumed {q.label_of(q.default)} for costs)" if q.default is not None else ""
     value = st.number_input(
         f"{q.text} ({q.unit})" if q.unit else q.text,
         min_value=cast(q.min),
         max_value=cast(q.max),
-        value=cast(current if current is not None else q.default),
+        value=None if current is None else cast(current),
         step=cast(q.step),
         format="%d" if cast is int else None,
         key=KEY + q.id,
         help=q.help or None,
+        placeholder=f"Not answered{assumed}",
     )
-    if abs(value) >= 1000:  # the input box cannot group digits: say it once, readably
+    if value is not None and abs(value) >= 1000:  # the box cannot group digits
         st.caption(q.label_of(value))
     return value
 
@@ -95,17 +107,23 @@ def render() -> None:
             saved = state.answers()
         titles = {s.id: s.title for s in rules.questionnaire.sections}
         section = None
+        shown: dict[str, Any] = {}  # answers so far, with what they imply
         for q in rules.questionnaire.questions:
-            # Follow-ups appear only when their condition holds for the answers so far.
-            if q.ask_when is not None and not holds(q.ask_when, answers):
+            # Follow-ups appear when their condition holds for the answers so far, or
+            # when they were answered while the parent question is still open.
+            hidden = q.ask_when is not None and not holds(q.ask_when, shown)
+            if hidden and (q.id not in saved or _contradicted(q, shown)):
                 continue
             if q.section != section:
                 section = q.section
                 st.subheader(titles[section])
             value = _widget(q, saved.get(q.id))
+            if value is None:
+                continue
             answers[q.id] = (
                 int(value) if q.type == "number" and float(value).is_integer() else value
             )
+            shown = resolve(rules.questionnaire, answers).values
     saved.clear()
     saved.update(answers)
     with left:
@@ -116,7 +134,7 @@ def render() -> None:
             "text/yaml",
             key=KEY + "download",
         )
-    with right:
+    with right, st.container(key=KEY + "panel"):
         try:
             rec = state.recommendation(rules)
         except AdvisorError as exc:  # e.g. a cost input edited out of range
@@ -125,15 +143,37 @@ def render() -> None:
         _verdict(rules, rec)
 
 
+def _contradicted(q: Question, shown: dict[str, Any]) -> bool:
+    """Whether an answered parent rules this follow-up out (not merely unanswered)."""
+    assert q.ask_when is not None
+    return all(shown.get(m.question) is not None for _, m in iter_matches(q.ask_when))
+
+
 def _verdict(rules: RuleSet, rec: Recommendation) -> None:
     with st.container(key=KEY + "verdict"):
         st.caption("Recommendation")
         st.header(rec.label, anchor=False)
-    for o in rec.ranking:  # by score, full labels
-        st.progress(rec.scores[o], text=f"{OPTIONS[o]}: {rec.scores[o]:.0%}")
-    if rec.tie or rec.near_ties:
-        close = ", ".join(OPTIONS[o] for o in (rec.tie or rec.near_ties))
+    ruled = {r.option: r for r in rec.ruled_out}
+    for o in rec.ranking:  # by score, full labels; ruled-out options last
+        if o in ruled:
+            st.progress(0.0, text=f"{OPTIONS[o]}: ruled out ({ruled[o].title.lower()})")
+        else:
+            st.progress(rec.scores[o], text=f"{OPTIONS[o]}: {rec.scores[o]:.0%}")
+    if rec.tie:
+        both = " and ".join(OPTIONS[o] for o in rec.tie)
+        st.info(f"A tie: {both} fit your answers equally well. The questions below can "
+                "separate them.")  # fmt: skip
+    elif rec.near_ties:
+        close = ", ".join(OPTIONS[o] for o in rec.near_ties)
         st.info(f"Close call: {close} within {rules.book.near_tie_margin:.0%} of the winner.")
+    _basis(rec)
+    for option, r in ruled.items():
+        with st.expander(f"Ruled out: {OPTIONS[option]}"):
+            st.markdown(f"**{r.title}.** {r.rationale}")
+            st.markdown("\n".join(f"- {rules.questions[a.question].text} **{a.shown}**"
+                                   for a in r.answers))  # fmt: skip
+            title = wording.source_title(rules, r.source.seed)
+            st.markdown(f"> {wording.plain_symbols(r.source.quote)}  \n> — *{title}*")
     for w in rec.warnings:
         st.warning(f"**{w.title}.** {w.message}  \n*Fix:* {w.fix}")
     _why(rules, rec)
@@ -142,8 +182,32 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
         st.markdown("\n".join(f"- {wording.flip_line(rules, f)}" for f in rec.flips))
     else:
         st.caption("No single changed answer flips this verdict.")
+    if rec.next_questions:
+        with st.container(key=KEY + "next"):
+            st.markdown("**Answer these next: they can change the result**")
+            st.markdown("\n".join(
+                f"- {n.text} ({n.share:.0%} of its answers lead to "
+                f"{' or '.join(OPTIONS[o] for o in n.could_become)})"
+                for n in rec.next_questions))  # fmt: skip
     st.markdown("**Next steps**")
     st.markdown("\n".join(f"{i}. {s.text}" for i, s in enumerate(rec.next_steps, 1)))
+
+
+def _basis(rec: Recommendation) -> None:
+    """What the verdict rests on: said, implied, assumed, and still open."""
+    given, implied = rec.by_origin("given"), rec.by_origin("implied")
+    assumed, unknown = rec.by_origin("assumed"), rec.by_origin("unknown")
+    parts = [f"{wording.plural(len(given), 'answer')} given"]
+    if implied:
+        parts.append(f"{len(implied)} implied")
+    parts.append(f"{len(unknown) + len(assumed)} not answered")
+    with st.container(key=KEY + "basis"):
+        st.caption("Based on " + ", ".join(parts) + ". Unanswered questions count for nothing.")
+        for a in implied:
+            st.caption(f"Implied: {a.text} **{a.shown}** ({a.reason})")
+        if assumed:
+            st.caption("Assumed for the cost estimate only (you did not say): " + "; ".join(
+                f"{a.text} {a.assumed}" for a in assumed))  # fmt: skip
 
 
 def _why(rules: RuleSet, rec: Recommendation) -> None:

@@ -138,11 +138,17 @@ def reasons(rules: RuleSet, rec: Recommendation, fired: FiredRule) -> list[str]:
     """Why a rule fired, in the questions' own words: `Question? **answer** (bound)`."""
     rule = next(r for r in rules.book.rules if r.id == fired.rule)
     values = {a.question: a.value for a in rec.answers}
+    origins = {a.question: a.origin for a in rec.answers}
     questions = rules.questionnaire.all_by_id()
     out: list[str] = []
     for m, negated in _tests(trace(rule.when, values)):
         q = questions[m.question]
-        shown = "not asked" if m.actual is None else q.label_of(m.actual)
+        if m.actual is None:  # a `not` test that held because nothing was said
+            out.append(f"{q.text} **not answered**")
+            continue
+        shown = q.label_of(m.actual)
+        if origins.get(q.id) == "implied":
+            shown += " (implied)"
         cond = _condition(q, m, negated)
         out.append(f"{q.text} **{shown}**" + (f" ({cond})" if cond else ""))
     return list(dict.fromkeys(out))

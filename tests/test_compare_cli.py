@@ -1,0 +1,67 @@
+"""`advisor compare` end to end: the real embedder, Chroma, SmolLM2 and a real adapter.
+
+Three questions through all four arms as a user would run it: a CSV question set, the
+demo documents ingested by --docs, the adapter the fine-tune tests trained.
+"""
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+CORPUS = ROOT / "demo_corpus"
+
+
+def test_four_arms_on_the_demo_documents(trained_adapter, model_dir, tmp_path):
+    split, result, _ = trained_adapter
+    trained = split.train[0]
+    questions = tmp_path / "questions.csv"
+    with questions.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "question", "answer", "documents"])
+        w.writerow(["t1", trained.prompt, trained.completion, trained.source])
+        w.writerow(["u1", "What does error E-305 indicate?", "positioning signal was lost",
+                    "support_faq.html"])  # fmt: skip
+        w.writerow(["n1", "Which robot vacuum models are sold?", "", ""])  # no reference
+    out = tmp_path / "grid.csv"
+    # model_dir holds the de-quantized model cache the other real-model tests made
+    done = run_cli(
+        "compare", "--questions", str(questions), "--docs", str(CORPUS), "--adapter",
+        str(result.out), "--arms", "base,rag,lora,lora_rag", "--k", "3", "--json",
+        "--out", str(out), "--data-dir", str(model_dir), "--collection", "cmp-cli",
+        timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    run = json.loads(done.stdout)
+    assert run["schema_version"] == 1 and run["status"] == "complete"
+    assert run["arms"] == ["base", "rag", "lora", "lora_rag"]
+    assert len(run["cells"]) == 12 and all(c["answer"].strip() for c in run["cells"])
+    assert run["adapter"]["data_hash"] == split.data_hash()
+    rows = {r["id"]: r for r in run["rows"]}
+    assert rows["t1"]["relation"] == "trained" and rows["u1"]["relation"] == "unseen"
+    # retrieval ran once per question and found the document that holds the answer
+    assert rows["u1"]["hit"] == 1.0 and rows["u1"]["retrieved"][0]["document"] == "support_faq.html"
+    cells = {(c["question_id"], c["arm"]): c for c in run["cells"]}
+    assert cells[("n1", "rag")]["correct"] is None  # no reference: not applicable, not wrong
+    assert cells[("u1", "base")]["groundedness"] is None  # no context to be grounded in
+    assert cells[("u1", "rag")]["groundedness"] is not None
+    assert all(cells[("u1", a)]["correct"] in (0.0, 1.0) for a in run["arms"])
+    arms = run["aggregates"]["arms"]
+    assert set(arms) == set(run["arms"])
+    # the saved run and the CSV export hold the same 12 answers
+    saved = json.loads((model_dir / "compare" / "cmp-cli" / "compare.json").read_text())
+    assert saved["cells"] == run["cells"]
+    grid = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(grid) == 12 and {g["arm"] for g in grid} == set(run["arms"])
+
+
+def test_lora_arm_without_adapter_is_one_line(tmp_path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text("questions: ['What is the SLA?']\n", encoding="utf-8")
+    done = run_cli("compare", "--questions", str(questions), "--arms", "base,lora",
+                   "--data-dir", str(tmp_path / "d"))  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "adapter" in done.stderr

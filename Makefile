@@ -36,6 +36,7 @@ lint: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/rag.py
+	$(PY) bench/retrieval.py --candidates
 	$(PY) bench/finetune.py
 	$(PY) bench/app.py
 

@@ -174,6 +174,15 @@ def bind_facts(
     return derive
 
 
+def load_evidence(path: Path | str) -> tuple[Any, dict[str, float]]:
+    """A saved comparison run (compare.json) and the measured facts the rules read."""
+    from advisor.compare.evidence import change_facts
+    from advisor.compare.run import load_run
+
+    run = load_run(Path(path))
+    return run, change_facts(run)
+
+
 def recommend(
     rules: RuleSet,
     given: dict[str, Any],
@@ -194,6 +203,7 @@ __all__ = [
     "cost_inputs",
     "cost_mapping",
     "folder_prices",
+    "load_evidence",
     "load_folder",
     "price_sheet",
     "recommend",

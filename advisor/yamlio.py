@@ -1,4 +1,10 @@
-"""Read YAML and remember the line of every value, so errors can name it."""
+"""Read YAML and remember the line of every value, so errors can name it.
+
+Every YAML file the project reads comes through `parse_yaml`, which first walks the
+event stream (no aliases expanded, no recursion) and refuses a file that is too large,
+nested too deep, or whose aliases refer to themselves or expand too far (a "billion
+laughs" file): one line naming the file and line, never a crash or a RecursionError.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,10 @@ except ImportError:  # pragma: no cover
 
 PathKey = tuple[str | int, ...]
 T = TypeVar("T")
+
+MAX_BYTES = 5 * 1024 * 1024  # far above any rules, answers, prices or question file
+MAX_DEPTH = 64  # the built-in rules nest 9 levels
+MAX_ALIAS_NODES = 100_000  # values that aliases may add when expanded, in all
 
 
 class LineMap:
@@ -63,6 +73,8 @@ def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineM
     path = Path(path)
     name = label or str(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_BYTES:  # don't read it to refuse it
+            raise InputError(Problem(_too_large(path.stat().st_size), name))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(Problem("file not found", name)) from None
@@ -77,8 +89,11 @@ def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineM
 
 def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     """Parse YAML text; `name` is used in error messages."""
+    if len(text) > MAX_BYTES:
+        raise InputError(Problem(_too_large(len(text)), name))
     loader = _Loader(text)
     try:
+        check_limits(text, name)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -97,6 +112,56 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     if problems:
         raise InputError(problems)
     return data, LineMap(name, lines)
+
+
+def _too_large(size: int) -> str:
+    limit = MAX_BYTES // 1024 // 1024
+    return f"too large for a YAML file ({size / 1024 / 1024:.1f} MB; the limit is {limit} MB)"
+
+
+def check_limits(text: str, name: str) -> None:
+    """Refuse deep nesting, self-referencing aliases and alias bombs, from the events alone.
+
+    Each open collection keeps [anchor, values inside, height]; an anchor remembers the
+    values and height of what it names, so an alias counts as what it would expand to.
+    """
+    stack: list[list[Any]] = []
+    anchors: dict[str, tuple[int, int]] = {}  # name -> (values, height)
+    added = 0  # values the aliases add when expanded
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            stack.append([event.anchor, 1, 1])
+            if len(stack) > MAX_DEPTH:
+                raise InputError(Problem(f"nested more than {MAX_DEPTH} levels deep", name, line))
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size, height = stack.pop()
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size, height = event.anchor, 1, 0
+        elif isinstance(event, yaml.AliasEvent):
+            anchor = None
+            if any(open_[0] == event.anchor for open_ in stack):
+                raise InputError(Problem(f"alias *{event.anchor} refers to itself", name, line))
+            size, height = anchors.get(event.anchor, (1, 0))  # undefined: the parser says so
+            added += size - 1
+            if added > MAX_ALIAS_NODES:
+                raise InputError(
+                    Problem(
+                        f"aliases expand to more than {MAX_ALIAS_NODES:,} values (an alias bomb?)",
+                        name,
+                        line,
+                    )
+                )
+            if len(stack) + height > MAX_DEPTH:
+                raise InputError(Problem(f"nested more than {MAX_DEPTH} levels deep", name, line))
+        else:
+            continue
+        if anchor:
+            anchors[anchor] = (size, height)
+        if stack:
+            stack[-1][1] += size
+            stack[-1][2] = max(stack[-1][2], height + 1)
 
 
 def _walk(

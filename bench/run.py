@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from advisor.decision.engine import evaluate
-from advisor.decision.flips import find_flips
+from advisor.advice import bind_facts, folder_prices
+from advisor.decision.engine import advise, evaluate
+from advisor.decision.flips import find_flips, next_questions
 from advisor.decision.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,34 +70,40 @@ def main() -> None:
     rules = load_rules(ROOT / "rules")
     base = baseline_ms()
     print(f"{'baseline (sort 10k floats)':<40} {base:9.3f} ms")
-    for label, answers in (("defaults", {}), ("busy", BUSY)):
-        current = evaluate(rules, answers).recommendation
+    sparse = {"failure_mode": "knowledge", "behaviour_needs": ["strict_format"],
+              "monthly_queries": 200_000}  # fmt: skip  # how people fill forms
+    for label, answers in (("nothing answered", {}), ("three answers", sparse), ("busy", BUSY)):
+        derive = bind_facts(rules)
+        current = evaluate(rules, answers, derive).recommendation
         row(
-            f"evaluate ({label})", median_ms(lambda a=answers: evaluate(rules, a), 200, 10), base, 1
+            f"evaluate ({label})",
+            median_ms(lambda a=answers, d=derive: evaluate(rules, a, d), 200, 10),
+            base,
+            5,  # with the cost facts it derives (memoised per cost input)
         )
         row(
             f"flips ({label})",
-            median_ms(lambda a=answers, c=current: find_flips(rules, a, c), 30),
+            median_ms(lambda a=answers, c=current, d=derive: find_flips(rules, a, c, d), 30),
             base,
-            50,
+            100,
+        )
+        row(
+            f"next questions ({label})",
+            median_ms(lambda a=answers, c=current, d=derive: next_questions(rules, a, c, d), 30),
+            base,
+            100,
         )
 
-        def cold_evaluate(answers: dict = answers) -> None:
-            rules.derive.clear()  # cost facts are memoised; the cold rows pay for them
-            evaluate(rules, answers)
+        def cold(answers: dict = answers) -> None:
+            advise(rules, answers, bind_facts(rules))  # fresh cost-fact memo each time
 
-        def cold_flips(answers: dict = answers, current: str = current) -> None:
-            rules.derive.clear()
-            find_flips(rules, answers, current)
-
-        row(f"evaluate ({label}, cold cost facts)", median_ms(cold_evaluate, 200, 10), base, 1)
-        row(f"flips ({label}, cold cost facts)", median_ms(cold_flips, 30), base, 50)
+        row(f"advise, all of it ({label}, cold facts)", median_ms(cold, 10), base, 300)
     from advisor.costs.analysis import cost_report
     from advisor.costs.inputs import CostInputs
 
     row(
         "cost report (with sensitivity)",
-        median_ms(lambda: cost_report(CostInputs(), rules.prices), 20),
+        median_ms(lambda: cost_report(CostInputs(), folder_prices(rules)), 20),
         base,
         100,
     )

@@ -1,7 +1,10 @@
 """Ollama's documented HTTP API (/api/tags, /api/chat), served on loopback for tests.
 
 No real Ollama server can run here, so our client code is tested against this server,
-which answers in the documented response shapes.
+which answers in the documented response shapes, or misbehaves on request: `body` sends
+these bytes instead of the answer (empty, not JSON), `trickle` sends the whole reply,
+status line and headers included, one byte every `trickle` seconds, and `close_early`
+promises a body and hangs up half-way.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ class FakeOllama:
         models=("smollm2:135m",),
         reply="The refund window is 45 days [1].",
         delay: float = 0.0,
+        body: bytes | None = None,
+        trickle: float = 0.0,
+        close_early: bool = False,
     ) -> None:
         self.models, self.reply, self.delay = list(models), reply, delay
+        self.body, self.trickle, self.close_early = body, trickle, close_early
         self.requests: list[dict] = []
         outer = self
 
@@ -28,15 +35,25 @@ class FakeOllama:
                 pass
 
             def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
+                data = json.dumps(body).encode() if outer.body is None else outer.body
+                head = (
+                    f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n"
+                ).encode()
+                if outer.close_early:
+                    data = data[: len(data) // 2]
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (the timeout test): nothing to answer
+                    if not outer.trickle:
+                        self.wfile.write(head + data)
+                        return
+                    for byte in head + data:  # each read is quick, the whole reply slow
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(outer.trickle)
+                except OSError:
+                    pass  # the client gave up (the timeout tests): nothing to answer
+                finally:
+                    self.close_connection = True
 
             def do_GET(self):
                 if self.path == "/api/tags":
@@ -90,6 +107,7 @@ class FakeOllama:
                 )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a trickling reply must not block shutdown
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

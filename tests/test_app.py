@@ -221,7 +221,9 @@ def test_documents_page_forget_confirms_and_answers_are_explained():
     labels = _expanders(at)
     assert "[1] sla.md" in labels and "[2] guide.pdf, page 3 · Escalation" in labels
     assert not any(label.rstrip().endswith("·") for label in labels)
-    assert any("cosine similarity" in c.value and "reciprocal-rank" in c.value for c in at.caption)
+    assert any(
+        "cosine similarity" in c.value and "best for this question" in c.value for c in at.caption
+    )
     assert _by_key(at.button, "docs_answer").proto.is_form_submitter  # Enter asks
 
 

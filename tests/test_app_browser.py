@@ -189,6 +189,15 @@ def test_questionnaire_costs_and_report(page):
     expect(page.get_by_role("button", name="Download .json")).to_be_visible()
     _shot(page, "5-report")
 
+    # A reload keeps the workspace: its id is in the page's URL, shown in the sidebar.
+    ws = page.evaluate("new URL(location.href).searchParams.get('ws')")
+    assert ws and len(ws) == 32, page.url
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text(f"Workspace {ws}")
+    page.reload()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Workspace {ws}", timeout=30 * SECOND)
+    assert f"ws={ws}" in page.url
+
 
 def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     from playwright.sync_api import expect
@@ -304,3 +313,30 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     expect(page.locator(".js-plotly-plot .gtitle").first).to_be_attached()
     expect(page.get_by_text("Reference: propeller imbalance")).to_be_visible()
     _shot(page, "6-compare")
+
+    # What goes stale: the demo's new versions replace four documents, and the golden
+    # questions whose answer changed go through every arm before and after.
+    page.get_by_role("button", name="Apply the demo's updates (4 documents)").click()
+    stale = page.get_by_role("heading", name="Before and after the update")
+    expect(stale).to_be_visible(timeout=600 * SECOND)
+    labels = page.get_by_test_id("stMetricLabel")
+    expect(labels.get_by_text("First correct answer · rag", exact=True)).to_be_visible()
+    expect(labels.get_by_text("Old facts still stated · lora", exact=True)).to_be_visible()
+    expect(labels.get_by_text("Retrain wall time (this machine)", exact=True)).to_be_visible()
+    expect(page.locator(".st-key-chg_look_update")).to_be_visible()  # the page's last part
+    _shot(page, "7-stale")
+
+    # What a fine-tune cannot forget: forget a document the run's questions cite.
+    page.get_by_role("button", name="Forget it and re-ask...").click()
+    confirm = page.locator(".st-key-chg_confirm_box")
+    expect(confirm).to_contain_text("Forget support_faq.html?")
+    confirm.get_by_role("button", name="Yes, forget and re-ask").click()
+    gone = page.get_by_role("heading", name="Before and after the forget")
+    expect(gone).to_be_visible(timeout=600 * SECOND)
+    expect(labels.get_by_text("Leak rate · lora", exact=True)).to_be_visible()
+    expect(labels.get_by_text("Chunks still retrieved · rag", exact=True)).to_be_visible()
+    expect(page.get_by_text("takes a retrain without the document")).to_be_visible()
+    expect(page.locator(".st-key-chg_look_forget")).to_be_visible()
+    picks = page.get_by_test_id("stSelectbox").filter(has_text="Document to forget")
+    expect(picks).to_have_count(1)  # the run is over: no stale copy of the controls
+    _shot(page, "8-forget")

@@ -100,7 +100,7 @@ def test_an_unknown_backend_is_one_line_naming_the_known_ones(fakes):
         registry.make_generator(Settings(generator="vllm"))
     message = str(exc.value)
     assert "\n" not in message and "'vllm'" in message
-    assert message.endswith("known: embedded, fake, flaky, ollama")
+    assert message.endswith("known: embedded, fake, flaky, ollama, openai")
 
 
 def test_settings_keep_the_env_var_and_normalise_the_name(monkeypatch):

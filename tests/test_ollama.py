@@ -2,13 +2,14 @@
 server can run here), including a server that is down and one that is too slow."""
 
 import socket
+import time
 
 import pytest
 from conftest import ROOT, FakeGenerator
 from fake_ollama import FakeOllama
 
 from advisor.llm.base import BackendUnavailable, FallbackGenerator
-from advisor.llm.ollama_backend import OllamaGenerator
+from advisor.llm.ollama_backend import OllamaGenerator, base_url
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
@@ -76,3 +77,55 @@ def test_pipeline_answers_with_ollama_when_configured(tmp_path, embedder):
     assert answer.cited == [1] and not answer.citation_added
     prompt = server.requests[0]["messages"][-1]["content"]
     assert prompt.startswith("Context:\n[1] ") and "30 minutes" in prompt
+
+
+# --- A server that misbehaves: one clear BackendUnavailable, never a hang --------------
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"", "sent an empty reply"),
+        (b"<html>502 Bad Gateway</html>", "sent something that is not JSON: '<html>502"),
+        (b'{"done": true}', "sent no answer"),
+        (b"\xff\xfe\x00garbage", "not JSON"),
+    ],
+    ids=["empty", "html", "no-message", "binary"],
+)
+def test_a_200_reply_that_is_not_an_answer_is_unavailable(body, said):
+    with FakeOllama(body=body) as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=5)
+        with pytest.raises(BackendUnavailable, match=said) as exc:
+            gen.generate(MESSAGES)
+        assert "\n" not in str(exc.value)
+        # The app's path: the fallback answers and says why, on one line.
+        fallback = FakeGenerator("from the embedded model")
+        out = FallbackGenerator(gen, fallback).generate(MESSAGES)
+    assert out.backend == "fake" and said.split(":")[0] in out.fallback_reason
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline():
+    # One byte every 50 ms: no single read waits long, so a per-read timeout never fires;
+    # the whole reply (headers included) would take about 20 s.
+    with FakeOllama(trickle=0.05) as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=1.0)
+        start = time.perf_counter()
+        with pytest.raises(BackendUnavailable, match=r"did not answer within 1 s"):
+            gen.generate(MESSAGES)
+        assert time.perf_counter() - start < 1.6
+        start = time.perf_counter()
+        assert not OllamaGenerator(server.url, "smollm2:135m", timeout=0.5).available()
+        assert time.perf_counter() - start < 1.1
+
+
+def test_a_server_that_hangs_up_half_way_is_unavailable():
+    with FakeOllama(close_early=True) as server:
+        gen = OllamaGenerator(server.url, "smollm2:135m", timeout=5)
+        with pytest.raises(BackendUnavailable, match="failed"):
+            gen.generate(MESSAGES)
+
+
+def test_hosts_as_ollama_reads_them():
+    assert base_url("localhost") == "http://localhost:11434"
+    assert base_url("127.0.0.1:8080/") == "http://127.0.0.1:8080"
+    assert base_url("https://ollama.example") == "https://ollama.example"

@@ -67,7 +67,7 @@ CHUNKS = [
 
 def test_modes_and_weights():
     store = FakeStore(CHUNKS, ["b", "a", "c"])
-    s = Searcher(store, lambda texts: [[0.0]] * len(texts), dense_weight=0.65)
+    s = Searcher(store, lambda texts: [[0.0]] * len(texts), dense_weight=0.65, fusion="rrf")
     assert [h.chunk.id for h in s.search("E-217", 3, "dense")] == ["b", "a", "c"]
     assert [h.chunk.id for h in s.search("E-217", 3, "bm25")] == ["c"]
     hybrid = s.search("E-217", 3, "hybrid")
@@ -95,3 +95,14 @@ def test_reranker_reorders_and_reports_its_score():
     s = Searcher(store, lambda texts: [[0.0]] * len(texts), reranker=ReverseReranker())
     hits = s.search("x", 3, "dense")
     assert hits[0].chunk.id == "c" and "rerank" in hits[0].scores
+
+
+def test_score_fusion_is_the_default_and_keeps_each_retrievers_score():
+    store = FakeStore(CHUNKS, ["b", "a", "c"])  # dense similarities 1.0, 0.9, 0.8
+    s = Searcher(store, lambda texts: [[0.0]] * len(texts), dense_weight=0.65)
+    hybrid = s.search("E-217", 3, "hybrid")
+    # c: 0.65 * 0.8 / 1.0 + 0.35 * (its BM25 score is the best one) beats b's 0.65
+    assert [h.chunk.id for h in hybrid] == ["c", "b", "a"]
+    assert hybrid[0].scores["fused"] == pytest.approx(0.65 * 0.8 + 0.35)
+    assert hybrid[0].scores["dense"] == pytest.approx(0.8) and hybrid[0].scores["bm25"] > 0
+    assert hybrid[1].scores["fused"] == pytest.approx(0.65) and "bm25" not in hybrid[1].scores

@@ -29,7 +29,7 @@ def report(rules):
 
 def test_json_structure(report):
     data = json.loads(to_json(report))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2 and data["comparison"] is None
     assert data["recommendation"]["recommendation"] == "hybrid"
     assert {"fired", "warnings", "flips", "next_steps", "answers", "scores"} <= set(
         data["recommendation"]
@@ -368,9 +368,14 @@ def test_user_text_is_escaped_everywhere(rules_copy):
         "train_loss": [[1, 2.0], [2, 1.0]],
         "val_loss": [],
     }
-    report = build_report(rs, {"failure_mode": "knowledge"}, rag_answers=rag, lora_run=lora)
+    from test_evidence import hand_made_run
+
+    run = hand_made_run(text=EVIL)
+    report = build_report(
+        rs, {"failure_mode": "knowledge"}, rag_answers=rag, lora_run=lora, comparison=run
+    )
     html = to_html(report)
-    assert html.count("&lt;script&gt;alert(1)") >= 8  # every field shows the text, inert
+    assert html.count("&lt;script&gt;alert(1)") >= 16  # every field shows the text, inert
     tags = _Tags()
     tags.feed(html)
     assert "img" not in tags.tags and not tags.handlers

@@ -85,6 +85,14 @@ rules_option = click.option(
     "built-in rules.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+evidence_option = click.option(
+    "--evidence",
+    "evidence_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A saved comparison run (compare.json from `advisor compare`): its measured "
+    "facts join the answers.",
+)
 collection_option = click.option(
     "--collection",
     default=None,

@@ -56,13 +56,29 @@ from advisor.cli.base import collection_option, data_dir_option, main, rules_dir
     "answers_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Questionnaire answers: price each arm as your answers would serve it.",
+    help="Questionnaire answers: price each arm as your answers would serve it, and "
+    "(with --update) retraining at your update cadence.",
 )
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=None,
     help="Also write the run to FILE.json or FILE.csv.",
+)
+@click.option(
+    "--update",
+    "update",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="New versions of documents (files or folders, e.g. demo_corpus/updates): "
+    "re-ingest them, then re-ask the questions whose answer changed. Repeatable.",
+)
+@click.option(
+    "--forget",
+    "forget",
+    default=None,
+    metavar="NAME",
+    help="Forget this document (its file name), then re-ask the questions that cite it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON.")
 @collection_option
@@ -76,60 +92,78 @@ def compare(
     k: int,
     answers_file: Path | None,
     out: Path | None,
+    update: tuple[Path, ...],
+    forget: str | None,
     as_json: bool,
     collection: str | None,
     data_dir: Path | None,
 ) -> None:
-    """Answer a question set through each arm, score every answer, and compare."""
+    """Answer a question set through each arm, score every answer, and compare.
+
+    \b
+    Then, optionally, change the documents and measure it through every arm:
+      --update PATH  re-ingest new versions of documents; re-ask the questions whose
+                     answer changed (updated_answer): who states the new fact, who
+                     still states the old one, how soon retrieval gets it right
+      --forget NAME  forget a document; re-ask the questions citing it: chunks still
+                     retrieved, and its answers still stated (the adapter's leak rate)
+    With --questions or --generate the change follows the new run; without them it
+    applies to the workspace's latest run (its questions, arms and adapter). The
+    change is saved with the run (compare.json) and printed as before / after.
+    """
+    from advisor.cli import compare_change as change
     from advisor.compare.run import write_run
     from advisor.compare.runner import run_comparison
-    from advisor.compare.session import build_plan, default_arms, save_latest
+    from advisor.compare.session import build_plan, default_arms, latest_path, save_latest
     from advisor.compare.text import render_summary
     from advisor.errors import AdvisorError
 
-    if (questions_file is None) == (generate is None):
+    new_run = questions_file is not None or generate is not None
+    if questions_file is not None and generate is not None:
+        raise AdvisorError("give either --questions FILE or --generate N, not both")
+    if not new_run and not (update or forget):
         raise AdvisorError("give either --questions FILE or --generate N")
+    change.check_options(update, forget, new_run, {"--docs": docs, "--adapter": adapter,
+                                                    "--arms": arms})  # fmt: skip
     settings = settings_for(data_dir, collection)
-    if docs:
-        _ingest(settings, docs)
-    plan = build_plan(
-        settings,
-        questions_file=questions_file,
-        generate=generate,
-        adapter=adapter,
-        arms=arms or default_arms(adapter is not None),
-        k=k,
-        **_pricing(answers_file),
-    )
-    click.echo(
-        f"{len(plan.questions.questions)} questions x {len(plan.arms)} arms "
-        f"({', '.join(a.name for a in plan.arms)})",
-        err=True,
-    )
-    bar: Any = None
-
-    def progress(done: int, total: int, what: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(
-                length=total, label="Comparing", file=click.get_text_stream("stderr")
-            )
-            bar.__enter__()
-        bar.label = what
-        bar.update(done - bar.pos)
-
-    try:
-        run = run_comparison(plan, progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    saved = save_latest(run, settings)
+    plan = None
+    if new_run:
+        if docs:
+            _ingest(settings, docs)
+        plan = build_plan(
+            settings,
+            questions_file=questions_file,
+            generate=generate,
+            adapter=adapter,
+            arms=arms or default_arms(adapter is not None),
+            k=k,
+            **_pricing(answers_file),
+        )
+        change.precheck(plan.questions, plan.pipeline, update, forget)
+        click.echo(
+            f"{len(plan.questions.questions)} questions x {len(plan.arms)} arms "
+            f"({', '.join(a.name for a in plan.arms)})",
+            err=True,
+        )
+        with change.ProgressBar("Comparing") as bar:
+            run = run_comparison(plan, bar)
+        save_latest(run, settings)
+    else:
+        run = change.latest_run(settings)
+    result = None
+    if update or forget:
+        with change.ProgressBar("Before and after") as bar:
+            result = change.apply_change(settings, run, plan, update, forget, bar)
     if out is not None:
         write_run(run, out)
     if as_json:
         click.echo(json.dumps(run.to_dict(), indent=1, ensure_ascii=False))
         return
-    click.echo(render_summary(run))
+    if new_run:
+        click.echo(render_summary(run))
+    if result is not None:
+        change.echo_change(result, change.retrain_cost_for(result, answers_file))
+    saved = latest_path(settings, run.collection)
     click.echo(f"\nSaved {saved}" + (f" and {out}" if out else ""))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from advisor.cli.base import (
+    evidence_option,
     input_option,
     json_option,
     main,
@@ -84,6 +85,7 @@ def costs(
 @set_option
 @input_option
 @rules_option
+@evidence_option
 def report(
     answers_file: Path,
     out: Path,
@@ -92,9 +94,10 @@ def report(
     set_prices: tuple[str, ...],
     set_inputs: tuple[str, ...],
     rules: Path | None,
+    evidence_file: Path | None,
 ) -> None:
     """Write the recommendation report (answers, verdict, reasons, costs, stamp)."""
-    from advisor.advice import price_sheet
+    from advisor.advice import load_evidence, price_sheet
     from advisor.decision.answers_file import load_answers
     from advisor.decision.loader import load_rules
     from advisor.errors import InputError, Problem
@@ -109,7 +112,9 @@ def report(
     given = load_answers(rs.questionnaire, answers_file)
     sheet = price_sheet(rs, files=price_files, assignments=set_prices)
     overrides = cost_overrides(set_inputs, months)
-    data = render(build_report(rs, given, sheet, cost_overrides=overrides), fmt)
+    run = load_evidence(evidence_file)[0] if evidence_file is not None else None
+    built = build_report(rs, given, sheet, cost_overrides=overrides, comparison=run)
+    data = render(built, fmt)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)

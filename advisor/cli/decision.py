@@ -11,6 +11,7 @@ import click
 
 from advisor.cli.base import (
     EXIT_USAGE,
+    evidence_option,
     input_option,
     json_option,
     main,
@@ -49,7 +50,8 @@ def questions(rules: Path | None, as_json: bool) -> None:
             click.echo(f"      number {q.min:,g} to {q.max:,g} {q.unit}".rstrip())
         else:
             click.echo("      yes or no")
-        click.echo(f"      default: {q.label_of(q.default)}")
+        if q.default is not None:
+            click.echo(f"      unanswered: assumed {q.label_of(q.default)} for costs only")
 
 
 @main.command()
@@ -59,6 +61,7 @@ def questions(rules: Path | None, as_json: bool) -> None:
 @set_option
 @input_option
 @rules_option
+@evidence_option
 @json_option
 def advise(
     answers_file: Path,
@@ -67,13 +70,14 @@ def advise(
     set_prices: tuple[str, ...],
     set_inputs: tuple[str, ...],
     rules: Path | None,
+    evidence_file: Path | None,
     as_json: bool,
 ) -> None:
     """Recommend an approach for the answers in ANSWERS.yaml (question id -> value).
 
     Price options change the cost facts the rules test, exactly as in `advisor costs`.
     """
-    from advisor.advice import price_sheet, recommend
+    from advisor.advice import load_evidence, price_sheet, recommend
     from advisor.cli.costs import cost_overrides
     from advisor.decision.answers_file import load_answers
     from advisor.decision.loader import load_rules
@@ -81,7 +85,9 @@ def advise(
     rs = load_rules(rules_dir(rules))
     given = load_answers(rs.questionnaire, answers_file)
     sheet = price_sheet(rs, files=price_files, assignments=set_prices)
-    rec = recommend(rs, given, prices=sheet, cost_overrides=cost_overrides(set_inputs, months))
+    facts = load_evidence(evidence_file)[1] if evidence_file is not None else None
+    overrides = cost_overrides(set_inputs, months)
+    rec = recommend(rs, given, prices=sheet, cost_overrides=overrides, evidence=facts)
     if as_json:
         from advisor.decision.serialize import recommendation_dict
 

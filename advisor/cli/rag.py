@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.base import collection_option, data_dir_option, main, settings_for
+from advisor.errors import AdvisorError
 
 
 @main.command()
@@ -56,6 +57,8 @@ def ingest(
         f"{summary}. Collection '{pipeline.store.name}' at {pipeline.store.where} "
         f"holds {pipeline.store.count()} chunks."
     )
+    if counts["error"] == len(results):  # nothing went in: a failure, as scripts must see
+        raise AdvisorError(f"none of the {len(results)} file(s) could be ingested (see above)")
 
 
 @main.command()
@@ -64,8 +67,8 @@ def ingest(
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense", "bm25"]),
-    default="hybrid",
-    show_default=True,
+    default=None,
+    help="Retrieval mode (default: the workspace's, see `advisor retrieval-mode`; else hybrid).",
 )
 @click.option("--no-generate", is_flag=True, help="Retrieve only; no model answer.")
 @click.option(
@@ -81,7 +84,7 @@ def ingest(
 def ask(
     question: str,
     k: int,
-    mode: str,
+    mode: str | None,
     no_generate: bool,
     adapter: Path | None,
     no_retrieval: bool,

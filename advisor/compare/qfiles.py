@@ -48,6 +48,7 @@ class _Item(BaseModel):
     reworded: str | None = None
     documents: list[str] = Field(default_factory=list)
     tag: str | None = None
+    split: str | None = Field(None, pattern="^(tune|test)$")  # retrieval evaluation half
 
     @field_validator("id", "answer", "updated_answer", "tag", mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """A comparison run as data: rows (questions), cells (question x arm), aggregates.
 
 Saved as `compare.json` (schema_version 1) in the workspace, so that the report and the
-evidence rules can use the latest run, and exported as CSV for spreadsheets.
+evidence rules can use the latest run, and exported as CSV for spreadsheets. Optional
+fields added later (`changes`) keep version 1: a file without them loads with defaults.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class ComparisonRun:
     question_set: dict[str, Any] = field(default_factory=dict)
     aggregates: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Updates and deletions applied after the run (advisor.compare.change), oldest first:
+    # ChangeResult.to_dict() each. Optional: files written before it existed load as [].
+    changes: list[dict[str, Any]] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     def cell(self, question_id: str, arm: str) -> Cell | None:

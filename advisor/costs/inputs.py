@@ -16,7 +16,7 @@ MAX_RETRAINS_PER_MONTH = 30.0  # a training run takes hours: at most one a day
 class CostInputs(BaseModel):
     """Inputs of the cost model. Every field can be overridden with --input NAME=VALUE."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     documents: float = Field(500, ge=0, description="documents in the corpus")
     tokens_per_document: float = Field(2000, ge=1)

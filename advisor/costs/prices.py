@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,8 @@ ModelClass = Literal["large_api", "small_api", "small_api_finetuned"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: `.inf`, `.nan` or 1e400 in a price file is an error naming it
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Figure(_Strict):
@@ -207,6 +209,8 @@ def apply_settings(sheet: PriceSheet, assignments: list[str]) -> PriceSheet:
             raise InputError(
                 Problem(f"expected a number, got {raw!r}", "--set", field=path)
             ) from None
+        if not math.isfinite(value):  # inf, nan, and 1e400 (which float() makes inf)
+            raise InputError(Problem(f"expected a finite number, got {raw!r}", "--set", field=path))
         if value < 0:
             raise InputError(Problem("must be zero or more", "--set", field=path))
         values[path] = value

@@ -26,7 +26,7 @@ def run_examples(rules: RuleSet, derive: Derive | None = None) -> list[ExampleRe
     """Evaluate every example (facts from `derive`) and compare with what it expects."""
     results = []
     for i, ex in enumerate(rules.book.examples):
-        rec = evaluate(rules, dict(ex.answers), derive)
+        rec = evaluate(rules, dict(ex.answers), _with(derive, ex.evidence))
         fired = {f.rule for f in rec.fired}
         raised = {w.id for w in rec.warnings}
         failures = []
@@ -52,3 +52,10 @@ def run_examples(rules: RuleSet, derive: Derive | None = None) -> list[ExampleRe
             ExampleResult(ex.name, line, ex.expect.recommendation, rec.recommendation, failures)
         )
     return results
+
+
+def _with(derive: Derive | None, measured: dict[str, float]) -> Derive | None:
+    """The facts function plus an example's measured facts (as a comparison gives them)."""
+    if not measured:
+        return derive
+    return lambda values: {**(derive(values) if derive else {}), **measured}

@@ -8,6 +8,7 @@ from typing import Any
 from advisor.conditions import holds, trace
 from advisor.decision.flips import Flip, NextQuestion, find_flips, next_questions
 from advisor.decision.loader import RuleSet
+from advisor.decision.measured import measured_flips
 from advisor.decision.questions import Answers, Derive, resolve
 from advisor.decision.rules import Source
 from advisor.decision.scoring import normalise, verdict
@@ -193,5 +194,6 @@ def advise(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None) 
     """The full recommendation: verdict, explanation, flips and the next questions."""
     rec = evaluate(rules, given, derive)
     rec.flips = find_flips(rules, given, rec.recommendation, derive)
+    rec.flips += measured_flips(rules, given, rec.recommendation, derive)
     rec.next_questions = next_questions(rules, given, rec.recommendation, derive)
     return rec

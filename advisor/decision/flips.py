@@ -157,6 +157,9 @@ def _shown(q: Question, now: Any, value: Any) -> str:
 
 
 def _sentence(q: Question, now: Any, shown: str, best: str) -> str:
+    if now is None and q.type == "multi":
+        return (f"You did not say: if your answer to “{q.text}” includes "
+                f"{shown.removeprefix('with ')}, the verdict becomes {OPTIONS[best]}.")  # fmt: skip
     if now is None:
         return (f"You did not say: if the answer to “{q.text}” is {shown}, the verdict "
                 f"becomes {OPTIONS[best]}.")  # fmt: skip

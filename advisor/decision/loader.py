@@ -144,6 +144,12 @@ def _check_book(
         at = lines.at("examples", i)
         _, bad = validate_answers(qn, ex.answers, at.at("answers"))
         problems += bad
+        facts = {f.id: f for f in qn.facts}
+        for key, value in ex.evidence.items():
+            f = facts.get(key)
+            error = f"'{key}' is not a fact" if f is None else f.check(value)
+            if error:
+                problems.append(at.problem(("evidence", key), error))
         for field, known, kind in (
             ("warnings", warning_ids, "warning"),
             ("fired", rule_ids, "rule"),

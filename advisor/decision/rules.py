@@ -89,6 +89,7 @@ class Example(_Strict):
     name: str
     source: str = ""
     answers: dict[str, Any] = {}
+    evidence: dict[str, float] = {}  # measured facts, as a comparison run would give them
     expect: Expect
 
 

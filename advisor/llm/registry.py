@@ -32,7 +32,11 @@ if TYPE_CHECKING:
     from advisor.settings import Settings
 
 EMBEDDED = "embedded"  # the backend every server backend falls back to
-_BUILTIN_MODULES = ("advisor.llm.embedded", "advisor.llm.ollama_backend")
+_BUILTIN_MODULES = (
+    "advisor.llm.embedded",
+    "advisor.llm.ollama_backend",
+    "advisor.llm.openai_backend",
+)
 _BACKENDS: dict[str, type[Any]] = {}
 _REQUIRED = ("description", "Options", "needs_server", "can_batch", "from_options")
 

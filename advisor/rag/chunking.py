@@ -1,7 +1,9 @@
 """Token-aware chunking with overlap that keeps headings and paragraphs together.
 
 Tokens are counted with the embedding model's own tokenizer (the `tokenizers` library,
-no model load), so a chunk's size is what the embedder actually sees.
+no model load). `size` budgets everything the embedder reads for one chunk: its special
+tokens, the file-and-heading prefix of `indexed_text`, and the text. Nothing is cut off
+silently when the chunk is embedded.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class HFTokenizer:
         """Character span of each token, to cut text on token boundaries."""
         return list(self._tok.encode(text, add_special_tokens=False).offsets)
 
+    @property
+    def special_tokens(self) -> int:
+        """Tokens the model adds around every text ([CLS] and [SEP] for MiniLM)."""
+        return len(self._tok.encode("", add_special_tokens=True).ids)
+
 
 @lru_cache(maxsize=1)
 def default_tokenizer() -> HFTokenizer:
@@ -67,8 +74,24 @@ class Chunk:
 
 def indexed_text(document: str, heading: str, text: str) -> str:
     """What search sees: where the chunk sits (file and headings), then its text."""
-    where = f"{Path(document).stem.replace('_', ' ')}: {heading}".rstrip(": ")
-    return f"{where}\n{text}"
+    return f"{_where(document, heading)}\n{text}"
+
+
+def _where(document: str, heading: str) -> str:
+    return f"{Path(document).stem.replace('_', ' ')}: {heading}".rstrip(": ")
+
+
+def _fit_heading(document: str, heading: str, limit: int, tok: Tokenizer) -> tuple[str, int]:
+    """The heading, cut on a token boundary when the prefix would pass `limit` tokens
+    (a whole paragraph styled as a heading must not eat the chunk); and the prefix's tokens.
+    """
+    n = tok.count(_where(document, heading))
+    if n <= limit or not heading:
+        return heading, n
+    spans = tok.spans(heading)
+    keep = max(0, len(spans) - (n - limit) - 1)  # one token for the ellipsis
+    heading = (heading[: spans[keep - 1][1]] + "…") if keep else ""
+    return heading, tok.count(_where(document, heading))
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -77,27 +100,26 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 def chunk_document(
     doc: Document, size: int = 256, overlap: int = 32, tokenizer: Tokenizer | None = None
 ) -> list[Chunk]:
-    """Split a document into chunks of at most `size` tokens.
+    """Split a document into chunks whose embedded text is at most `size` tokens.
 
-    Sections (under one heading, on one page) are never mixed in one chunk. Within a
-    section, whole paragraphs are packed together; a paragraph larger than `size` is cut
-    on token boundaries. Consecutive chunks of a section share `overlap` tokens.
+    `size` covers what the embedder reads: special tokens, the file-and-heading prefix
+    (`indexed_text`) and the chunk's text; the text gets what the prefix leaves. Sections
+    (under one heading, on one page) are never mixed in one chunk. Within a section, whole
+    paragraphs are packed together; a paragraph larger than the budget is cut on token
+    boundaries. Consecutive chunks of a section share up to `overlap` tokens.
     """
     if not 0 <= overlap < size:
         raise ValueError("overlap must be at least 0 and smaller than size")
     tok = tokenizer or default_tokenizer()
+    room = size - getattr(tok, "special_tokens", 0)
     chunks: list[Chunk] = []
     for section in doc.sections:
-        for text in _pack(section.text, size, overlap, tok):
+        heading, prefix = _fit_heading(doc.name, section.heading, room // 2, tok)
+        budget = max(room - prefix, 1)
+        for text in _pack(section.text, budget, min(overlap, budget // 2), tok):
             chunks.append(
                 Chunk(
-                    doc.doc_id,
-                    doc.name,
-                    len(chunks),
-                    text,
-                    section.heading,
-                    section.page,
-                    tok.count(text),
+                    doc.doc_id, doc.name, len(chunks), text, heading, section.page, tok.count(text)
                 )
             )
     return chunks

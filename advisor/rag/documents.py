@@ -5,6 +5,7 @@ Each bad file raises LoadError naming the file; callers carry on with the others
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -90,7 +91,22 @@ def load_file(path: Path | str, max_mb: float = 20) -> Document:
     return load_bytes(path.name, data, max_mb)
 
 
+# A byte-order mark says the encoding; UTF-32's marks first (UTF-16 LE's is a prefix of one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(name: str, data: bytes) -> str:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                continue  # e.g. UTF-16 text that starts with a NUL: try the next mark
     if b"\0" in data[:8192]:
         raise LoadError(name, "looks like a binary file, not text")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +24,30 @@ class GoldenQuestion(BaseModel):
     updated_answer: str | None = None
     reworded: str | None = None  # the same question in other words (comparison only)
     documents: list[str] = Field(min_length=1)
+    # tune: settings may be chosen on it; test: only ever reported (assign_splits)
+    split: Literal["tune", "test"] | None = None
+
+
+Split = Literal["tune", "test", "all"]
+
+
+def assign_splits(questions: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`tune` or `test` for each (id, first document): half each, stratified by document.
+
+    Deterministic: within a document, questions are ordered by a hash of their id and
+    alternate, and the alternation carries on from one document to the next (sorted by
+    name), so a document with one question does not always land in the same half.
+    """
+    by_doc: dict[str, list[str]] = {}
+    for qid, doc in questions:
+        by_doc.setdefault(doc, []).append(qid)
+    out: dict[str, str] = {}
+    n = 0
+    for doc in sorted(by_doc):
+        for qid in sorted(by_doc[doc], key=lambda i: hashlib.sha256(i.encode()).hexdigest()):
+            out[qid] = ("tune", "test")[n % 2]
+            n += 1
+    return out
 
 
 class GoldenSet(BaseModel):
@@ -29,6 +55,10 @@ class GoldenSet(BaseModel):
 
     version: int = 1
     questions: list[GoldenQuestion] = Field(min_length=1)
+
+    def half(self, split: Split) -> list[GoldenQuestion]:
+        """The questions of one half (`all`: every question, split or not)."""
+        return [q for q in self.questions if split == "all" or q.split == split]
 
 
 def load_golden(path: Path | str) -> GoldenSet:

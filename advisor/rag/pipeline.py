@@ -19,6 +19,7 @@ from advisor.rag.embedder import Embedder, default_embedder
 from advisor.rag.prompt import build_messages, cite
 from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
+from advisor.rag.workspace import workspace_mode
 from advisor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,11 @@ class RagPipeline:
 
             reranker = CrossEncoderReranker(settings.reranker_path)
         self.searcher = Searcher(
-            self.store, lambda texts: self.embedder.encode(texts), settings.dense_weight, reranker
+            self.store,
+            lambda texts: self.embedder.encode(texts),
+            settings.dense_weight,
+            reranker,
+            settings.fusion,
         )
 
     @property
@@ -95,6 +100,12 @@ class RagPipeline:
         if self._embedder is None:
             self._embedder = default_embedder()
         return self._embedder
+
+    @property
+    def chunk_size(self) -> int:
+        """ADVISOR_CHUNK_TOKENS, but never more than the embedder reads: nothing is cut off."""
+        window = getattr(self.embedder, "max_tokens", None)
+        return min(self.settings.chunk_tokens, window) if window else self.settings.chunk_tokens
 
     @property
     def generator(self) -> Generator:
@@ -174,7 +185,7 @@ class RagPipeline:
                 if stored == doc.doc_id:
                     finish(i, FileResult(doc.name, "unchanged"))
                     continue
-                chunks = chunk_document(doc, s.chunk_tokens, s.chunk_overlap)
+                chunks = chunk_document(doc, self.chunk_size, s.chunk_overlap)
                 waiting[i] = _Pending(doc.name, chunks, [None] * len(chunks), stored is not None)
                 queue += [(i, c) for c in range(len(chunks))]
                 while len(queue) >= _EMBED_BATCH:
@@ -210,28 +221,35 @@ class RagPipeline:
         return self.store.documents()
 
     # --- answering -----------------------------------------------------------------
+    @property
+    def mode(self) -> Mode:
+        """The workspace's retrieval mode (`advisor retrieval-mode`), hybrid when unset."""
+        return workspace_mode(self.settings.data_dir, self.store.name)
+
     def retrieve(
         self,
         question: str,
         k: int = 5,
-        mode: Mode = "hybrid",
+        mode: Mode | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[Hit]:
-        return self.searcher.search(question, k, mode, timings)
+        return self.searcher.search(question, k, mode or self.mode, timings)
 
     def ask(
         self,
         question: str,
         k: int = 5,
-        mode: Mode = "hybrid",
+        mode: Mode | None = None,
         generate: bool = True,
         generator: Generator | None = None,
     ) -> Answer:
         """Retrieve, then answer from the retrieved chunks with numbered citations.
 
-        `generator` overrides the pipeline's own (the LoRA arms pass theirs).
+        `mode` None: the workspace's mode. `generator` overrides the pipeline's own (the
+        LoRA arms pass theirs).
         """
         t: dict[str, float] = {}
+        mode = mode or self.mode
         if mode != "bm25":
             _ = self.embedder  # load the model before the clock starts: timings are per query
         start = time.perf_counter()

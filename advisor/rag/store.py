@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,16 @@ from urllib.parse import urlparse
 
 from advisor.errors import AdvisorError, InputError, Problem
 from advisor.rag.chunking import Chunk, indexed_text
+
+log = logging.getLogger(__name__)
+_LOCKS: dict[str, threading.RLock] = {}  # per collection: a write is never seen half-done
+_GUARD = threading.Lock()
+
+
+def _lock(name: str) -> threading.RLock:
+    with _GUARD:
+        return _LOCKS.setdefault(name, threading.RLock())
+
 
 _MAX_BATCH = 4000  # below Chroma's largest accepted batch
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
@@ -82,6 +95,7 @@ class ChromaStore:
     def __init__(self, data_dir: Path, collection: str, chroma_url: str | None = None) -> None:
         self.name = check_collection_name(collection)
         self.where = chroma_url or str(data_dir / "chroma")
+        self.folder = None if chroma_url else data_dir / "chroma"  # None: a server's files
         self.client = _client(data_dir, chroma_url)
         # embedding_function=None: Chroma's default would download a model at first use.
         self.col = self.client.get_or_create_collection(
@@ -95,13 +109,49 @@ class ChromaStore:
         return self.stored_doc_ids([document]).get(document)
 
     def stored_doc_ids(self, documents: list[str]) -> dict[str, str]:
-        """The content id stored for each of these document names, in one query."""
+        """The content id stored for each of these document names, in one query.
+
+        A document left with two versions by an interrupted ingest is repaired first.
+        """
         if not documents:
             return {}
-        got = self.col.get(
-            where={"document": {"$in": sorted(set(documents))}}, include=["metadatas"]
-        )
+        got = self._get({"document": {"$in": sorted(set(documents))}}, ["metadatas"])
         return {m["document"]: m["doc_id"] for m in got["metadatas"]}
+
+    def _get(self, where: dict[str, Any] | None, include: list[str]) -> dict[str, Any]:
+        """`col.get`, repaired: no chunk of a broken version is ever returned."""
+        with _lock(self.name):
+            return self._repaired(self.col.get(where=where, include=include))
+
+    def _repaired(self, got: dict[str, Any]) -> dict[str, Any]:
+        """`got` (ids and metadatas) less the chunks of broken versions, which are deleted.
+
+        Each chunk carries its version's chunk count (`of`) and write time. A document
+        keeps its newest complete version; a version cut short, or an older one that an
+        interrupted re-ingest left behind, goes.
+        """
+        versions: dict[str, dict[tuple[str, Any], list[int]]] = {}
+        for n, meta in enumerate(got["metadatas"]):
+            version = (meta["doc_id"], meta.get("written"))
+            versions.setdefault(meta["document"], {}).setdefault(version, []).append(n)
+        stale: set[int] = set()
+        for name, by_id in versions.items():
+            metas = {v: got["metadatas"][rows[0]] for v, rows in by_id.items()}
+            complete = [
+                v for v, rows in by_id.items() if metas[v].get("of", len(rows)) == len(rows)
+            ]
+            if len(by_id) == 1 and complete:
+                continue
+            keep = max(complete, key=lambda v: metas[v].get("written", 0.0), default=None)
+            gone = [n for v, rows in by_id.items() if v != keep for n in rows]
+            log.warning("%s: removed %d chunks left by an interrupted ingest", name, len(gone))
+            stale.update(gone)
+        if not stale:
+            return got
+        self.col.delete(ids=[got["ids"][n] for n in sorted(stale)])
+        keep_rows = [n for n in range(len(got["ids"])) if n not in stale]
+        rows = ("ids", "documents", "metadatas")
+        return {k: [v[n] for n in keep_rows] if k in rows and v else v for k, v in got.items()}
 
     def replace_document(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         """Store one document's new chunks, then drop its old ones."""
@@ -117,40 +167,50 @@ class ChromaStore:
         vectors = [v for _, vs in docs for v in vs]
         if not chunks:
             return
-        names = sorted({c.document for c in chunks})
-        old = self.col.get(where={"document": {"$in": names}}, include=[])["ids"]
-        for start in range(0, len(chunks), _MAX_BATCH):
-            part = chunks[start : start + _MAX_BATCH]
-            self.col.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[start : start + _MAX_BATCH],
-                documents=[c.text for c in part],
-                metadatas=[
-                    {
-                        "document": c.document,
-                        "doc_id": c.doc_id,
-                        "chunk": c.index,
-                        "heading": c.heading,
-                        "page": c.page if c.page is not None else -1,
-                        "tokens": c.tokens,
-                    }
-                    for c in part
-                ],
-            )
-        stale = sorted(set(old) - {c.id for c in chunks})
-        if stale:
-            self.col.delete(ids=stale)
+        with _lock(self.name):
+            names = sorted({c.document for c in chunks})
+            old = self.col.get(where={"document": {"$in": names}}, include=[])["ids"]
+            sizes = {name: sum(c.document == name for c in chunks) for name in names}
+            written = time.time()
+            for start in range(0, len(chunks), _MAX_BATCH):
+                part = chunks[start : start + _MAX_BATCH]
+                self.col.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[start : start + _MAX_BATCH],
+                    documents=[c.text for c in part],
+                    metadatas=[
+                        {
+                            "document": c.document,
+                            "doc_id": c.doc_id,
+                            "chunk": c.index,
+                            "heading": c.heading,
+                            "page": c.page if c.page is not None else -1,
+                            "tokens": c.tokens,
+                            "of": sizes[c.document],  # a version with fewer chunks is cut short
+                            "written": written,  # of two complete versions, the newer stays
+                        }
+                        for c in part
+                    ],
+                )
+            stale = sorted(set(old) - {c.id for c in chunks})
+            if stale:
+                self.col.delete(ids=stale)
 
     def delete_document(self, document: str) -> int:
+        """Delete a document's chunks, and their text from the store's files (embedded)."""
         ids = self.col.get(where={"document": document}, include=[])["ids"]
         if ids:
             self.col.delete(ids=ids)
+            if self.folder is not None:
+                from advisor.rag.purge import purge
+
+                purge(self.folder)
         return len(ids)
 
     def documents(self) -> dict[str, int]:
-        """Stored document names with their chunk counts."""
+        """Stored document names with their chunk counts (broken versions repaired)."""
         counts: dict[str, int] = {}
-        for meta in self.col.get(include=["metadatas"])["metadatas"]:
+        for meta in self._get(None, ["metadatas"])["metadatas"]:
             counts[meta["document"]] = counts.get(meta["document"], 0) + 1
         return dict(sorted(counts.items()))
 
@@ -164,7 +224,7 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: c.chunk)
 
     def all_chunks(self) -> list[StoredChunk]:
-        got = self.col.get(include=["documents", "metadatas"])
+        got = self._get(None, ["documents", "metadatas"])
         return [
             _stored(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)

@@ -13,12 +13,14 @@ from pydantic import BaseModel, ConfigDict
 import advisor
 from advisor.advice import cost_inputs, folder_prices, recommend
 from advisor.costs.analysis import cost_report
+from advisor.costs.measured import measured_training
 from advisor.costs.prices import PriceSheet
 from advisor.decision.loader import DECISION_FILE, PRICES_FILE, QUESTIONS_FILE, RuleSet
 from advisor.decision.serialize import recommendation_dict
 from advisor.errors import AdvisorError
+from advisor.report.comparison import comparison_section
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the comparison and its measured evidence
 
 
 class Stamp(BaseModel):
@@ -41,6 +43,7 @@ class Report(BaseModel):
     costs: dict[str, Any]
     rag_answers: list[dict[str, Any]] = []
     lora_run: dict[str, Any] | None = None
+    comparison: dict[str, Any] | None = None  # the workspace's comparison run, if any
     stamp: Stamp
 
 
@@ -60,6 +63,7 @@ def build_report(
     rag_answers: list[Any] | None = None,
     lora_run: dict[str, Any] | None = None,
     cost_overrides: dict[str, Any] | None = None,
+    comparison: Any = None,
 ) -> Report:
     """Everything the report shows, as plain data (the JSON format is this, dumped).
 
@@ -72,8 +76,19 @@ def build_report(
     overrides = dict(cost_overrides or {})
     if months:
         overrides["horizon_months"] = months
-    rec = recommend(rules, given, prices=sheet, cost_overrides=overrides)
-    costs = cost_report(cost_inputs(rules, given, **overrides), sheet)
+    facts: dict[str, float] = {}
+    if comparison is not None:  # the verdict and the report read the same run
+        from advisor.compare.evidence import change_facts
+
+        facts = change_facts(comparison)
+    rec = recommend(rules, given, prices=sheet, cost_overrides=overrides, evidence=facts)
+    inputs = cost_inputs(rules, given, **overrides)
+    costs = cost_report(inputs, sheet)
+    card = (getattr(comparison, "adapter", None) or {}) if comparison is not None else {}
+    if card.get("tokens_per_second"):  # the adapter's training, measured on this machine
+        costs["measured_training"] = measured_training(
+            inputs, sheet, str(card.get("run_id")), float(card["tokens_per_second"])
+        )
     models = {
         "embedding": "sentence-transformers/all-MiniLM-L6-v2",
         "generator": "SmolLM2-135M-Instruct (Q4_1 GGUF, de-quantized)",
@@ -94,5 +109,6 @@ def build_report(
         costs=costs,
         rag_answers=answers,
         lora_run=lora_run,
+        comparison=comparison_section(comparison, facts) if comparison is not None else None,
         stamp=stamp,
     )

@@ -29,13 +29,35 @@ def _env(autoescape: bool):
     )
     env.filters["option"] = lambda o: OPTIONS.get(o, o)
     env.filters["money"] = lambda x: f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
-    # Markdown has no autoescape: user text must not become live HTML or break tables.
-    env.filters["md"] = lambda s: (
-        str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    )
+    env.filters["md"] = inert_markdown
     env.filters["cell"] = lambda s: env.filters["md"](s).replace("|", "\\|").replace("\n", " ")
     env.filters["code"] = lambda s: str(s).replace("`", "'").replace("|", "\\|")
+    env.filters["pct"] = lambda x: "n/a" if x is None else f"{x:.0%}"
+    env.filters["ci"] = _interval
+    env.filters["arm"] = _arm_label
     return env
+
+
+def inert_markdown(text: Any) -> str:
+    """Text for Markdown, shown as written and inert: Markdown has no autoescape, and a
+    document's text must not become live HTML, an image the viewer fetches, or a link
+    (`<` and `>` become entities, `[` and `]` are escaped: no `![..](..)`, no `[..](..)`).
+    """
+    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return out.replace("[", "\\[").replace("]", "\\]")
+
+
+def _interval(s: dict[str, Any] | None) -> str:
+    """A share with its bootstrap interval: "62% (48-75%)"; blank when not measured."""
+    if not s or s.get("mean") is None:
+        return ""
+    return f"{s['mean']:.0%} ({s['low']:.0%}-{s['high']:.0%})"
+
+
+def _arm_label(arm: str) -> str:
+    from advisor.compare.arms import REGISTRY
+
+    return REGISTRY[arm].label if arm in REGISTRY else str(arm)
 
 
 def to_json(report: Report) -> str:
@@ -80,6 +102,26 @@ def _charts(report: Report) -> dict[str, Any]:
             )
         loss.update_layout(title="LoRA loss by step", xaxis_title="Step", yaxis_title="Loss")
         charts["loss"] = Markup(loss.to_html(full_html=False, include_plotlyjs=False))
+    arms = (report.comparison or {}).get("arms", {})
+    scored = {a: s["correct"] for a, s in arms.items() if s.get("correct")}
+    if scored:
+        import plotly.graph_objects as go
+
+        fig = go.Figure(
+            go.Bar(
+                x=[_arm_label(a) for a in scored],
+                y=[c["mean"] for c in scored.values()],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [c["high"] - c["mean"] for c in scored.values()],
+                    "arrayminus": [c["mean"] - c["low"] for c in scored.values()],
+                },
+            )
+        )
+        fig.update_layout(title="Correct answers per arm (95% interval)", yaxis_tickformat=".0%",
+                          yaxis_range=[0, 1])  # fmt: skip
+        charts["comparison"] = Markup(fig.to_html(full_html=False, include_plotlyjs=False))
     return charts
 
 

@@ -138,6 +138,7 @@ def _setup() -> None:
         )
     adapters = _adapters()
     adapter = c2.selectbox("LoRA adapter", [None, *adapters], key=KEY + "adapter",
+                           index=1 if adapters else 0,  # the newest run: just trained
                            format_func=lambda p: "none (base and RAG only)" if p is None
                            else p.name)  # fmt: skip
     from advisor.compare.arms import REGISTRY
@@ -262,3 +263,6 @@ def render() -> None:
     run = st.session_state.get("compare_run")
     if run is not None:
         _results(run)
+        from advisor.ui import compare_change
+
+        compare_change.render(run)  # what goes stale, what a fine-tune cannot forget

@@ -57,6 +57,12 @@ def render() -> None:
         st.error(str(exc))
         return
     st.session_state["cost_report"] = report
+    ruled = state.recommendation(rules).ruled_out
+    if ruled:  # priced for comparison, but the answers make them infeasible
+        st.warning(
+            "Ruled out by your answers, shown only for comparison: "
+            + "; ".join(f"{OPTIONS[r.option]} ({r.title.lower()})" for r in ruled)
+        )
     _charts(report, state.price_sheet(rules))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from advisor.errors import AdvisorError
+from advisor.rag.documents import document_id
 from advisor.ui import state, wording
 
 KEY = "docs_"
@@ -65,18 +66,73 @@ def _sources(pipeline) -> None:
             key=KEY + "upload",
         )
         if st.button("Ingest uploaded files", disabled=not files, key=KEY + "ingest"):
-            _ingest(lambda p: pipeline.ingest_bytes([(f.name, f.getvalue()) for f in files], p))
+            _offer(pipeline, "upload", _items("upload", files))
     with demo:
         st.write("")
         help_ = "The demo documents of a fictional drone maker: PDF, DOCX, HTML, Markdown, text."
         if st.button("Use the demo corpus", key=KEY + "demo", help=help_):
-            _ingest(lambda p: pipeline.ingest([DEMO], p))
+            _offer(pipeline, "demo", _items("demo", files))
+    _confirm_replace(pipeline, files)
     results = st.session_state.get(KEY + "results")
     if results:
         for r in results:
             if r["status"] == "error":
                 st.error(f"{r['name']}: {r['message']}")
         st.dataframe(results, hide_index=True, width="stretch")
+
+
+def _items(source: str, files) -> list[tuple[str, bytes]]:
+    """(name, content) of the uploaded files, or of the demo corpus's documents."""
+    if source == "upload":
+        return [(f.name, f.getvalue()) for f in files or []]
+    from advisor.rag.pipeline import expand_paths
+
+    return [(p.name, p.read_bytes()) for p in expand_paths([DEMO])]
+
+
+def _offer(pipeline, source: str, items: list[tuple[str, bytes]]) -> None:
+    """Ingest, unless a file would replace a different stored file of the same name
+    (another folder's, or the demo's): then ask first, below the buttons."""
+    stored = pipeline.store.stored_doc_ids([name for name, _ in items])
+    clashes = [n for n, data in items if stored.get(n) not in (None, document_id(n, data))]
+    if clashes:
+        st.session_state[KEY + "clash"] = {"source": source, "names": clashes}
+        return
+    _ingest(lambda p: pipeline.ingest_bytes(items, p))
+
+
+def _confirm_replace(pipeline, files) -> None:
+    pending = st.session_state.get(KEY + "clash")
+    if not pending:
+        return
+    names = pending["names"]
+    listed = ", ".join(f"**{wording.as_text(n)}**" for n in names)
+    with st.container(border=True, key=KEY + "clash_box"):
+        st.warning(
+            f"A different file of the same name is already stored: {listed}. "
+            "Replace the stored one with the new one, or keep the stored one?"
+        )
+        replace, keep, cancel = st.columns(3)
+        choice = None
+        if replace.button("Replace it", type="primary", key=KEY + "clash_replace"):
+            choice = "replace"
+        if keep.button("Keep the stored one", key=KEY + "clash_keep"):
+            choice = "keep"
+        if cancel.button("Cancel", key=KEY + "clash_cancel"):
+            choice = "cancel"
+    if choice is None:
+        return
+    del st.session_state[KEY + "clash"]
+    items = _items(pending["source"], files)
+    shown = ", ".join(names)
+    if choice == "keep":
+        items = [(n, d) for n, d in items if n not in names]
+        st.session_state[KEY + "flash"] = f"Kept the stored {shown}; the new one was not ingested."
+    elif choice == "replace":
+        st.session_state[KEY + "flash"] = f"Replaced the stored {shown} with the new file."
+    if items and choice != "cancel":
+        _ingest(lambda p: pipeline.ingest_bytes(items, p))
+    st.rerun()
 
 
 def _preview(pipeline, docs: dict[str, int]) -> None:
@@ -149,7 +205,9 @@ def _ask(pipeline) -> None:
             placeholder="How long do customers have to return hardware?",
         )
         c1, c2 = st.columns(2)
-        mode = c1.radio("Retrieval", ["hybrid", "dense", "bm25"], horizontal=True, key=KEY + "mode")
+        modes = ["hybrid", "dense", "bm25"]  # the workspace's saved mode first selected
+        start = modes.index(pipeline.mode) if pipeline.mode in modes else 0
+        mode = c1.radio("Retrieval", modes, index=start, horizontal=True, key=KEY + "mode")
         k = c2.slider("Chunks", 1, 10, 5, key=KEY + "k")
         asked = st.form_submit_button("Answer", key=KEY + "answer")
     area = st.empty()  # the answer's place: a new question clears the old answer at once

@@ -78,8 +78,11 @@ def _load_yaml(rules: RuleSet) -> None:
     try:
         raw, lines = parse_yaml(upload.getvalue().decode("utf-8"), upload.name)
         good, problems = validate_answers(rules.questionnaire, raw, lines)
-    except (AdvisorError, UnicodeDecodeError) as exc:
+    except AdvisorError as exc:  # hostile YAML too: parse_yaml's limits, one line
         st.error(str(exc))
+        return
+    except UnicodeDecodeError as exc:
+        st.error(f"{upload.name}: not UTF-8 text (byte {exc.start}: {exc.reason})")
         return
     for p in problems:
         st.error(str(p))

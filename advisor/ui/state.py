@@ -7,6 +7,7 @@ page changes is what the Questionnaire reasons with and what the Report says.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,25 @@ def settings() -> Settings:
     return get_settings()
 
 
+WS_PARAM = "ws"  # the workspace id in the page's URL: a reload finds the same workspace
+_WS_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: 122 random bits, never guessed
+
+
 def workspace() -> str:
-    """This browser session's own workspace id: its collection and its adapters."""
-    if "ws_id" not in st.session_state:
-        st.session_state["ws_id"] = uuid.uuid4().hex[:10]
-    return st.session_state["ws_id"]
+    """This browser session's own workspace id: its collection, adapters and comparisons.
+
+    Kept in the session and in the URL (`?ws=...`), so reloading the page keeps the
+    workspace, and nothing is left behind by a reload. An id in the URL that is not one of
+    ours (wrong length, not hex) is ignored: the session gets a new workspace.
+    """
+    ws = st.session_state.get("ws_id")
+    if ws is None:
+        given = st.query_params.get(WS_PARAM, "")
+        ws = given if _WS_ID.fullmatch(given) else uuid.uuid4().hex
+        st.session_state["ws_id"] = ws
+    if _WS_ID.fullmatch(ws) and st.query_params.get(WS_PARAM) != ws:
+        st.query_params[WS_PARAM] = ws
+    return ws
 
 
 def collection() -> str:
@@ -129,10 +144,39 @@ def cost_inputs(rules: RuleSet) -> CostInputs:
     return advice.cost_inputs(rules, answers(), **cost_overrides())
 
 
+def comparison() -> Any:
+    """The workspace's latest comparison run (the Compare page's, or the saved one)."""
+    run = st.session_state.get("compare_run")
+    if run is not None:
+        return run
+    from advisor.compare.session import load_latest
+    from advisor.errors import AdvisorError
+
+    try:
+        return load_latest(settings(), collection())
+    except AdvisorError:
+        return None  # the Compare page says what is wrong with the file
+
+
+def evidence() -> dict[str, float]:
+    """The measured facts of the latest comparison run; empty without one."""
+    run = comparison()
+    if run is None:
+        return {}
+    from advisor.compare.evidence import change_facts
+
+    return change_facts(run)
+
+
 def recommendation(rules: RuleSet) -> Recommendation:
-    """The verdict for this session: its answers, with cost facts at its prices and inputs."""
+    """The verdict for this session: its answers, with cost facts at its prices and inputs,
+    and the measured facts of the workspace's latest comparison run."""
     return advice.recommend(
-        rules, answers(), prices=price_sheet(rules), cost_overrides=cost_overrides()
+        rules,
+        answers(),
+        prices=price_sheet(rules),
+        cost_overrides=cost_overrides(),
+        evidence=evidence(),
     )
 
 
@@ -147,6 +191,7 @@ def report(rules: RuleSet, rag_answers: list[dict[str, Any]], lora_run: dict[str
         cost_overrides=cost_overrides(),
         rag_answers=rag_answers,
         lora_run=lora_run,
+        comparison=comparison(),
     )
 
 

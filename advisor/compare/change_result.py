@@ -1,0 +1,147 @@
+"""What a change did, as data: the answers before and after, and the measurements per arm.
+
+A change is an update (new versions of documents re-ingested) or a forget (a document
+removed). Each one is stored in the comparison run's `changes` as `ChangeResult.to_dict()`.
+
+A cell here is a dict: question_id, arm, answer, backend, seconds, and
+  old_stated  the answer states the fact that no longer holds: after an update the old
+              reference, after a forget the forgotten document's reference (None: none)
+  new_stated  the answer states the updated reference (updates only; None otherwise)
+  doc_chunks  retrieved chunks from the changed documents (retrieval arms; None otherwise)
+  at          after the change: seconds from its start (re-ingest or forget included) to
+              this answer, as if the arm were the only one answering; None before it
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+UPDATE, FORGET = "update", "forget"
+
+
+@dataclass
+class ChangeResult:
+    """One update or forget, the answers around it, and what they show per arm."""
+
+    kind: str  # update | forget
+    documents: list[str]  # the updated or forgotten documents
+    started_at: str
+    question_set: str = ""
+    status: str = "complete"  # complete | cancelled
+    seconds: float = 0.0  # the whole change, both rounds of questions included
+    change_seconds: float = 0.0  # the re-ingest or the forget alone
+    files: list[dict[str, Any]] = field(default_factory=list)  # name, status, chunks, message
+    questions: list[dict[str, Any]] = field(default_factory=list)  # id, question, old, new
+    before: list[dict[str, Any]] = field(default_factory=list)
+    after: list[dict[str, Any]] = field(default_factory=list)
+    arms: dict[str, dict[str, Any]] = field(default_factory=dict)  # measurements per arm
+    retrain: dict[str, Any] | None = None  # the adapter's measured training run
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChangeResult:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def cell(self, when: str, question_id: str, arm: str) -> dict[str, Any] | None:
+        """The `before` or `after` answer of one arm to one question."""
+        cells = self.before if when == "before" else self.after
+        return next((c for c in cells if c["question_id"] == question_id and c["arm"] == arm), None)
+
+
+def _count(cells: list[dict[str, Any]], key: str) -> int:
+    return sum(1 for c in cells if c.get(key))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def update_measures(
+    arms: list[str], before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per arm: how many changed facts it stated new and old, before and after the update.
+
+    n                        changed questions the arm answered after the update
+    new_stated, old_stated   answers after the update stating the new / the old fact
+    old_share                old_stated / n: the share of changed facts it still states
+                             the old answer for (an answer giving both counts)
+    stale                    answers after the update stating the old fact, not the new
+    stale_share              stale / n: the share of changed facts it only knows as old
+    seconds_to_first_correct from the start of the update (re-ingest included) to its
+                             first answer stating a new fact; None: it never did
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for arm in arms:
+        pre = [c for c in before if c["arm"] == arm]
+        post = [c for c in after if c["arm"] == arm]
+        correct = [c["at"] for c in post if c.get("new_stated") and c.get("at") is not None]
+        stale = sum(1 for c in post if c.get("old_stated") and not c.get("new_stated"))
+        out[arm] = {
+            "n": len(post),
+            "before_new_stated": _count(pre, "new_stated"),
+            "before_old_stated": _count(pre, "old_stated"),
+            "new_stated": _count(post, "new_stated"),
+            "old_stated": _count(post, "old_stated"),
+            "old_share": _share(_count(post, "old_stated"), len(post)),
+            "stale": stale,
+            "stale_share": _share(stale, len(post)),
+            "new_share": _share(_count(post, "new_stated"), len(post)),
+            "seconds_to_first_correct": round(min(correct), 3) if correct else None,
+        }
+    return out
+
+
+def forget_measures(
+    arms: list[str], before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per arm: the forgotten document's facts still stated and its chunks still retrieved.
+
+    n              questions with a reference answer (the facts that could leak)
+    stated_before  answers stating their reference before the forget
+    stated_after   the same after it
+    leak_rate      stated_after / n: what the arm still says of a document it should not know
+    chunks_before, chunks_after
+                   chunks of the document retrieved for its questions (retrieval arms;
+                   after a forget this must be 0)
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for arm in arms:
+        pre = [c for c in before if c["arm"] == arm]
+        post = [c for c in after if c["arm"] == arm]
+        scored = [c for c in post if c.get("old_stated") is not None]
+        retrieval = any(c.get("doc_chunks") is not None for c in pre + post)
+        out[arm] = {
+            "n": len(scored),
+            "asked": len(post),
+            "stated_before": _count(pre, "old_stated"),
+            "stated_after": _count(scored, "old_stated"),
+            "leak_rate": _share(_count(scored, "old_stated"), len(scored)),
+            "chunks_before": sum(c.get("doc_chunks") or 0 for c in pre) if retrieval else None,
+            "chunks_after": sum(c.get("doc_chunks") or 0 for c in post) if retrieval else None,
+        }
+    return out
+
+
+def retrain_card(adapter: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the adapter's own run card measured: the wall time of one training run here."""
+    if not adapter:
+        return None
+    return {
+        "run_id": adapter.get("run_id"),
+        "train_seconds": adapter.get("train_seconds"),
+        "tokens_per_second": adapter.get("tokens_per_second"),
+        "train_pairs": adapter.get("train_pairs"),
+    }
+
+
+def latest(changes: list[dict[str, Any]], kind: str) -> ChangeResult | None:
+    """The newest complete change of this kind among a run's `changes`."""
+    for data in reversed(changes):
+        if data.get("kind") == kind and data.get("status") == "complete":
+            return ChangeResult.from_dict(data)
+    return None

@@ -1,0 +1,125 @@
+"""An update or a forget as terminal text: before and after per question and arm, then
+the figures per arm (new facts stated, old facts still stated, leaks, time to correct)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.compare.change_result import UPDATE, ChangeResult
+
+WIDTH = 44  # characters of an answer shown in the table
+
+
+def mark(cell: dict[str, Any] | None, kind: str) -> str:
+    """What an answer states: new / old / both / - (an update); stated / - (a forget)."""
+    if cell is None:
+        return "n/a"
+    old, new = cell.get("old_stated"), cell.get("new_stated")
+    if kind == UPDATE:
+        return {(True, True): "both", (True, False): "old", (False, True): "new"}.get(
+            (bool(old), bool(new)), "-"
+        )
+    return "stated" if old else "-"
+
+
+def short(text: str, width: int = WIDTH) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
+def _of(part: int, whole: int) -> str:
+    return f"{part} of {whole}" + (f" ({part / whole:.0%})" if whole else "")
+
+
+def _head(r: ChangeResult) -> list[str]:
+    docs = ", ".join(r.documents)
+    if r.kind == UPDATE:
+        done = ", ".join(f"{f['name']} {f['status']}" for f in r.files)
+        head = f"Update of {docs}: re-ingested in {r.change_seconds:.1f} s ({done})"
+    else:
+        chunks = sum(f.get("chunks") or 0 for f in r.files)
+        head = f"Forget of {docs}: {chunks} chunks removed in {r.change_seconds:.1f} s"
+    what = "whose answer changed" if r.kind == UPDATE else f"citing {docs}"
+    arms = ", ".join(r.arms) or "the arms"
+    return [head, f"{len(r.questions)} question(s) {what}, asked through {arms} before and after."]
+
+
+def _table(r: ChangeResult) -> list[str]:
+    lines: list[str] = []
+    arms = list(dict.fromkeys(c["arm"] for c in r.before + r.after))
+    for q in r.questions:
+        lines.append(f"\n{q['id']}  {q['question']}")
+        if r.kind == UPDATE:
+            lines.append(f"     was: {q['old']}   now: {q['new']}")
+        else:
+            lines.append(f"     reference: {q['old'] or '(none)'}")
+        lines.append(f"     {'arm':<9} {'before':<{WIDTH + 7}} after")
+        for arm in arms:
+            pre, post = r.cell("before", q["id"], arm), r.cell("after", q["id"], arm)
+            left = f"{mark(pre, r.kind):<6} {short(pre['answer']) if pre else ''}"
+            right = f"{mark(post, r.kind):<6} {short(post['answer']) if post else ''}"
+            lines.append(f"     {arm:<9} {left:<{WIDTH + 7}} {right}")
+    return lines
+
+
+def _figures(r: ChangeResult) -> list[str]:
+    if r.kind == UPDATE:
+        head = f"{'arm':<10} {'new fact stated':<18} {'old fact stated':<18} first correct"
+        lines = ["", head, "-" * len(head)]
+        for arm, m in r.arms.items():
+            lines.append(
+                f"{arm:<10} {_of(m['new_stated'], m['n']):<18} "
+                f"{_of(m['old_stated'], m['n']):<18} {seconds(m['seconds_to_first_correct'])}"
+            )
+        return lines
+    docs = ", ".join(r.documents)
+    head = f"{'arm':<10} {'reference still stated':<24} chunks of {docs} retrieved (before)"
+    lines = ["", head, "-" * len(head)]
+    for arm, m in r.arms.items():
+        chunks = (
+            "n/a" if m["chunks_after"] is None else f"{m['chunks_after']} ({m['chunks_before']})"
+        )
+        lines.append(f"{arm:<10} {_of(m['stated_after'], m['n']):<24} {chunks}")
+    return lines
+
+
+def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:
+    lines = []
+    card = r.retrain or {}
+    if card.get("train_seconds") is not None:
+        tps = card.get("tokens_per_second")
+        lines.append(
+            f"A training run of the adapter ({card.get('run_id')}) took "
+            f"{card['train_seconds']:.0f} s on this machine"
+            + (f" ({tps:,.0f} tokens/s)." if tps else ".")
+        )
+    if cost is not None and r.kind == UPDATE and r.retrain is not None:
+        lines.append(
+            f"Retraining at {cost['updates_per_month']:g} update(s) a month "
+            f"({cost['retrains_per_month']:g} retrains, {cost['documents']:,.0f} documents) "
+            f"costs ${cost['monthly']:,.2f} a month:"
+        )
+        lines += [
+            f"  {i['name']}: ${i['amount']:,.2f} = {i['formula']}" for i in cost["line_items"]
+        ]
+        hours = cost.get("measured_hours_per_month")
+        if hours is not None:
+            lines.append(f"  This adapter's measured run makes that {hours:.2f} h of training")
+            lines[-1] += " a month on this machine."
+    return lines
+
+
+def render_change(result: ChangeResult, cost: dict[str, Any] | None = None) -> str:
+    """The whole change as text; `cost` is change_setup.retrain_cost's answer, if any."""
+    lines = _head(result)
+    if result.status != "complete":
+        lines.append(f"INCOMPLETE: the change was {result.status}.")
+    lines += _table(result)
+    if result.arms:
+        lines += _figures(result)
+    lines += ["", *_retrain(result, cost), *(f"Note: {n}." for n in result.notes)]
+    return "\n".join(line for line in lines if line is not None).rstrip()

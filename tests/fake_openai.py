@@ -1,0 +1,64 @@
+"""A fake OpenAI-compatible server on loopback: the documented chat-completions API
+(POST /v1/chat/completions, GET /v1/models), with ways to misbehave."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOpenAI:
+    def __init__(self, answer: str = "The refund window is 45 days [1].", *, status: int = 200,
+                 body: bytes | None = None, trickle: float = 0.0) -> None:  # fmt: skip
+        self.answer, self.status, self.body, self.trickle = answer, status, body, trickle
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                payload = json.dumps({"data": [{"id": "served-model"}]}).encode()
+                self._send(200, payload)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                request = json.loads(self.rfile.read(length))
+                request["_path"] = self.path
+                request["_auth"] = self.headers.get("Authorization")
+                fake.requests.append(request)
+                if fake.body is not None:
+                    return self._send(fake.status, fake.body)
+                reply = {
+                    "choices": [{"message": {"role": "assistant", "content": fake.answer}}],
+                    "usage": {"completion_tokens": 9},
+                }
+                self._send(fake.status, json.dumps(reply).encode())
+
+            def _send(self, status, payload):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if not fake.trickle:
+                    self.wfile.write(payload)
+                    return
+                for byte in payload:  # one byte at a time: each read is quick, the whole slow
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(fake.trickle)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

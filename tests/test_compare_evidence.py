@@ -1,0 +1,105 @@
+"""The measured facts of a comparison run, on a small hand-made run (numbers by hand)."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.compare.change_result import forget_measures, update_measures
+from advisor.compare.evidence import FACTS, change_facts
+from advisor.compare.run import Cell, ComparisonRun, Row
+
+
+def _cells(arm: str, marks: dict[str, float | None]) -> list[Cell]:
+    return [Cell(q, arm, "answer", "fake", 0.1, 3, correct=m) for q, m in marks.items()]
+
+
+def _change(kind: str, status: str, arms: dict[str, dict]) -> dict:
+    return {"kind": kind, "documents": ["d1.md"], "started_at": "", "status": status, "arms": arms}
+
+
+def hand_made_run() -> ComparisonRun:
+    rows = [
+        Row("q1", "Q1?", "a", ["d1.md"], relation="trained", hit=1.0),
+        Row("q2", "Q2?", "b", ["d2.md"], relation="unseen", hit=0.0),
+        Row("q3", "Q3?", "c", ["d1.md"], relation="paraphrase", hit=1.0),
+        Row("q4", "Q4?", None, [], relation="unseen"),  # no reference, no documents
+    ]
+    cells = [
+        *_cells("base", {"q1": 0.0, "q2": 0.0, "q3": 0.0, "q4": None}),
+        *_cells("rag", {"q1": 1.0, "q2": 0.0, "q3": 1.0, "q4": None}),
+        *_cells("lora", {"q1": 1.0, "q2": 1.0, "q3": 0.0, "q4": None}),
+    ]
+    changes = [
+        _change("update", "complete", {"lora": {"n": 4, "old_stated": 1, "old_share": 0.25}}),
+        _change("forget", "complete", {"lora": {"leak_rate": 1.0}, "rag": {"leak_rate": 0.5}}),
+        _change("update", "complete", {"lora": {"n": 4, "old_stated": 3, "old_share": 0.75}}),
+        _change("forget", "complete", {"lora": {"leak_rate": 0.5}, "rag": {"leak_rate": 0.0}}),
+        _change("update", "cancelled", {}),  # cancelled: not a measurement
+    ]
+    return ComparisonRun(
+        ["base", "rag", "lora"], rows, cells,
+        adapter={"run_id": "r", "tokens_per_second": 1234.5}, changes=changes,
+    )  # fmt: skip
+
+
+def test_every_fact_by_hand():
+    facts = change_facts(hand_made_run())
+    assert facts == {
+        "retrieval_hit_at_k": pytest.approx(2 / 3, abs=1e-4),  # q1, q3 hit; q2 missed
+        "rag_correct": pytest.approx(2 / 3, abs=1e-4),  # q1, q3 of q1-q3
+        "base_correct": 0.0,  # measured, and zero: present, not dropped
+        "lora_correct_unseen": 0.5,  # q2 right, q3 wrong (q1 trained is left out)
+        "rag_correct_unseen": 0.5,  # q2 wrong, q3 right
+        "lora_gain_unseen": 0.5,  # (1 - 0 + 0 - 0) / 2
+        "stale_facts_share": 0.75,  # the newest complete update
+        "forget_leak_rate": 0.5,  # the newest forget
+        "forget_rag_leak_rate": 0.0,
+        "train_tokens_per_second": 1234.5,
+        "questions_scored": 3.0,
+    }
+    assert set(facts) == set(FACTS)
+
+
+def test_what_a_run_cannot_measure_is_absent():
+    run = hand_made_run()
+    run.arms, run.cells = ["base"], [c for c in run.cells if c.arm == "base"]
+    run.adapter, run.changes = None, []
+    for r in run.rows:
+        r.hit = None
+    assert change_facts(run) == {"base_correct": 0.0, "questions_scored": 3.0}
+
+
+def test_measures_count_by_hand():
+    before = [
+        {"question_id": "q1", "arm": "rag", "old_stated": True, "new_stated": False},
+        {"question_id": "q2", "arm": "rag", "old_stated": True, "new_stated": False},
+        {"question_id": "q1", "arm": "lora", "old_stated": True, "new_stated": False},
+        {"question_id": "q2", "arm": "lora", "old_stated": False, "new_stated": False},
+    ]
+    after = [
+        {"question_id": "q1", "arm": "rag", "old_stated": False, "new_stated": True, "at": 3.5},
+        {"question_id": "q2", "arm": "rag", "old_stated": False, "new_stated": True, "at": 2.0},
+        {"question_id": "q1", "arm": "lora", "old_stated": True, "new_stated": True, "at": 9.0},
+        {"question_id": "q2", "arm": "lora", "old_stated": True, "new_stated": False, "at": 9.0},
+    ]
+    m = update_measures(["rag", "lora"], before, after)
+    assert m["rag"]["seconds_to_first_correct"] == 2.0 and m["rag"]["new_share"] == 1.0
+    assert m["rag"]["before_old_stated"] == 2 and m["rag"]["old_share"] == 0.0
+    # "45 or 30 days" states both: it counts as old stated, not as stale
+    assert (m["lora"]["old_stated"], m["lora"]["stale"], m["lora"]["new_stated"]) == (2, 1, 1)
+    assert m["lora"]["old_share"] == 1.0 and m["lora"]["stale_share"] == 0.5
+    gone = [
+        {"question_id": "q1", "arm": "rag", "old_stated": False, "doc_chunks": 0},
+        {"question_id": "q2", "arm": "rag", "old_stated": None, "doc_chunks": 0},
+        {"question_id": "q1", "arm": "lora", "old_stated": True, "doc_chunks": None},
+    ]
+    was = [
+        {"question_id": "q1", "arm": "rag", "old_stated": True, "doc_chunks": 2},
+        {"question_id": "q2", "arm": "rag", "old_stated": None, "doc_chunks": 3},
+    ]
+    f = forget_measures(["rag", "lora"], was, gone)
+    assert f["rag"] == {
+        "n": 1, "asked": 2, "stated_before": 1, "stated_after": 0, "leak_rate": 0.0,
+        "chunks_before": 5, "chunks_after": 0,
+    }  # fmt: skip
+    assert f["lora"]["leak_rate"] == 1.0 and f["lora"]["chunks_after"] is None

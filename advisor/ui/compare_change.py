@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state
+from advisor.ui import state, wording
 
 KEY = "chg_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
@@ -187,8 +187,8 @@ def _forget_controls(run: Any) -> None:
         return
     with st.container(border=True, key=KEY + "confirm_box"):
         st.warning(
-            f"Forget **{pick}**? Its {held[pick]} chunks leave this workspace; its {n} "
-            "question(s) are asked through every arm before and after."
+            f"Forget **{wording.as_text(pick)}**? Its {held[pick]} chunks leave this "
+            f"workspace; its {n} question(s) are asked through every arm before and after."
         )
         yes, no = st.columns(2)
         if yes.button("Yes, forget and re-ask", type="primary", key=KEY + "yes"):

@@ -8,11 +8,20 @@ from typing import Any
 
 import streamlit as st
 
-from advisor.ui import state
+from advisor.ui import state, wording
 
 KEY = "chg_"
 UPDATE_MARK = {"new": "✓ new", "old": "✗ old", "both": "~ both", "-": "· neither", "n/a": ""}
 FORGET_MARK = {"stated": "⚠ says it", "-": "✓ silent", "n/a": ""}
+GRID_MARK = {
+    "update": {"new": "✓", "old": "✗", "both": "~", "-": "·", "n/a": ""},
+    "forget": {"stated": "⚠", "-": "✓", "n/a": ""},
+}
+LEGEND = {
+    "update": "✓ states the new fact · ✗ still the old one · ~ both · · neither",
+    "forget": "⚠ still states the document's answer · ✓ does not",
+}
+SHORT = {"base": "Base", "rag": "RAG", "lora": "LoRA", "lora_rag": "LoRA + RAG"}
 PER_ROW = 3  # metrics side by side: their labels stay whole
 
 
@@ -140,10 +149,11 @@ def _retrain_cost(r: Any) -> None:
     )
 
 
-def _marks(r: Any, cell: dict[str, Any] | None) -> str:
+def _marks(r: Any, cell: dict[str, Any] | None, grid: bool = False) -> str:
     from advisor.compare.change_text import mark
 
-    return (UPDATE_MARK if r.kind == "update" else FORGET_MARK)[mark(cell, r.kind)]
+    words = UPDATE_MARK if r.kind == "update" else FORGET_MARK
+    return (GRID_MARK[r.kind] if grid else words)[mark(cell, r.kind)]
 
 
 def _arms(r: Any) -> list[str]:
@@ -161,7 +171,7 @@ def _grid(r: Any) -> list[dict[str, Any]]:
         row = {"question": q["question"], "reference": _reference(r, q)}
         for arm in _arms(r):
             pre, post = r.cell("before", q["id"], arm), r.cell("after", q["id"], arm)
-            row[arm] = f"{_marks(r, pre)} → {_marks(r, post)}"
+            row[arm] = f"{_marks(r, pre, True)} → {_marks(r, post, True)}"
         rows.append(row)
     return rows
 
@@ -172,7 +182,7 @@ def _closer(r: Any) -> None:
     text = {q["id"]: q for q in r.questions}
     pick = st.selectbox("Look closer at a question", ids, key=f"{KEY}look_{r.kind}",
                         format_func=lambda i: text[i]["question"])  # fmt: skip
-    st.markdown(f"**Reference:** {_reference(r, text[pick])}")
+    st.markdown(f"**Reference:** {wording.as_text(_reference(r, text[pick]))}")
     arms = _arms(r)
     for col, arm in zip(st.columns(len(arms)), arms, strict=True):
         pre, post = r.cell("before", pick, arm), r.cell("after", pick, arm)
@@ -180,7 +190,7 @@ def _closer(r: Any) -> None:
         for when, cell in (("Before", pre), ("After", post)):
             if cell is not None:
                 col.caption(f"{when}: {_marks(r, cell)}")
-                col.write(cell["answer"])
+                col.markdown(wording.as_text(cell["answer"]))
 
 
 def show(r: Any) -> None:
@@ -196,7 +206,9 @@ def show(r: Any) -> None:
     _retrain_cost(r)
     for note in r.notes:
         st.info(note + ".")
-    config = {a: st.column_config.TextColumn(_label(a), width="small") for a in _arms(r)}
+    st.caption(f"Before → after, per arm: {LEGEND[r.kind]}.")
+    config = {a: st.column_config.TextColumn(SHORT.get(a, a), width="small", help=_label(a))
+              for a in _arms(r)}  # fmt: skip
     st.dataframe(_grid(r), hide_index=True, use_container_width=True, key=f"{KEY}grid_{r.kind}",
                  column_config={"question": st.column_config.TextColumn("Question", width="large"),
                                 "reference": "Reference", **config})  # fmt: skip

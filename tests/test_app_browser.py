@@ -310,7 +310,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
 
     for arm in REGISTRY.values():
         expect(page.get_by_test_id("stMetricLabel").get_by_text(arm.label)).to_be_visible()
-    expect(page.locator(".js-plotly-plot .gtitle").first).to_be_attached()
+    expect(page.locator(".js-plotly-plot").first).to_be_attached()  # the two charts
     expect(page.get_by_text("Reference: propeller imbalance")).to_be_visible()
     _shot(page, "6-compare")
 

@@ -18,8 +18,8 @@ GRID_MARK = {
     "forget": {"stated": "⚠", "-": "✓", "n/a": ""},
 }
 LEGEND = {
-    "update": "✓ states the new fact · ✗ still the old one · ~ both · · neither",
-    "forget": "⚠ still states the document's answer · ✓ does not",
+    "update": "✓ states the new fact, ✗ still the old one, ~ both, · neither",
+    "forget": "⚠ still states the document's answer, ✓ does not",
 }
 SHORT = {"base": "Base", "rag": "RAG", "lora": "LoRA", "lora_rag": "LoRA + RAG"}
 PER_ROW = 3  # metrics side by side: their labels stay whole
@@ -62,10 +62,10 @@ def _retrain_figure(r: Any, name: str) -> list[tuple[str, str, str]]:
 def _update_figures(r: Any) -> list[tuple[str, str, str]]:
     from advisor.compare.change_text import seconds
 
-    figures = []
+    first, stale = [], []
     for arm, m in r.arms.items():
         if _retrieval(arm):
-            figures.append((
+            first.append((
                 f"First correct answer · {arm}",
                 seconds(m["seconds_to_first_correct"]),
                 f"From the start of the update (re-ingest {r.change_seconds:.1f} s included) "
@@ -74,13 +74,13 @@ def _update_figures(r: Any) -> list[tuple[str, str, str]]:
                 f"{_of(m['old_stated'], m['n'])}.",
             ))  # fmt: skip
         if _adapter(arm):
-            figures.append((
+            stale.append((
                 f"Old facts still stated · {arm}",
                 _of(m["old_stated"], m["n"]),
                 f"Changed facts it still answers with the old value (before the update: "
                 f"{m['before_old_stated']}); new facts stated: {_of(m['new_stated'], m['n'])}.",
             ))  # fmt: skip
-    return figures + _retrain_figure(r, "Retrain wall time (this machine)")
+    return first + stale + _retrain_figure(r, "Retrain wall time (this machine)")
 
 
 def _forget_figures(r: Any) -> list[tuple[str, str, str]]:

@@ -1,4 +1,5 @@
-"""`advisor finetune`: a toy LoRA run on the user's documents, with a progress bar."""
+"""`advisor finetune`: a toy LoRA run on the user's documents, with a progress bar, and
+`advisor finetune export`: its data and configs for real trainers, and a Modelfile."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 from advisor.cli.base import main
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
     "--docs",
     type=click.Path(path_type=Path),
@@ -39,10 +40,16 @@ from advisor.cli.base import main
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print run.json at the end.")
+@click.pass_context
 def finetune(
-    docs, collection, out, rank, epochs, max_steps, lr, general_share, seed, data_dir, as_json
+    ctx, docs, collection, out, rank, epochs, max_steps, lr, general_share, seed, data_dir, as_json
 ) -> None:
-    """Train a LoRA adapter of the embedded model on documents (CPU, a few minutes)."""
+    """Train a LoRA adapter of the embedded model on documents (CPU, a few minutes).
+
+    `advisor finetune export ADAPTER --out DIR` takes a trained run to other trainers.
+    """
+    if ctx.invoked_subcommand is not None:
+        return  # a subcommand (export): the training options are not used
     from advisor.errors import AdvisorError
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
     from advisor.finetune.train import TrainConfig, train_lora
@@ -110,3 +117,38 @@ def finetune(
         + (f"; validation loss {val[0][1]:.3f} -> {val[-1][1]:.3f}" if val else "")
     )
     click.echo(f"adapter: {result.out}\nrun.json: {result.out / 'run.json'}")
+
+
+@finetune.command(
+    "export", short_help="Training data, trainer configs and a Modelfile of an adapter run."
+)
+@click.argument("adapter", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Export folder (new, empty, or an earlier export, which is replaced).",
+)
+@click.option(
+    "--merged",
+    is_flag=True,
+    help="Also write the adapter merged into the base weights (safetensors, ~0.5 GB).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data folder holding the base model's weights, for --merged (default: "
+    "ADVISOR_DATA_DIR or ./data).",
+)
+def export(adapter: Path, out: Path, merged: bool, data_dir: Path | None) -> None:
+    """Training data (chat JSONL, a datasets folder), TRL / LLaMA-Factory / axolotl
+    configs with the run's LoRA settings, and an Ollama Modelfile for the adapter."""
+    from advisor.finetune.export import export_adapter
+
+    result = export_adapter(adapter, out, merged, data_dir)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for path in dict.fromkeys(result.files.values()):  # each once, in the order written
+        click.echo(path + ("/" if (result.out / path).is_dir() else ""))
+    click.echo(f"exported to {result.out} (see README.txt there)")

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state, wording
+from advisor.ui import finetune_export, state, wording
 
 KEY = "ft_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
@@ -186,8 +186,11 @@ def render() -> None:
         _train_controls(split)
     _progress()
     job = _job()
-    if job is not None and job.result is not None and not job.running:
+    done = job is not None and job.result is not None and not job.running
+    if done:
         _ask(job.result.out)
+    if job is None or not job.running:  # a run being written is not exported
+        finetune_export.render(job.result.out if done else None)
 
 
 def _train_controls(split) -> None:

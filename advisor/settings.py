@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     openai_model: str = "default"
     openai_timeout: float = Field(60, gt=0)
     max_new_tokens: int = Field(96, ge=8, le=2048)
+    # How the embedded model runs: "onnx" (onnxruntime-genai, int4; about 5x faster on
+    # CPU, see bench/engines.py) or "transformers" (fp32, the engine training uses).
+    engine: Literal["onnx", "transformers"] = "onnx"
 
 
 @lru_cache(maxsize=1)

@@ -77,7 +77,7 @@ def embedded(monkeypatch):
     loads: list[str] = []
     model = FakeGenerator("from the embedded model")
 
-    def load(data_dir: str):
+    def load(data_dir: str, engine: str = "onnx"):
         loads.append(data_dir)
         return model
 

@@ -102,7 +102,7 @@ def ask(
     if adapter is not None:
         from advisor.llm.lora import LoraGenerator
 
-        lora = LoraGenerator(adapter, settings.data_dir)
+        lora = LoraGenerator(adapter, settings.data_dir, settings.engine)
     if no_retrieval:
         arm = "lora" if lora else "base"
         answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)

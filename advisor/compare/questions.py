@@ -19,9 +19,9 @@ from typing import Literal, NamedTuple
 
 from advisor.compare.qfiles import Entry, csv_entries, read_text, yaml_entries
 from advisor.compare.scoring import numbers
-from advisor.compare.words import content_tokens, normalise
 from advisor.errors import InputError, Problem
 from advisor.finetune.pairs import pairs_from_chunks
+from advisor.words import content_tokens, normalise
 
 Source = Literal["golden", "typed", "generated"]
 Relation = Literal["trained", "paraphrase", "unseen"]

@@ -50,6 +50,7 @@ class Row:
     retrieved: list[Source] = field(default_factory=list)
     hit: float | None = None  # a reference document among the top k
     rr: float | None = None  # reciprocal rank of the first such chunk
+    support: float | None = None  # best dense similarity of a chunk (advisor.rag.trust)
 
 
 @dataclass
@@ -71,6 +72,8 @@ class Cell:
     groundedness: float | None = None
     citation_hit: float | None = None
     cost_per_1000: float | None = None
+    draft: str | None = None  # the model's answer when it was withheld (`answer` says so)
+    trust_reason: str | None = None  # why it was withheld or shown with a warning
 
     @property
     def tokens_per_second(self) -> float:

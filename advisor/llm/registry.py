@@ -134,37 +134,40 @@ def create(name: str, settings: Settings, **options: Any) -> Generator:
 
 
 @lru_cache(maxsize=2)
-def embedded_generator(data_dir: str) -> Generator:
-    """One embedded model per process (and data folder), shared read-only."""
+def embedded_generator(data_dir: str, engine: str = "onnx") -> Generator:
+    """One embedded model per process (data folder and engine), shared read-only."""
     from advisor.llm.embedded import EmbeddedGenerator
 
-    return EmbeddedGenerator(Path(data_dir))
+    return EmbeddedGenerator(Path(data_dir), engine=engine)
 
 
 class _LazyEmbedded:
     """The shared embedded model, loaded only when first asked (e.g. when Ollama is down)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, engine: str = "onnx") -> None:
         from advisor.llm.embedded import MODEL_ID  # a constant: loads no model
 
-        self.data_dir = data_dir
+        self.data_dir, self.engine = data_dir, engine
         self.name = f"{EMBEDDED}:{MODEL_ID}"
 
+    def _model(self) -> Generator:
+        return embedded_generator(str(self.data_dir), self.engine)
+
     def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
-        return embedded_generator(str(self.data_dir)).generate(messages, max_new_tokens)
+        return self._model().generate(messages, max_new_tokens)
 
     def generate_batch(
         self, messages_list: list[list[Message]], max_new_tokens: int = 160
     ) -> list[Generation]:
-        return generate_many(embedded_generator(str(self.data_dir)), messages_list, max_new_tokens)
+        return generate_many(self._model(), messages_list, max_new_tokens)
 
 
 def make_generator(settings: Settings) -> Generator:
     """The configured backend; a server backend falls back to the embedded model when down."""
     cls = _backend(settings.generator)
     if settings.generator == EMBEDDED:
-        return _LazyEmbedded(settings.data_dir)
+        return _LazyEmbedded(settings.data_dir, settings.engine)
     primary = create(settings.generator, settings)
     if cls.needs_server:
-        return FallbackGenerator(primary, _LazyEmbedded(settings.data_dir))
+        return FallbackGenerator(primary, _LazyEmbedded(settings.data_dir, settings.engine))
     return primary

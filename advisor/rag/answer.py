@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from advisor.rag.trust import Trust
 
 Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
 
@@ -39,3 +42,5 @@ class Answer:
     cited: list[int] = field(default_factory=list)
     citation_added: bool = False  # the model did not cite; we attributed the answer
     fallback_reason: str | None = None
+    trust: Trust | None = None  # how far to trust it (advisor.rag.trust)
+    draft: str | None = None  # the model's own answer when it was withheld

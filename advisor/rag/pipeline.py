@@ -19,6 +19,7 @@ from advisor.rag.embedder import Embedder, default_embedder
 from advisor.rag.prompt import build_messages, cite
 from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
+from advisor.rag.trust import NOT_IN_DOCUMENTS, best_support, judge
 from advisor.rag.workspace import workspace_mode
 from advisor.settings import Settings
 
@@ -278,7 +279,12 @@ class RagPipeline:
             build_messages(question, [c.text for c in chunks]), self.settings.max_new_tokens
         )
         t["generate"] = time.perf_counter() - g_start
-        text, cited, added = cite(gen.text, [c.text for c in chunks])
+        texts = [c.text for c in chunks]
+        text, cited, added = cite(gen.text, texts)
+        trust = judge(question, text, texts, best_support([h.scores for h in hits]))
+        draft = None
+        if trust.abstain:  # say so, and let the closest passages speak for themselves
+            text, draft, cited, added = NOT_IN_DOCUMENTS, text, [], False
         t["total"] = time.perf_counter() - start
         log.info(
             "answered in %.2f s (retrieve %.3f s, generate %.2f s, %d tokens) by %s",
@@ -291,5 +297,15 @@ class RagPipeline:
         if gen.fallback_reason:
             log.warning("answered by the fallback model: %s", gen.fallback_reason)
         return Answer(
-            question, text, sources, t, gen.backend, mode, cited, added, gen.fallback_reason
+            question,
+            text,
+            sources,
+            t,
+            gen.backend,
+            mode,
+            cited,
+            added,
+            gen.fallback_reason,
+            trust,
+            draft,
         )

@@ -252,7 +252,9 @@ def _answer_both(adapter: Path, question: str) -> None:
     pipeline = state.pipeline()
     try:
         if str(adapter) not in gens:  # loaded once per adapter and session
-            gens[str(adapter)] = LoraGenerator(adapter, state.settings().data_dir)
+            gens[str(adapter)] = LoraGenerator(
+                adapter, state.settings().data_dir, state.settings().engine
+            )
         answers = {
             arm: answer_arm(arm, question, pipeline, pipeline.generator, gens[str(adapter)])
             for arm, _ in ARMS

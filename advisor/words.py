@@ -190,3 +190,20 @@ def content_tokens(text: str) -> list[str]:
     toks = tokens(text)
     kept = [t for t in toks if t not in STOPWORDS]
     return kept or toks
+
+
+_NO_ANSWER = re.compile(
+    r"\b(?:dont|do not|cannot|cant|can not) know\b|\bno idea\b|\bnot sure\b"
+    r"|\bno (?:information|answer|mention|data)\b"
+    r"|\b(?:cannot|cant|can not|unable to|not able to) (?:answer|find|determine|say|tell)\b"
+    r"|\b(?:does|do|did) not (?:say|mention|contain|specify|state|provide|include)\b"
+    r"|\bnot (?:in|found in|mentioned in|provided in|stated in|given in|available in) the "
+    r"(?:provided |given )?(?:document|context|text|source|passage)"
+    r"|^unknown$"
+)
+
+
+def no_answer(text: str | None) -> bool:
+    """True for an empty answer or a refusal ("I don't know", "not in the documents")."""
+    norm = normalise(text or "")
+    return not norm or bool(_NO_ANSWER.search(norm))

@@ -1,0 +1,107 @@
+"""How far to trust a RAG answer, and when to say "not in your documents" instead.
+
+A small model answers every question it is given, often with a number lifted from an
+unrelated passage. Three checks, each one a reason a reader would accept:
+
+- *support*: the best dense similarity between the question and a retrieved passage. When
+  no passage is close to the question, the documents most likely do not cover it.
+- *unsupported facts*: a number or code in the answer (`30 days`, `E-217`) that no
+  retrieved passage and not the question contains was invented.
+- *groundedness*: the share of the answer's content words found in the passages.
+
+The two thresholds were chosen on the TUNE halves of the demo golden set (answerable,
+and unanswerable once their document is left out) and of demo_corpus/unanswerable.yaml;
+bench/trust.py prints the choice and both error rates on the test halves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from advisor.words import content_tokens, no_answer, tokens
+
+# Chosen by bench/trust.py on the tune halves (see the module docstring); never on test.
+MIN_SUPPORT = 0.4  # best dense similarity of a passage to the question
+MIN_GROUNDED = 0.4  # share of the answer's content words found in the passages
+LOW_GROUNDED = 0.8  # below this, the answer is shown with a warning
+
+NOT_IN_DOCUMENTS = "Your documents do not say. The closest passages are below."
+
+
+def groundedness(answer: str, contexts: Sequence[str]) -> float | None:
+    """Share of the answer's content tokens found in the texts; None when it claims nothing.
+
+    None with no contexts, no content tokens, or a refusal ("I don't know" claims nothing,
+    so it is neither grounded nor ungrounded).
+    """
+    if not contexts:
+        return None
+    own = content_tokens(answer)
+    if not own or no_answer(answer):
+        return None
+    seen = {t for text in contexts for t in tokens(text)}
+    return sum(t in seen for t in own) / len(own)
+
+
+def unsupported_facts(answer: str, question: str, contexts: Sequence[str]) -> list[str]:
+    """Numbers, times and codes in the answer that neither the question nor a text holds."""
+    seen = {t for text in [question, *contexts] for t in tokens(text)}
+    facts = [t for t in content_tokens(answer) if any(c.isdigit() for c in t)]
+    return sorted({t for t in facts if t not in seen})
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The checks on one answer; `abstain` says to withhold it."""
+
+    grounded: float | None
+    support: float | None  # None when the search ran without dense retrieval
+    unsupported: tuple[str, ...]
+    refused: bool  # the model itself said it does not know
+    abstain: bool
+    reason: str | None  # why it was withheld, or why it is shown with a warning
+
+    @property
+    def level(self) -> str:
+        """`withheld`, `low` (shown with a warning) or `ok`."""
+        if self.abstain:
+            return "withheld"
+        if self.grounded is not None and self.grounded < LOW_GROUNDED:
+            return "low"
+        return "ok"
+
+
+def judge(
+    question: str,
+    answer: str,
+    contexts: Sequence[str],
+    support: float | None,
+    min_support: float = MIN_SUPPORT,
+    min_grounded: float = MIN_GROUNDED,
+) -> Trust:
+    """The checks in order of how plainly they show the answer is not from the documents."""
+    grounded = groundedness(answer, contexts)
+    unsupported = tuple(unsupported_facts(answer, question, contexts))
+    refused = no_answer(answer)
+    reason: str | None = None
+    if not contexts:
+        reason = "no passage was retrieved"
+    elif refused:
+        reason = "the model found no answer in the passages"
+    elif support is not None and support < min_support:
+        reason = f"no passage is close to the question (best similarity {support:.2f})"
+    elif unsupported:
+        reason = f"the answer states {', '.join(unsupported)}, which no passage contains"
+    elif grounded is not None and grounded < min_grounded:
+        reason = f"only {grounded:.0%} of the answer's words are in the passages"
+    abstain = reason is not None
+    if not abstain and grounded is not None and grounded < LOW_GROUNDED:
+        reason = f"{grounded:.0%} of the answer's words are in the passages: check them"
+    return Trust(grounded, support, unsupported, refused, abstain, reason)
+
+
+def best_support(scores: Sequence[dict[str, float]]) -> float | None:
+    """The best dense similarity among the hits' scores; None when dense search did not run."""
+    dense = [s["dense"] for s in scores if "dense" in s]
+    return max(dense) if dense else None

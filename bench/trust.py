@@ -1,0 +1,140 @@
+"""Calibrate "not in your documents": wrong abstentions against invented answers.
+
+    .venv/bin/python bench/trust.py
+
+The demo corpus is ingested once with the defaults, and the default generator answers:
+- every golden question with its normal top-5 passages (answerable);
+- every golden question with its own documents left out of the passages, as after
+  forgetting them (unanswerable, unless another document happens to state the fact);
+- every question of demo_corpus/unanswerable.yaml (nothing in the corpus answers them).
+The thresholds of advisor.rag.trust are chosen on the TUNE halves only (the pair with the
+fewest errors: abstaining on an answerable question, or answering an unanswerable one
+wrongly, each class weighted equally), then both error rates are reported on the TEST
+halves, which choose nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml
+
+from advisor.compare.scoring import correct
+from advisor.llm.registry import make_generator
+from advisor.rag import trust
+from advisor.rag.golden import load_golden
+from advisor.rag.pipeline import RagPipeline
+from advisor.rag.prompt import build_messages, cite
+from advisor.settings import Settings
+
+CORPUS = ROOT / "demo_corpus"
+SUPPORTS = [round(0.05 * i, 2) for i in range(0, 13)]
+GROUNDED = [round(0.1 * i, 1) for i in range(0, 10)]
+
+
+@dataclass
+class Item:
+    kind: str  # answerable | forgotten | unanswerable
+    split: str
+    question: str
+    reference: str | None
+    answer: str
+    contexts: list[str]
+    support: float | None
+
+    def abstains(self, min_support: float, min_grounded: float) -> bool:
+        t = trust.judge(
+            self.question, self.answer, self.contexts, self.support, min_support, min_grounded
+        )
+        return t.abstain
+
+    def error(self, min_support: float, min_grounded: float) -> bool:
+        """Abstaining on an answerable question, or a wrong answer to an unanswerable one."""
+        abstain = self.abstains(min_support, min_grounded)
+        if self.kind == "answerable":
+            return abstain
+        return not abstain and not (self.reference and correct(self.answer, self.reference))
+
+
+def collect(p: RagPipeline) -> list[Item]:
+    gen = make_generator(Settings(data_dir=ROOT / "data"))  # the model cache of the checkout
+    golden = load_golden(CORPUS / "golden.yaml").questions
+    extra = yaml.safe_load((CORPUS / "unanswerable.yaml").read_text())["questions"]
+    jobs = []
+    for q in golden:
+        hits = p.retrieve(q.question, 5)
+        jobs.append(("answerable", q.split, q.question, q.answer, hits))
+        docs = {d.lower() for d in q.documents}
+        others = [h for h in p.retrieve(q.question, 40) if h.chunk.document.lower() not in docs]
+        jobs.append(("forgotten", q.split, q.question, q.answer, others[:5]))
+    for q in extra:
+        jobs.append(("unanswerable", q["split"], q["question"], None, p.retrieve(q["question"], 5)))
+    items = []
+    for n, (kind, split, question, reference, hits) in enumerate(jobs, 1):
+        texts = [h.chunk.text for h in hits]
+        g = gen.generate(build_messages(question, texts), p.settings.max_new_tokens)
+        answer = cite(g.text, texts)[0]
+        support = trust.best_support([h.scores for h in hits])
+        items.append(Item(kind, split or "tune", question, reference, answer, texts, support))
+        if n % 20 == 0 or n == len(jobs):
+            print(f"  answered {n}/{len(jobs)}", flush=True)
+    return items
+
+
+def rates(items: list[Item], s: float, g: float) -> dict[str, tuple[int, int]]:
+    out = {}
+    for kind in ("answerable", "forgotten", "unanswerable"):
+        mine = [i for i in items if i.kind == kind]
+        out[kind] = (sum(i.error(s, g) for i in mine), len(mine))
+    return out
+
+
+def balanced(items: list[Item], s: float, g: float) -> float:
+    r = rates(items, s, g)
+    wrong_abstain = r["answerable"][0] / max(r["answerable"][1], 1)
+    bad = r["forgotten"][0] + r["unanswerable"][0]
+    n_bad = r["forgotten"][1] + r["unanswerable"][1]
+    return wrong_abstain + bad / max(n_bad, 1)
+
+
+def report(label: str, items: list[Item], s: float, g: float) -> None:
+    r = rates(items, s, g)
+    a, f, u = r["answerable"], r["forgotten"], r["unanswerable"]
+    withheld_right = sum(
+        1
+        for i in items
+        if i.kind == "answerable" and i.abstains(s, g) and correct(i.answer, i.reference)
+    )
+    print(
+        f"  {label:<34} abstains wrongly {a[0]:2d}/{a[1]:<2d} ({withheld_right} of them "
+        f"right answers)  invents: forgotten {f[0]:2d}/{f[1]:<2d} unanswerable {u[0]:2d}/{u[1]}"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        p = RagPipeline(Settings(data_dir=Path(tmp)), collection="bench-trust")
+        p.ingest([CORPUS])
+        items = collect(p)
+    tune = [i for i in items if i.split == "tune"]
+    test = [i for i in items if i.split == "test"]
+    grid = [(balanced(tune, s, g), s, g) for s in SUPPORTS for g in GROUNDED]
+    best = min(grid, key=lambda x: (round(x[0], 6), -x[1], -x[2]))
+    _, s, g = best
+    print("Chosen on the tune half (fewest errors, each class weighted equally):")
+    print(f"  min support {s}, min groundedness {g}")
+    print(f"  module constants: min support {trust.MIN_SUPPORT}, min grounded {trust.MIN_GROUNDED}")
+    for label, part in (("tune", tune), ("test", test)):
+        report(f"{label}: refusals, invented numbers", part, -1.0, 0.0)
+        report(f"{label}: chosen", part, s, g)
+        report(f"{label}: module constants", part, trust.MIN_SUPPORT, trust.MIN_GROUNDED)
+
+
+if __name__ == "__main__":
+    main()

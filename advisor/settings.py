@@ -64,6 +64,23 @@ class Settings(BaseSettings):
     # How the embedded model runs: "onnx" (onnxruntime-genai, int4; about 5x faster on
     # CPU, see bench/engines.py) or "transformers" (fp32, the engine training uses).
     engine: Literal["onnx", "transformers"] = "onnx"
+    # Where models run (ADVISOR_DEVICE): "auto" takes CUDA when torch sees it, then Apple's
+    # MPS, then the CPU (advisor.llm.device). The ONNX engine is CPU-only: on a GPU the
+    # embedded model answers with transformers.
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    # The user's own base model (ADVISOR_BASE_MODEL): a local Hugging Face folder of a
+    # causal LM, checked when it is used (advisor.llm.base_model); None: the built-in model.
+    base_model: Path | None = None
+
+    @field_validator("device", mode="before")
+    @classmethod
+    def _device_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("base_model", mode="before")
+    @classmethod
+    def _no_model_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache(maxsize=1)

@@ -10,20 +10,22 @@ from advisor.rag.pipeline import RagPipeline
 def test_four_arms_answer_the_same_question(settings, embedder):
     p = RagPipeline(settings, "arms-ws", embedder=embedder)
     p.ingest([ROOT / "demo_corpus" / "support_faq.html"])
-    base, lora = FakeGenerator("base says [2]"), FakeGenerator("lora says [1]")
+    # answers in the FAQ's own words, so the trust check (advisor.rag.trust) lets them through
+    base = FakeGenerator("E-217 means propeller imbalance [2]")
+    lora = FakeGenerator("E-217: propeller imbalance [1]")
     lora.name = "lora:test"
     answers = answer_all("What does E-217 mean?", p, base, lora, k=2)
     assert list(answers) == list(ARMS)
-    assert answers["base"].text == "base says [2]" and not answers["base"].sources
-    assert answers["lora"].text == "lora says [1]" and answers["lora"].backend == "lora:test"
+    assert answers["base"].text == base.text and not answers["base"].sources
+    assert answers["lora"].text == lora.text and answers["lora"].backend == "lora:test"
     for arm in ("base", "lora"):  # no sources, so nothing to cite
         assert answers[arm].cited == [] and answers[arm].citation_added is False
     for arm in ("rag", "lora_rag"):
         assert answers[arm].sources[0].document == "support_faq.html"
     assert answers["lora_rag"].backend == "lora:test"
     # each retrieval arm keeps the citation its own model gave; none is attributed
-    assert answers["rag"].cited == [2] and answers["rag"].text == "base says [2]"
-    assert answers["lora_rag"].cited == [1] and answers["lora_rag"].text == "lora says [1]"
+    assert answers["rag"].cited == [2] and answers["rag"].text == base.text
+    assert answers["lora_rag"].cited == [1] and answers["lora_rag"].text == lora.text
     assert not answers["rag"].citation_added and not answers["lora_rag"].citation_added
     # the RAG arms put the retrieved context in the prompt; the plain arms do not
     assert (

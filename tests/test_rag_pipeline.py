@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT, FakeGenerator
 
 from advisor.rag.pipeline import RagPipeline
+from advisor.rag.trust import NOT_IN_DOCUMENTS
 
 CORPUS = ROOT / "demo_corpus"
 
@@ -183,4 +184,9 @@ def test_an_uncited_answer_is_attributed_to_the_chunk_whose_words_it_uses(facts)
 def test_nothing_is_attributed_to_an_answer_no_chunk_supports(facts, reply):
     p, _ = facts
     answer = p.ask(QUESTION, k=3, generator=FakeGenerator(reply))
-    assert answer.text == reply and answer.cited == [] and answer.citation_added is False
+    # withheld (advisor.rag.trust): the user sees that the documents do not say, the
+    # model's own words stay available, and no chunk is credited with them
+    assert answer.text == NOT_IN_DOCUMENTS and answer.draft == reply
+    assert answer.cited == [] and answer.citation_added is False
+    assert answer.trust.abstain and answer.trust.reason
+    assert answer.sources  # the closest passages are still shown

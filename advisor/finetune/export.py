@@ -233,7 +233,8 @@ def export_adapter(
         context = {
             "adapter_name": adapter.name,
             "base_model": run["base_model"],
-            "base": base_names(run["base_model"]),
+            # the user's own base model is named by its folder, which trainers can load
+            "base": base_names(run.get("base_model_path") or run["base_model"]),
             "known_base": run["base_model"] in KNOWN_BASES,
             "lora": lora,
             # Every key present (empty when not written): the templates test them.

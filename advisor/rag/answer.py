@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from advisor.rag.trust import Trust
@@ -29,6 +29,12 @@ class SourceRef:
     text: str
     score: float
     scores: dict[str, float]
+
+    @classmethod
+    def of(cls, n: int, hit: Any) -> SourceRef:
+        """Source number `n` from a search Hit."""
+        c = hit.chunk
+        return cls(n, c.document, c.page, c.chunk, c.heading, c.text, hit.score, dict(hit.scores))
 
 
 @dataclass

@@ -256,19 +256,7 @@ class RagPipeline:
         start = time.perf_counter()
         hits = self.retrieve(question, k, mode, t)
         chunks = [h.chunk for h in hits]
-        sources = [
-            SourceRef(
-                n,
-                h.chunk.document,
-                h.chunk.page,
-                h.chunk.chunk,
-                h.chunk.heading,
-                h.chunk.text,
-                h.score,
-                dict(h.scores),
-            )
-            for n, h in enumerate(hits, 1)
-        ]
+        sources = [SourceRef.of(n, h) for n, h in enumerate(hits, 1)]
         t["retrieve"] = time.perf_counter() - start
         if not generate:
             t["total"] = time.perf_counter() - start

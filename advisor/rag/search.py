@@ -104,12 +104,19 @@ class Reranker(Protocol):
 
 
 class CrossEncoderReranker:
-    """A sentence-transformers cross-encoder from a local folder."""
+    """A sentence-transformers cross-encoder from a local folder, on `device` (None:
+    ADVISOR_DEVICE)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, device: str | None = None) -> None:
         from sentence_transformers import CrossEncoder
 
-        self.model = CrossEncoder(str(path), device="cpu")
+        from advisor.llm.device import resolve_device
+
+        if device is None:
+            from advisor.settings import get_settings
+
+            device = get_settings().device
+        self.model = CrossEncoder(str(path), device=resolve_device(device))
 
     def score(self, query: str, texts: list[str]) -> list[float]:
         return [float(s) for s in self.model.predict([(query, t) for t in texts])]

@@ -236,6 +236,7 @@ def _answer(answer) -> None:
     with st.container(border=True, key=KEY + "answer_box"):
         st.caption(f"Q: {wording.as_text(answer.question)}")
         st.markdown(wording.as_text(answer.text))
+        _trust(answer)
     note = (
         " (citation added by attribution: the model did not cite)" if answer.citation_added else ""
     )
@@ -254,3 +255,18 @@ def _answer(answer) -> None:
     st.caption(
         "Timings: " + " · ".join(f"{k} {v * 1000:,.0f} ms" for k, v in answer.timings.items())
     )
+
+
+def _trust(answer) -> None:
+    """How far to trust the answer: withheld, low groundedness, or grounded."""
+    t = getattr(answer, "trust", None)
+    if t is None:
+        return
+    if t.abstain:
+        st.info(
+            f"Withheld: {t.reason}. The model answered: “{wording.as_text(answer.draft or '')}”",
+            icon=":material/search_off:",
+        )
+    elif t.level == "low":
+        st.warning(f"Check this answer: {t.reason}.", icon=":material/warning:")
+    st.caption(wording.trust_line(t))

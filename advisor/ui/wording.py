@@ -246,6 +246,16 @@ def source_label(n: int, document: str, page: int | None, heading: str) -> str:
     return f"{where} · {heading}" if heading.strip() else where
 
 
+def trust_line(t: Any) -> str:
+    """Groundedness and support of an answer in one line (advisor.rag.trust)."""
+    parts = []
+    if t.grounded is not None:
+        parts.append(f"grounded {t.grounded:.0%} (share of its words found in the passages)")
+    if t.support is not None:
+        parts.append(f"closest passage similarity {t.support:.2f}")
+    return "Trust: " + " · ".join(parts) if parts else "Trust: nothing to check"
+
+
 def scores_line(scores: dict[str, float]) -> str:
     return " · ".join(f"{k} {v:.3g}" for k, v in scores.items())
 

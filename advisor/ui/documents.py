@@ -218,7 +218,7 @@ def _ask(pipeline) -> None:
         st.session_state.pop(KEY + "last", None)
         # The spinner is an element in the placeholder, so it replaces the old answer in
         # the browser at once (a container there would keep the old one, faded).
-        with area, st.spinner("Answering (the model loads on first use)"):
+        with area, st.spinner("Answering (the first answer prepares the model once: about 30 s)"):
             try:
                 answer = pipeline.ask(q, k, mode)
             except AdvisorError as exc:

@@ -58,10 +58,10 @@ FEWSHOT = (
 
 def variant(name: str, question: str, texts: list[str]) -> list[Message]:
     ctx = _numbered(texts) if texts else "(no documents matched)"
-    if name == "current":
+    if name == "question-first":  # the default (advisor.rag.prompt)
         return rag_prompt.build_messages(question, texts)
-    if name == "question-first":
-        user = f"Question: {question}\n\nContext:\n{ctx}\n\nQuestion: {question}"
+    if name == "context-first":  # the previous default
+        user = f"Context:\n{ctx}\n\nQuestion: {question}"
         return [{"role": "system", "content": rag_prompt.SYSTEM}, {"role": "user", "content": user}]
     if name == "short-answer":
         user = f"Context:\n{ctx}\n\nQuestion: {question}"
@@ -76,11 +76,14 @@ def variant(name: str, question: str, texts: list[str]) -> list[Message]:
     raise ValueError(name)
 
 
-VARIANTS = ("current", "question-first", "short-answer", "few-shot")
+VARIANTS = ("question-first", "context-first", "short-answer", "few-shot")
 
 
 def score(
-    answer: Answerer, qs: list[GoldenQuestion], ctx: dict[str, list[str]], prompt: str = "current"
+    answer: Answerer,
+    qs: list[GoldenQuestion],
+    ctx: dict[str, list[str]],
+    prompt: str = "question-first",
 ) -> dict[str, float]:
     ok = tokens = 0
     seconds: list[float] = []

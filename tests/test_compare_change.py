@@ -45,8 +45,9 @@ class Oracle:
 
     def generate(self, messages, max_new_tokens=96):
         user = messages[-1]["content"]
-        if user.startswith("Context:"):
-            first = user.split("\n")[1].split("] ", 1)[-1]
+        passages = [line for line in user.split("\n") if line.startswith("[1] ")]
+        if "Context:" in user and passages:
+            first = passages[0].split("] ", 1)[-1]
             return Generation(f"{first} [1]", self.name, 12, 0.02)
         return Generation("I don't know.", self.name, 4, 0.01)
 

@@ -76,7 +76,7 @@ def test_pipeline_answers_with_ollama_when_configured(tmp_path, embedder):
     assert answer.backend == "ollama:smollm2:135m" and answer.fallback_reason is None
     assert answer.cited == [1] and not answer.citation_added
     prompt = server.requests[0]["messages"][-1]["content"]
-    assert prompt.startswith("Context:\n[1] ") and "30 minutes" in prompt
+    assert "\nContext:\n[1] " in prompt and "30 minutes" in prompt
 
 
 # --- A server that misbehaves: one clear BackendUnavailable, never a hang --------------

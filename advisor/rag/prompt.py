@@ -24,7 +24,14 @@ def build_messages(question: str, texts: list[str]) -> list[Message]:
     context = "\n".join(lines) if lines else "(no documents matched)"
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"Context:\n{context}\n\nQuestion: {question}"},
+        # The question before and after the context: a small model reads the passages
+        # knowing what to look for, and still ends on the question. Chosen among four
+        # variants on the golden set's tune half (bench/engines.py): 12 of 23 right against
+        # 9 for the context-then-question prompt.
+        {
+            "role": "user",
+            "content": f"Question: {question}\n\nContext:\n{context}\n\nQuestion: {question}",
+        },
     ]
 
 

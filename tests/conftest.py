@@ -150,5 +150,6 @@ class FakeGenerator:
         self.calls.append(messages)
         if self.text is not None:
             return Generation(self.text, self.name, 3, 0.01)
-        first = messages[-1]["content"].split("\n")[1]
-        return Generation(f"{first.split(': ', 1)[-1]} [1]", self.name, 10, 0.01)
+        lines = messages[-1]["content"].split("\n")
+        first = next((line for line in lines if line.startswith("[1] ")), lines[0])
+        return Generation(f"{first.split('] ', 1)[-1]} [1]", self.name, 10, 0.01)

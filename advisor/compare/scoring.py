@@ -18,8 +18,9 @@ correct = containment >= 0.999: every number, time and code, and 80% of the word
     lists several candidates ("30 or 45 days") passes: a known limit of containment.
 token_f1: SQuAD's token F1 over the canonical tokens with articles removed.
     "45 days" vs "45 days policy": precision 2/3, recall 1, F1 0.8.
-groundedness(answer, contexts): share of the answer's content tokens found in the union
-    of the retrieved texts' tokens; None with no contexts, no content tokens, or a refusal
+groundedness(answer, contexts): share of the answer's content tokens (less framing words such
+    as "answer" or "context": advisor.rag.trust.FRAME) found in the union of the retrieved
+    texts' tokens; None with no contexts, no content tokens, or a refusal
     ("I don't know" claims nothing, so it is neither grounded nor ungrounded).
     "The gate code is 4711 [1]" vs ["The code for the gate is 4711."] -> 1.0;
     "The gate code is 4712" -> 2/3 (4712 appears nowhere in the context).

@@ -23,21 +23,34 @@ from advisor.words import content_tokens, no_answer, tokens
 
 # Chosen by bench/trust.py on the tune halves (see the module docstring); never on test.
 MIN_SUPPORT = 0.4  # best dense similarity of a passage to the question
-MIN_GROUNDED = 0.4  # share of the answer's content words found in the passages
+MIN_GROUNDED = 0.6  # share of the answer's claim words found in the passages
 LOW_GROUNDED = 0.8  # below this, the answer is shown with a warning
 
 NOT_IN_DOCUMENTS = "Your documents do not say. The closest passages are below."
 
 
-def groundedness(answer: str, contexts: Sequence[str]) -> float | None:
-    """Share of the answer's content tokens found in the texts; None when it claims nothing.
+# Words a model wraps an answer in ("The answer to this question is: ...", "According to
+# the context, ..."): they claim nothing, so they count as neither grounded nor not.
+FRAME = frozenset(
+    tokens(
+        "answer answers question questions context contexts passage passages document "
+        "documents source sources text according based provided given mentioned stated "
+        "states say says information"
+    )
+)
 
-    None with no contexts, no content tokens, or a refusal ("I don't know" claims nothing,
-    so it is neither grounded nor ungrounded).
+
+def groundedness(answer: str, contexts: Sequence[str], question: str = "") -> float | None:
+    """Share of the answer's claim words found in the texts; None when it claims nothing.
+
+    Claim words: the answer's content tokens, less the framing words above and the words
+    it repeats from the question. None with no contexts, no claim words, or a refusal ("I
+    don't know" claims nothing, so it is neither grounded nor ungrounded).
     """
     if not contexts:
         return None
-    own = content_tokens(answer)
+    asked = set(tokens(question))
+    own = [t for t in content_tokens(answer) if t not in FRAME and t not in asked]
     if not own or no_answer(answer):
         return None
     seen = {t for text in contexts for t in tokens(text)}
@@ -81,7 +94,7 @@ def judge(
     min_grounded: float = MIN_GROUNDED,
 ) -> Trust:
     """The checks in order of how plainly they show the answer is not from the documents."""
-    grounded = groundedness(answer, contexts)
+    grounded = groundedness(answer, contexts, question)
     unsupported = tuple(unsupported_facts(answer, question, contexts))
     refused = no_answer(answer)
     reason: str | None = None

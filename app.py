@@ -3,7 +3,17 @@
 import streamlit as st
 
 from advisor import log
-from advisor.ui import compare, costs, documents, finetune, questionnaire, report, state
+from advisor.settings import get_settings
+from advisor.ui import (
+    compare,
+    costs,
+    documents,
+    finetune,
+    model_picker,
+    questionnaire,
+    report,
+    state,
+)
 
 log.configure()  # quiet unless ADVISOR_LOG_LEVEL asks for more
 
@@ -42,13 +52,15 @@ page = st.navigation(
     ]
 )
 with st.sidebar:
-    s = state.settings()
     st.caption(
         "Should you use RAG, fine-tune, do both, or fix the prompt? Every verdict shows "
         "the rules, answers and sources behind it."
     )
+    model_picker.render(get_settings().base_model)
+    s = state.settings()  # with this session's base model
     st.caption(
         f"Workspace `{state.workspace()}` · generator `{s.generator}` · "
-        f"vector store `{s.chroma_url or 'embedded'}`"
+        f"base model `{s.base_model.name if s.base_model else 'built-in'}` · "
+        f"device `{s.device}` · vector store `{s.chroma_url or 'embedded'}`"
     )
 page.run()

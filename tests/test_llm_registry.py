@@ -77,7 +77,7 @@ def embedded(monkeypatch):
     loads: list[str] = []
     model = FakeGenerator("from the embedded model")
 
-    def load(data_dir: str, engine: str = "onnx"):
+    def load(data_dir: str, engine: str = "onnx", **_model):
         loads.append(data_dir)
         return model
 

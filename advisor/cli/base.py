@@ -69,12 +69,40 @@ def rules_dir(rules: Path | None) -> Path:
     return rules if rules is not None else get_settings().rules_dir
 
 
-def settings_for(data_dir: Path | None = None, collection: str | None = None) -> Any:
-    """Settings from the environment with the command line's folder and collection."""
+def settings_for(
+    data_dir: Path | None = None,
+    collection: str | None = None,
+    device: str | None = None,
+    base_model: Path | None = None,
+) -> Any:
+    """Settings from the environment with the command line's folder, collection, device and
+    base model; a bad ADVISOR_* value is one line naming it."""
+    from pydantic import ValidationError
+
     from advisor.settings import Settings
 
-    overrides = {k: v for k, v in (("data_dir", data_dir), ("collection", collection)) if v}
-    return Settings(**overrides)
+    given = (
+        ("data_dir", data_dir),
+        ("collection", collection),
+        ("device", device),
+        ("base_model", base_model),
+    )
+    try:
+        return Settings(**{k: v for k, v in given if v})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "settings"
+        raise AdvisorError(f"ADVISOR_{name.upper()}: {err['msg']}") from None
+
+
+def check_models(settings: Any) -> None:
+    """Fail now, in one line, on a device that is not here or a base model folder that is
+    not a causal LM: before documents are ingested or a model loads."""
+    from advisor.llm.base_model import base_model_ref
+    from advisor.llm.device import resolve_device
+
+    resolve_device(settings.device)
+    base_model_ref(settings.base_model)
 
 
 rules_option = click.option(
@@ -131,3 +159,24 @@ months_option = click.option(
     default=None,
     help="Cost horizon in months (default 24).",
 )
+device_option = click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda", "mps"], case_sensitive=False),
+    default=None,
+    help="Where the models run: auto (CUDA, then MPS, then the CPU), cpu, cuda or mps "
+    "(default: ADVISOR_DEVICE or auto). The ONNX engine is CPU-only; on a GPU the "
+    "embedded model answers with transformers.",
+)
+base_model_option = click.option(
+    "--base-model",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Your own base model: a local Hugging Face folder of a causal LM (default: "
+    "ADVISOR_BASE_MODEL, else the built-in SmolLM2-135M-Instruct).",
+)
+
+
+def model_options(command: Any) -> Any:
+    """--device and --base-model, for every command that loads a language model."""
+    return device_option(base_model_option(command))

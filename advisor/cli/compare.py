@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from advisor.cli.base import collection_option, data_dir_option, main, rules_dir, settings_for
+from advisor.cli.base import (
+    check_models,
+    collection_option,
+    data_dir_option,
+    main,
+    model_options,
+    rules_dir,
+    settings_for,
+)
 
 
 @main.command()
@@ -83,6 +91,7 @@ from advisor.cli.base import collection_option, data_dir_option, main, rules_dir
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON.")
 @collection_option
 @data_dir_option
+@model_options
 def compare(
     questions_file: Path | None,
     generate: int | None,
@@ -97,6 +106,8 @@ def compare(
     as_json: bool,
     collection: str | None,
     data_dir: Path | None,
+    device: str | None,
+    base_model: Path | None,
 ) -> None:
     """Answer a question set through each arm, score every answer, and compare.
 
@@ -125,7 +136,8 @@ def compare(
         raise AdvisorError("give either --questions FILE or --generate N")
     change.check_options(update, forget, new_run, {"--docs": docs, "--adapter": adapter,
                                                     "--arms": arms})  # fmt: skip
-    settings = settings_for(data_dir, collection)
+    settings = settings_for(data_dir, collection, device, base_model)
+    check_models(settings)
     plan = None
     if new_run:
         if docs:
@@ -150,6 +162,7 @@ def compare(
         save_latest(run, settings)
     else:
         run = change.latest_run(settings)
+        settings = change.with_run_model(settings, run)  # its base model, unless given
     result = None
     if update or forget:
         with change.ProgressBar("Before and after") as bar:
@@ -168,9 +181,10 @@ def compare(
 
 
 def _ingest(settings: Any, docs: tuple[Path, ...]) -> None:
+    from advisor.rag.embedder import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
-    results = RagPipeline(settings).ingest(docs)
+    results = RagPipeline(settings, **pipeline_models(settings)).ingest(docs)
     bad = [r for r in results if r.status == "error"]
     for r in bad:
         click.echo(f"  {r.name}: {r.message}", err=True)

@@ -64,6 +64,19 @@ def latest_run(settings: Any) -> Any:
     return run
 
 
+def with_run_model(settings: Any, run: Any) -> Any:
+    """The settings with the run's own base model when none was given: a change is
+    measured on the models the run was made with."""
+    recorded = (run.settings or {}).get("base_model_path")
+    if settings.base_model is not None or not recorded:
+        return settings
+    from advisor.cli.base import check_models
+
+    settings = settings.model_copy(update={"base_model": Path(recorded)})
+    check_models(settings)  # the folder may have moved: one line
+    return settings
+
+
 def precheck(qs: Any, pipeline: Any, update: tuple[Path, ...], forget: str | None) -> None:
     """The change's own checks (paths, changed questions, documents), before any model."""
     from advisor.compare.change import check_forget, check_update
@@ -86,11 +99,12 @@ def apply_change(
     from advisor.compare.change import apply_forget, apply_update
     from advisor.compare.change_setup import plan_from_run, questions_of
     from advisor.compare.session import save_latest
+    from advisor.rag.embedder import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
     if plan is None:  # the latest run: check before the models load
         qs = questions_of(run)
-        pipeline = RagPipeline(settings, run.collection or None)
+        pipeline = RagPipeline(settings, run.collection or None, **pipeline_models(settings))
         precheck(qs, pipeline, update, forget)
         plan = plan_from_run(run, settings, pipeline=pipeline, questions=qs)
     if update:

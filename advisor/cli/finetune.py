@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.base import main
+from advisor.cli.base import check_models, main, model_options, settings_for
 
 
 @main.group(invoke_without_command=True)
@@ -40,11 +40,28 @@ from advisor.cli.base import main
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print run.json at the end.")
+@model_options
 @click.pass_context
 def finetune(
-    ctx, docs, collection, out, rank, epochs, max_steps, lr, general_share, seed, data_dir, as_json
+    ctx,
+    docs,
+    collection,
+    out,
+    rank,
+    epochs,
+    max_steps,
+    lr,
+    general_share,
+    seed,
+    data_dir,
+    as_json,
+    device,
+    base_model,
 ) -> None:
-    """Train a LoRA adapter of the embedded model on documents (CPU, a few minutes).
+    """Train a LoRA adapter of the base model on documents (a few minutes on a CPU).
+
+    The built-in SmolLM2, or --base-model PATH; on --device (default: a GPU when there is
+    one). LoRA adapts the model's attention layers, found from its architecture.
 
     `advisor finetune export ADAPTER --out DIR` takes a trained run to other trainers.
     """
@@ -53,11 +70,11 @@ def finetune(
     from advisor.errors import AdvisorError
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
     from advisor.finetune.train import TrainConfig, train_lora
-    from advisor.settings import Settings
 
     if (docs is None) == (collection is None):
         raise AdvisorError("give either --docs PATH or --collection NAME")
-    settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
+    settings = settings_for(data_dir, None, device, base_model)
+    check_models(settings)
     pairs, method, name = pairs_for_documents(settings, docs, collection)
     split = split_pairs(pairs, seed, general_share, method)
     knobs = {
@@ -98,7 +115,15 @@ def finetune(
         )
         bar.update(1)
 
-    result = train_lora(split, out, settings.data_dir, config, progress)
+    result = train_lora(
+        split,
+        out,
+        settings.data_dir,
+        config,
+        progress,
+        base_model=settings.base_model,
+        device=settings.device,
+    )
     if bar is not None:
         bar.__exit__(None, None, None)
     run = result.run
@@ -107,6 +132,10 @@ def finetune(
         return
     first, last = run["train_loss"][0][1], run["train_loss"][-1][1]
     val = run["val_loss"]
+    click.echo(
+        f"{run['base_model']} on {run['device']} ({run['dtype']}), LoRA on "
+        f"{', '.join(run['params']['target_modules'])}"
+    )
     click.echo(
         f"{result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
         f"{run['tokens_per_second']:.0f} tokens/s, peak memory "

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.base import collection_option, data_dir_option, main, settings_for
+from advisor.cli.base import (
+    check_models,
+    collection_option,
+    data_dir_option,
+    device_option,
+    main,
+    model_options,
+    settings_for,
+)
 from advisor.errors import AdvisorError
 
 
@@ -17,14 +25,20 @@ from advisor.errors import AdvisorError
 @click.option("--recursive", is_flag=True, help="Also ingest files in sub-folders.")
 @collection_option
 @data_dir_option
+@device_option
 def ingest(
-    paths: tuple[Path, ...], recursive: bool, collection: str | None, data_dir: Path | None
+    paths: tuple[Path, ...],
+    recursive: bool,
+    collection: str | None,
+    data_dir: Path | None,
+    device: str | None,
 ) -> None:
     """Ingest files or folders (PDF, DOCX, HTML, Markdown, text) into a collection."""
+    from advisor.rag.embedder import pipeline_models
     from advisor.rag.pipeline import RagPipeline, expand_paths
 
-    settings = settings_for(data_dir, collection)
-    pipeline = RagPipeline(settings)
+    settings = settings_for(data_dir, collection, device)
+    pipeline = RagPipeline(settings, **pipeline_models(settings))
     files = expand_paths(paths, recursive)
     if not files:
         raise click.UsageError("no supported files found in the given paths")
@@ -81,6 +95,7 @@ def ingest(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @collection_option
 @data_dir_option
+@model_options
 def ask(
     question: str,
     k: int,
@@ -91,18 +106,22 @@ def ask(
     as_json: bool,
     collection: str | None,
     data_dir: Path | None,
+    device: str | None,
+    base_model: Path | None,
 ) -> None:
     """Answer QUESTION from the collection, citing the chunks it used."""
     from advisor.compare.arms import answer_arm
+    from advisor.rag.embedder import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
-    settings = settings_for(data_dir, collection)
-    pipeline = RagPipeline(settings)
+    settings = settings_for(data_dir, collection, device, base_model)
+    check_models(settings)
+    pipeline = RagPipeline(settings, **pipeline_models(settings))
     lora = None
     if adapter is not None:
         from advisor.llm.lora import LoraGenerator
 
-        lora = LoraGenerator(adapter, settings.data_dir, settings.engine)
+        lora = LoraGenerator.for_settings(adapter, settings)
     if no_retrieval:
         arm = "lora" if lora else "base"
         answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)

@@ -117,8 +117,17 @@ def _generator(plan: Plan, arm: type[Arm]) -> Generator:
 
 
 def _settings(plan: Plan) -> dict[str, Any]:
+    """How the run was made; the device and base model are those of the local models (the
+    embedder, an embedded generator, the adapter's base)."""
+    from advisor.llm.base_model import model_id_of
+    from advisor.llm.device import describe
+
     s = plan.pipeline.settings
     return {
+        **describe(s.device),  # device, dtype
+        "base_model": model_id_of(s.base_model),
+        "base_model_path": str(s.base_model) if s.base_model else None,
+        "engine": s.engine,
         "k": plan.k,
         "mode": "hybrid",
         "dense_weight": s.dense_weight,

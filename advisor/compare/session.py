@@ -19,6 +19,7 @@ from advisor.compare.runner import Plan
 from advisor.costs.per_query import cost_per_1000
 from advisor.costs.prices import PriceSheet
 from advisor.errors import AdvisorError
+from advisor.rag.embedder import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
@@ -48,7 +49,7 @@ def build_plan(
     answers), so each arm's cost per 1,000 queries uses the matching price.
     """
     chosen = parse_arms(arms, adapter is not None or lora is not None)
-    pipeline = pipeline or RagPipeline(settings)
+    pipeline = pipeline or RagPipeline(settings, **pipeline_models(settings))
     qs = _question_set(pipeline, questions_file, questions, generate)
     card = None
     if any(a.needs_adapter for a in chosen):
@@ -56,7 +57,7 @@ def build_plan(
             from advisor.llm.lora import LoraGenerator
 
             assert adapter is not None  # parse_arms checked
-            lora = LoraGenerator(adapter, settings.data_dir, settings.engine)
+            lora = LoraGenerator.for_settings(adapter, settings)  # its base model and device
         folder = Path(adapter) if adapter is not None else Path(lora.run.get("path", "."))
         card = _adapter_card(folder, lora.run)
         pairs = read_training_pairs(folder)

@@ -74,17 +74,19 @@ def _start(split) -> None:
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
     job = TrainJob()
     out = state.adapters_dir() / time.strftime("run-%Y%m%d-%H%M%S")
-    data_dir = state.settings().data_dir
+    settings = state.settings()  # this session's base model, the process's device
 
     def work() -> None:
         try:
             job.result = train_lora(
                 split,
                 out,
-                data_dir,
+                settings.data_dir,
                 TrainConfig(epochs=epochs, rank=rank, alpha=2 * rank),
                 job.reports.append,
                 job.cancel,
+                base_model=settings.base_model,
+                device=settings.device,
             )
         except Exception as exc:  # shown on the page in one line, never as a traceback
             job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
@@ -251,12 +253,11 @@ def _answer_both(adapter: Path, question: str) -> None:
     gens = st.session_state.setdefault(KEY + "lora", {})
     pipeline = state.pipeline()
     try:
-        if str(adapter) not in gens:  # loaded once per adapter and session
-            gens[str(adapter)] = LoraGenerator(
-                adapter, state.settings().data_dir, state.settings().engine
-            )
+        key = f"{adapter}|{state.settings().base_model or ''}"
+        if key not in gens:  # loaded once per adapter, base model and session
+            gens[key] = LoraGenerator.for_settings(adapter, state.settings())
         answers = {
-            arm: answer_arm(arm, question, pipeline, pipeline.generator, gens[str(adapter)])
+            arm: answer_arm(arm, question, pipeline, pipeline.generator, gens[key])
             for arm, _ in ARMS
         }
     except AdvisorError as exc:

@@ -44,7 +44,12 @@ def rules_or_error() -> RuleSet | None:
 
 
 def settings() -> Settings:
-    return get_settings()
+    """The process's settings with this session's base model (the sidebar's picker)."""
+    from advisor.ui.model_picker import chosen
+
+    base = get_settings()
+    model = chosen(base.base_model)
+    return base if model == base.base_model else base.model_copy(update={"base_model": model})
 
 
 WS_PARAM = "ws"  # the workspace id in the page's URL: a reload finds the same workspace
@@ -196,9 +201,14 @@ def report(rules: RuleSet, rag_answers: list[dict[str, Any]], lora_run: dict[str
 
 
 def pipeline():
-    """This session's RAG pipeline (models inside are shared, read-only, per process)."""
-    if "rag_pipeline" not in st.session_state:
+    """This session's RAG pipeline (models inside are shared, read-only, per process),
+    made again when the session picks another base model."""
+    s = settings()
+    model = str(s.base_model or "")
+    if "rag_pipeline" not in st.session_state or st.session_state.get("rag_model") != model:
+        from advisor.rag.embedder import pipeline_models
         from advisor.rag.pipeline import RagPipeline
 
-        st.session_state["rag_pipeline"] = RagPipeline(settings(), collection())
+        st.session_state["rag_pipeline"] = RagPipeline(s, collection(), **pipeline_models(s))
+        st.session_state["rag_model"] = model
     return st.session_state["rag_pipeline"]

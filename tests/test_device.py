@@ -38,6 +38,7 @@ def test_auto_and_cpu_resolve_to_the_cpu_here(requested):
 
 
 def test_the_setting_defaults_to_auto_and_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("ADVISOR_DEVICE", raising=False)
     assert Settings().device == "auto"
     monkeypatch.setenv("ADVISOR_DEVICE", "CPU")
     assert Settings().device == "cpu"

@@ -56,7 +56,7 @@ def test_a_folder_is_checked_and_kept_in_the_session(small_llama):
     assert not at.sidebar.error
     assert at.session_state["model_picker_chosen"] == str(small_llama.resolve())
     captions = " ".join(c.value for c in at.sidebar.caption)
-    assert "base model `my-llama`" in captions and "device `auto`" in captions
+    assert "base model `my-llama`" in captions and f"device `{get_settings().device}`" in captions
     at.text_input(key=KEY).input("")  # back to the built-in model
     _run(at)
     assert at.session_state["model_picker_chosen"] == ""

@@ -148,6 +148,14 @@ def ask(
         click.echo(f"\n-- answered by {answer.backend}{note}")
         if answer.fallback_reason:
             click.echo(f"-- fallback: {answer.fallback_reason}")
+        if answer.trust is not None:  # how far to trust it (advisor.rag.trust)
+            t = answer.trust
+            if t.abstain:
+                click.echo(f"-- withheld: {t.reason}; the model said: {answer.draft}")
+            elif t.reason:
+                click.echo(f"-- check this answer: {t.reason}")
+            if t.grounded is not None:
+                click.echo(f"-- grounded {t.grounded:.0%} in the passages")
     click.echo("Sources:" if answer.sources else "Sources: none (no retrieval)")
     for s in answer.sources:
         page = f" p.{s.page}" if s.page else ""

@@ -225,7 +225,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     first = box.inner_text()
     question.fill("How fast must a severity 1 incident be acknowledged?")
     question.press("Enter")
-    expect(page.get_by_text("Answering (the model loads on first use)")).to_be_visible(
+    expect(page.get_by_text("Answering (the first answer prepares the model once")).to_be_visible(
         timeout=30 * SECOND
     )
     assert first not in box.all_inner_texts()

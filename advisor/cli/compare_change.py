@@ -3,6 +3,7 @@ forgotten. Helpers of the compare command (advisor/cli/compare.py); no command h
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int, what: str) -> None:
         if self.bar is None:
-            stream = click.get_text_stream("stderr")
+            stream = sys.stderr  # click.get_text_stream is deprecated (Click 9)
             self.bar = click.progressbar(length=total, label=self.label, file=stream)
             self.bar.__enter__()
         self.bar.label = what

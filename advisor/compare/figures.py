@@ -98,7 +98,7 @@ def latency_figure(run: ComparisonRun) -> Any:
             marker={"size": 16, "color": ARM_COLOURS.get(arm)},
         )
     fig.update_layout(
-        xaxis={"title": "seconds per answer (batched)", "rangemode": "tozero"},
+        xaxis={"title": "seconds per answer", "rangemode": "tozero"},
         yaxis={"title": "correct (share)", "range": [0, 1.05], "tickformat": ".0%"},
         showlegend=False,
         height=320,

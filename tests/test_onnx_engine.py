@@ -50,7 +50,8 @@ def test_it_answers_from_the_context_and_stops_at_the_end_token(onnx_gen):
     assert batch[0].text == batch[1].text  # greedy: the same prompt gives the same answer
 
 
-def test_answering_loads_neither_torch_nor_transformers(model_dir):
+def test_answering_loads_neither_torch_nor_transformers(onnx_gen, model_dir):
+    # onnx_gen: the cached weights and the ONNX model exist, as on every start but the first
     import subprocess
 
     code = (

@@ -130,6 +130,14 @@ def _nav(page, name: str) -> None:
     page.get_by_role("link", name=name).click()
 
 
+def _idle(page, timeout: float = 60 * SECOND) -> None:
+    """Wait until the app has finished its rerun: input typed while a rerun is still
+    rendering can be dropped by the browser (the widget is replaced under the cursor)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=timeout)
+
+
 def _not_cut(locator) -> bool:
     """Whether an element shows its whole text (no ellipsis, no clipped overflow)."""
     return locator.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
@@ -214,6 +222,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     # Enter asks (a form): no click on the button.
     box = page.locator(".st-key-docs_answer_box")
     question = page.get_by_label("Question")
+    _idle(page)
     question.fill("Who is the safety officer?")
     question.press("Enter")
     expect(page.get_by_text("Answered by")).to_be_visible(timeout=180 * SECOND)

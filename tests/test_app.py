@@ -9,6 +9,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from apptest import by_key as _by_key
+from apptest import go as _go
+from apptest import open_app
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -33,26 +36,7 @@ def app_data(monkeypatch, model_dir):
 
 
 def _app(session: dict | None = None, timeout: int = 120) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    for k, v in (session or {}).items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _go(at: AppTest, url_path: str) -> AppTest:
-    """Open a page as the sidebar link does (AppTest.switch_page only knows page files;
-    these pages are functions, registered by url path)."""
-    pages = at._registered_pages
-    at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == url_path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _by_key(widgets, key):
-    return next(w for w in widgets if w.key == key)
+    return open_app(session=session, timeout=timeout)
 
 
 def _verdict(at: AppTest) -> str:

@@ -9,7 +9,9 @@ documents are never live Markdown.
 import re
 
 import pytest
-from conftest import ROOT
+from apptest import by_key as _by_key
+from apptest import go as _go
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
 from test_yamlio import HOSTILE
 
@@ -29,26 +31,7 @@ def app_data(monkeypatch, tmp_path):
 
 def _app(url: dict | None = None, session: dict | None = None) -> AppTest:
     """A new browser session: the page opened at this URL (its query parameters)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in (url or {}).items():
-        at.query_params[k] = v
-    for k, v in (session or {}).items():
-        at.session_state[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _go(at: AppTest, url_path: str) -> AppTest:
-    pages = at._registered_pages
-    at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == url_path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _by_key(widgets, key):
-    return next(w for w in widgets if w.key == key)
+    return open_app(url, session)
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> None:

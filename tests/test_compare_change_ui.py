@@ -4,7 +4,7 @@ shown with their figures and before / after; forgetting asks to confirm first.""
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from apptest import go, open_app
 from streamlit.testing.v1 import AppTest
 
 from advisor.compare.change_result import ChangeResult, forget_measures, update_measures
@@ -73,15 +73,7 @@ def _run() -> ComparisonRun:
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["ws_id"] = WS
-    at.session_state["compare_run"] = _run()
-    at.run()
-    pages = at._registered_pages
-    at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == "compare")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return go(open_app(session={"ws_id": WS, "compare_run": _run()}), "compare")
 
 
 def test_the_changes_show_their_figures_and_before_and_after(data):

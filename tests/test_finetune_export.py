@@ -348,8 +348,7 @@ def test_zip_for_the_app_holds_the_export(run_dir):
 def test_finetune_page_offers_the_export_of_a_finished_run(run_dir, tmp_path, monkeypatch):
     import shutil
 
-    from conftest import ROOT
-    from streamlit.testing.v1 import AppTest
+    from apptest import go, open_app
 
     from advisor.settings import get_settings
 
@@ -360,13 +359,7 @@ def test_finetune_page_offers_the_export_of_a_finished_run(run_dir, tmp_path, mo
     adapters.parent.mkdir(parents=True)
     shutil.copytree(run_dir, adapters / run_dir.name)
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.session_state["ws_id"] = ws
-        at.run()
-        pages = at._registered_pages
-        at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == "finetune")
-        at.run()
-        assert not at.exception, at.exception
+        at = go(open_app(session={"ws_id": ws}), "finetune")
         assert "Export training data and configs" in [s.value for s in at.subheader]
         buttons = at.get("download_button")
         assert [b.proto.label for b in buttons] == ["Download the export (.zip)"]

@@ -27,7 +27,7 @@ app: setup
 	$(VENV)/bin/streamlit run app.py
 
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -47,7 +47,17 @@ def test_four_arms_on_the_demo_documents(trained_adapter, model_dir, tmp_path):
     cells = {(c["question_id"], c["arm"]): c for c in run["cells"]}
     assert cells[("n1", "rag")]["correct"] is None  # no reference: not applicable, not wrong
     assert cells[("u1", "base")]["groundedness"] is None  # no context to be grounded in
-    assert cells[("u1", "rag")]["groundedness"] is not None
+    # A retrieval arm's answer is either shown and scored for groundedness, or withheld
+    # by the trust check with the model's draft and the reason kept (the small model's
+    # wording decides which; each outcome has its own contract).
+    for arm in ("rag", "lora_rag"):
+        cell = cells[("u1", arm)]
+        if cell["draft"] is None:
+            assert cell["groundedness"] is not None, cell
+        else:
+            assert cell["answer"].startswith("Your documents do not say"), cell
+            assert cell["groundedness"] is None and cell["trust_reason"], cell
+            assert cell["correct"] == 0.0  # scored as what the user sees: no answer
     assert all(cells[("u1", a)]["correct"] in (0.0, 1.0) for a in run["arms"])
     arms = run["aggregates"]["arms"]
     assert set(arms) == set(run["arms"])

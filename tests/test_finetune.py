@@ -35,6 +35,21 @@ def test_golden_pairs_split_80_10_10_with_general_data(tmp_path):
     assert split.data_hash() != split_pairs(pairs, seed=2, general_share=0.15).data_hash()
 
 
+def test_batches_group_rows_of_similar_length_so_short_pairs_are_not_padded_long():
+    import random
+
+    from advisor.finetune.train import _batches
+
+    lengths = [60] * 12 + [384] * 4  # pairs and retrieval-style examples, as the default mixes
+    rows = [([7] * n, [1] * n) for n in lengths]
+    batches = list(_batches(rows, 4, 0, random.Random(0)))
+    widths = sorted(ids.shape[1] for ids, _, _ in batches)
+    assert widths == [60, 60, 60, 384]  # one long batch, not a long row in every batch
+    assert sum(int(m.sum()) for _, _, m in batches) == sum(lengths)  # every row once
+    again = [ids.shape[1] for ids, _, _ in _batches(rows, 4, 0, random.Random(0))]
+    assert again == [ids.shape[1] for ids, _, _ in batches]  # the seed fixes the order
+
+
 def test_template_pairs_from_any_document():
     chunks = chunk_document(load_file(ROOT / "demo_corpus" / "sla.md"))
     pairs = pairs_from_chunks(chunks)

@@ -31,6 +31,7 @@ from advisor.llm.base_model import ModelRef, base_model_ref
 from advisor.rag.prompt import build_messages, build_plain_messages
 
 CONTEXT_SEQ_LEN = 384  # retrieval-style examples carry two trimmed passages
+QUICK_STEPS = 3  # the quick preset: enough to see a run through, too few to learn facts
 
 
 class TrainConfig(BaseModel):
@@ -94,13 +95,22 @@ def _encode(tok: Any, pair: Pair, max_len: int) -> tuple[list[int], list[int]]:
 def _batches(
     rows: list[tuple[list[int], list[int]]], size: int, pad: int, rng: random.Random | None
 ):
+    """Batches of rows of similar length, in a shuffled order (training) or as sorted.
+
+    Bucketing by length keeps 60-token pairs out of batches padded to a 384-token
+    retrieval-style example: the padding was most of the compute.
+    """
     import torch
 
     order = list(range(len(rows)))
     if rng is not None:
-        rng.shuffle(order)
-    for start in range(0, len(order), size):
-        batch = [rows[i] for i in order[start : start + size]]
+        rng.shuffle(order)  # ties in length are broken at random, then sorted stably
+    order.sort(key=lambda i: len(rows[i][0]))
+    groups = [order[start : start + size] for start in range(0, len(order), size)]
+    if rng is not None:
+        rng.shuffle(groups)
+    for group in groups:
+        batch = [rows[i] for i in group]
         width = max(len(ids) for ids, _ in batch)
         ids = torch.full((len(batch), width), pad, dtype=torch.long)
         labels = torch.full((len(batch), width), -100, dtype=torch.long)

@@ -29,6 +29,7 @@ class TrainJob:
     error: str | None = None
     thread: threading.Thread | None = None
     shown_done: bool = False  # the whole page has rerun since the thread ended
+    quick: bool = False  # the quick preset: a check of the flow, not an adapter to trust
 
     @property
     def running(self) -> bool:
@@ -71,8 +72,17 @@ def _start(split) -> None:
     shows the Train button disabled)."""
     from advisor.finetune.train import TrainConfig, train_lora
 
+    from advisor.finetune.train import QUICK_STEPS
+
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
-    job = TrainJob()
+    quick = st.session_state.get(KEY + "preset") == "quick"
+    config = TrainConfig(
+        epochs=1 if quick else epochs,
+        max_steps=QUICK_STEPS if quick else None,
+        rank=rank,
+        alpha=2 * rank,
+    )
+    job = TrainJob(quick=quick)
     out = state.adapters_dir() / time.strftime("run-%Y%m%d-%H%M%S")
     settings = state.settings()  # this session's base model, the process's device
 
@@ -82,7 +92,7 @@ def _start(split) -> None:
                 split,
                 out,
                 settings.data_dir,
-                TrainConfig(epochs=epochs, rank=rank, alpha=2 * rank),
+                config,
                 job.reports.append,
                 job.cancel,
                 base_model=settings.base_model,
@@ -165,11 +175,17 @@ def _progress_body() -> None:
         st.error(job.error)
     elif job.result is not None:
         run = job.result.run
-        st.success(
-            f"{job.result.status}: {run['steps']} steps in {run['train_seconds']:,.0f} s, "
+        done = (
+            f"{run['steps']} steps in {run['train_seconds']:,.0f} s, "
             f"{run['tokens_per_second']:,.0f} tokens/s, peak {run['peak_memory_mb']:,.0f} MB. "
             f"Adapter: {job.result.out.name}"
         )
+        if job.result.status == "cancelled":  # neutral: nothing failed, but it is partial
+            st.info(f"Cancelled: a partial adapter was kept ({done}).")
+        elif job.quick:
+            st.info(f"Quick check complete ({done}). Too few steps to learn facts.")
+        else:
+            st.success(f"Complete: {done}")
         st.session_state["lora_run"] = run
 
 
@@ -210,9 +226,22 @@ def _train_controls(split) -> None:
             "completion": st.column_config.TextColumn("Completion", width="large"),
         },
     )
+    from advisor.finetune.train import QUICK_STEPS
+
     job = _job()
+    st.radio(
+        "Run",
+        ["full", "quick"],
+        format_func={
+            "full": "Full run: learns the pairs (the epochs below)",
+            "quick": f"Quick check: {QUICK_STEPS} steps, to see a run through (learns little)",
+        }.get,
+        key=KEY + "preset",
+        horizontal=True,
+    )
+    quick = st.session_state.get(KEY + "preset") == "quick"
     c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
-    c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs")
+    c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs", disabled=quick)
     c2.selectbox("LoRA rank", [8, 16], index=1, key=KEY + "rank")
     c3.button(
         "Train",

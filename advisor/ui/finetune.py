@@ -70,9 +70,7 @@ def _pairs():
 def _start(split) -> None:
     """Start training (a button callback: it runs before the page, so the page already
     shows the Train button disabled)."""
-    from advisor.finetune.train import TrainConfig, train_lora
-
-    from advisor.finetune.train import QUICK_STEPS
+    from advisor.finetune.train import QUICK_STEPS, TrainConfig, train_lora
 
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
     quick = st.session_state.get(KEY + "preset") == "quick"

@@ -35,6 +35,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/commands.py
 	$(PY) bench/rag.py
 	$(PY) bench/retrieval.py --candidates
 	$(PY) bench/finetune.py

@@ -12,7 +12,6 @@ another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,13 @@ class Folder:
 
 def load_folder(folder: Path | str) -> Folder:
     """Rules, price sheet and cost mapping of a folder; InputError lists every problem."""
-    folder = Path(folder)
-    rules = load_rules(folder)
+    rules = load_rules(Path(folder))
+    return Folder(rules, *_extras(rules))
+
+
+def _extras(rules: RuleSet) -> tuple[PriceSheet | None, CostMapping | None]:
+    """The price sheet and cost mapping beside loaded rules, checked against them."""
+    folder = Path(rules.folder)
     problems: list[Problem] = []
     prices = mapping = None
     if (folder / PRICES_FILE).exists():  # optional: without it, cost facts stay unknown
@@ -60,7 +64,7 @@ def load_folder(folder: Path | str) -> Folder:
         problems += check_mapping(mapping, lines, rules.questionnaire)
     if problems:
         raise InputError(problems)
-    return Folder(rules, prices, mapping)
+    return prices, mapping
 
 
 def check_mapping(mapping: CostMapping, lines: LineMap, qn: Questionnaire) -> list[Problem]:
@@ -113,20 +117,26 @@ def _input_error(name: str, value: Any) -> str | None:
     return None
 
 
-@lru_cache(maxsize=32)
-def _folder_parts(folder: str) -> tuple[PriceSheet | None, CostMapping | None]:
-    f = load_folder(folder)
-    return f.prices, f.mapping
+_PARTS: dict[str, tuple[PriceSheet | None, CostMapping | None]] = {}
+
+
+def _folder_parts(rules: RuleSet) -> tuple[PriceSheet | None, CostMapping | None]:
+    """The folder's prices and mapping, read once per process beside rules already loaded
+    (the rules themselves are not parsed again)."""
+    key = str(rules.folder)
+    if key not in _PARTS:
+        _PARTS[key] = _extras(rules)
+    return _PARTS[key]
 
 
 def folder_prices(rules: RuleSet) -> PriceSheet | None:
     """The folder's own price sheet (loaded once per process)."""
-    return _folder_parts(str(rules.folder))[0]
+    return _folder_parts(rules)[0]
 
 
 def cost_mapping(rules: RuleSet) -> CostMapping | None:
     """The folder's answers-to-cost-inputs mapping (loaded once per process)."""
-    return _folder_parts(str(rules.folder))[1]
+    return _folder_parts(rules)[1]
 
 
 def price_sheet(

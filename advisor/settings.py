@@ -26,6 +26,9 @@ class Settings(BaseSettings):
 
     rules_dir: Path = Field(default_factory=builtin_rules_dir)
     data_dir: Path = Path("data")
+    # Built models (de-quantized weights, ONNX exports), shared by every data dir, workspace
+    # and the app (ADVISOR_CACHE_DIR); None: the platform's user cache folder (advisor.cache).
+    cache_dir: Path | None = None
 
     # Retrieval
     collection: str = "default"
@@ -77,7 +80,14 @@ class Settings(BaseSettings):
     def _device_name(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("base_model", mode="before")
+    @property
+    def model_cache(self) -> Path:
+        """The per-user model cache this process reads and fills."""
+        from advisor.cache import default_cache_dir
+
+        return self.cache_dir or default_cache_dir()
+
+    @field_validator("base_model", "cache_dir", mode="before")
     @classmethod
     def _no_model_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

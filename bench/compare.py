@@ -39,7 +39,7 @@ def _adapter(settings: Settings) -> Path:
     pairs, method, _ = pairs_for_documents(settings, CORPUS, None)
     out = settings.data_dir / "adapters" / "bench"
     print("training a toy adapter first (not timed)...", flush=True)
-    train_lora(split_pairs(pairs, method=method), out, settings.data_dir)
+    train_lora(split_pairs(pairs, method=method), out, settings.model_cache)
     return out
 
 

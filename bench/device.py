@@ -31,7 +31,7 @@ from advisor.finetune.pairs import pairs_from_golden, split_pairs
 from advisor.finetune.train import TrainConfig, train_lora
 from advisor.llm.base_model import base_model_ref
 from advisor.llm.device import describe, empty_cache
-from advisor.rag.embedder import pipeline_models
+from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
@@ -45,7 +45,7 @@ def train(data: Path, device: str, args: argparse.Namespace) -> tuple[Path, dict
     result = train_lora(
         split,
         out,
-        data,
+        Settings().model_cache,
         TrainConfig(max_steps=args.max_steps),
         base_model=args.base_model,
         device=device,

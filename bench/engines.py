@@ -148,9 +148,10 @@ def measured(
 
 # --- engines -------------------------------------------------------------------------
 def transformers_engine(hf_dir: Path) -> Answerer:
-    from advisor.llm.embedded import generate_with, load_base
+    from advisor.llm.base_model import load_base
+    from advisor.llm.embedded import generate_with
 
-    tok, model = load_base(hf_dir.parent.parent)  # data_dir/models/<name>
+    tok, model = load_base(hf_dir.parent)  # the model cache holds <name>-<digest>
 
     def answer(m: list[Message]) -> tuple[str, int, float]:
         g = generate_with(tok, model, m, TOKENS, "bench")
@@ -207,7 +208,7 @@ def llama_cpp_engine() -> Answerer | None:
         from llama_cpp import Llama
     except ImportError:
         return None
-    from advisor.llm.embedded import GGUF_FILE, gguf_dir
+    from advisor.llm.base_model import GGUF_FILE, gguf_dir
 
     llm = Llama(str(gguf_dir() / GGUF_FILE), n_ctx=2048, n_threads=2, verbose=False)
 
@@ -235,10 +236,10 @@ def main() -> None:
         p = RagPipeline(settings.model_copy(update={"data_dir": Path(tmp)}))
         p.ingest([CORPUS])
         ctx = contexts(p, tune + test)
-    from advisor.llm.embedded import cached_model_dir
+    from advisor.llm.base_model import cached_model_dir
     from advisor.llm.onnx_engine import BUILD_OPTIONS, PRECISION
 
-    hf_dir = cached_model_dir(settings.data_dir)
+    hf_dir = cached_model_dir(settings.model_cache)
     print(f"Engines on SmolLM2-135M-Instruct, tune half ({len(tune)} questions, top-5 context):")
     print("  (tok/s: RAG answers, their ~700-token prefill included; decode: a long answer")
     print("   to a short prompt; ratios against transformers in this process)")

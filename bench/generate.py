@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.llm.base import Generation, Message
-from advisor.llm.embedded import generate_batch_with, generate_with, load_base
+from advisor.llm.base_model import load_base
+from advisor.llm.embedded import generate_batch_with, generate_with
 from advisor.rag.documents import load_file
 from advisor.rag.golden import load_golden
 from advisor.rag.prompt import build_messages, build_plain_messages
@@ -49,10 +50,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=8, help="prompts (default 8)")
     ap.add_argument("--tokens", type=int, default=64, help="max new tokens (default 64)")
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
-    ap.add_argument("--data", type=Path, default=ROOT / "data", help="model cache folder")
+    ap.add_argument("--cache", type=Path, default=None, help="model cache (ADVISOR_CACHE_DIR)")
     args = ap.parse_args()
 
-    tok, model = load_base(args.data, dtype=args.dtype)
+    from advisor.settings import Settings
+
+    tok, model = load_base(args.cache or Settings().model_cache, dtype=args.dtype)
     msgs = prompts(args.n)
     lengths = [
         len(tok.apply_chat_template(m, add_generation_prompt=True, return_dict=True)["input_ids"])

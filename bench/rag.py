@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import load_file
-from advisor.rag.embedder import MiniLMEmbedder
 from advisor.rag.golden import load_golden, retrieval_quality
+from advisor.rag.models import MiniLMEmbedder
 from advisor.rag.pipeline import RagPipeline, expand_paths
 from advisor.settings import Settings
 
@@ -144,7 +144,8 @@ def quality(embedder: MiniLMEmbedder) -> None:
 
 
 def generation() -> None:
-    from advisor.llm.embedded import GGUF_FILE, EmbeddedGenerator, gguf_dir
+    from advisor.llm.base_model import GGUF_FILE, gguf_dir
+    from advisor.llm.embedded import EmbeddedGenerator
     from advisor.rag.prompt import build_messages
     from advisor.rag.store import StoredChunk
 
@@ -213,7 +214,7 @@ print(json.dumps({{"tokens": r["usage"]["completion_tokens"], "seconds": time.pe
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(Settings().model_cache)
     ingestion(embedder, copies=3 if quick else 10)  # the demo files as they are: tiny
     ingestion(embedder, copies=3 if quick else 10, grow=6)  # page-sized documents
     query_latency(embedder, 2_000 if quick else 10_000)

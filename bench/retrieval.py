@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.rag.embedder import MiniLMEmbedder
 from advisor.rag.evaluate import evaluate, evaluate_modes, from_golden, select
 from advisor.rag.golden import load_golden
+from advisor.rag.models import MiniLMEmbedder
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.search import Searcher, tokenize
 from advisor.settings import Settings
@@ -163,7 +163,7 @@ def candidates(pipelines: dict[str, RagPipeline]) -> None:
 
 
 def main() -> None:
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(Settings().model_cache)
     cached = CachedEmbedder(embedder)
     with tempfile.TemporaryDirectory() as tmp:
         pipelines = {}

@@ -63,7 +63,7 @@ class Item:
 
 
 def collect(p: RagPipeline) -> list[Item]:
-    gen = make_generator(Settings(data_dir=ROOT / "data"))  # the model cache of the checkout
+    gen = make_generator(Settings())  # the per-user model cache
     golden = load_golden(CORPUS / "golden.yaml").questions
     extra = yaml.safe_load((CORPUS / "unanswerable.yaml").read_text())["questions"]
     jobs = []

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ from advisor.decision.loader import RuleSet, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
+
+
+def pytest_configure(config) -> None:
+    """One model cache for the whole run, in every process the tests start (CLI runs, the
+    app): the built models are made once. A cache the developer points at is reused."""
+    if not os.environ.get("ADVISOR_CACHE_DIR"):
+        os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
 
 
 @pytest.fixture(scope="session")
@@ -100,15 +108,16 @@ def tiny_rules(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2, loaded once for the whole run."""
-    from advisor.rag.embedder import MiniLMEmbedder
+    from advisor.rag.models import MiniLMEmbedder
 
-    return MiniLMEmbedder()
+    return MiniLMEmbedder(Path(os.environ["ADVISOR_CACHE_DIR"]))
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    """One data folder per run for the real LLM, so it is de-quantized and cached once."""
-    return tmp_path_factory.mktemp("models-data")
+def model_dir() -> Path:
+    """The run's model cache (ADVISOR_CACHE_DIR): the real LLM is de-quantized and built
+    once. Tests that need a data folder shared by real-model runs use it as one too."""
+    return Path(os.environ["ADVISOR_CACHE_DIR"])
 
 
 @pytest.fixture(scope="session")

@@ -47,8 +47,11 @@ class FakeOpenAI:
                     self.wfile.write(payload)
                     return
                 for byte in payload:  # one byte at a time: each read is quick, the whole slow
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up at its deadline, as it should
+                        return
                     time.sleep(fake.trickle)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -29,17 +29,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _own_data_dir(root: Path, model_dir: Path) -> Path:
-    """A data folder for the app process alone: its own Chroma (an embedded Chroma must
-    not be shared between processes), sharing only the read-only model cache, which is
-    written once, atomically (advisor.llm.embedded)."""
-    data = root / "data"
-    data.mkdir()
-    (model_dir / "models").mkdir(exist_ok=True)
-    (data / "models").symlink_to(model_dir / "models", target_is_directory=True)
-    return data
-
-
 def _healthy(url: str, proc: subprocess.Popen, log: Path, limit: float = 60) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -59,9 +48,12 @@ def _healthy(url: str, proc: subprocess.Popen, log: Path, limit: float = 60) -> 
 
 
 @pytest.fixture(scope="module")
-def app_url(model_dir, tmp_path_factory):
+def app_url(tmp_path_factory):
+    # A data folder for the app process alone: its own Chroma (an embedded Chroma must not
+    # be shared between processes); the model cache is the run's (ADVISOR_CACHE_DIR),
+    # written once, atomically (advisor.cache).
     root = tmp_path_factory.mktemp("browser-app")
-    env = {**os.environ, "ADVISOR_DATA_DIR": str(_own_data_dir(root, model_dir))}
+    env = {**os.environ, "ADVISOR_DATA_DIR": str(root / "data")}
     port = _free_port()
     log = root / "server.log"
     with log.open("w") as out:

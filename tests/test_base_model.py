@@ -32,7 +32,7 @@ def tiny_llama(model_dir, tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from advisor.llm.embedded import cached_model_dir
+    from advisor.llm.base_model import cached_model_dir
 
     tok = AutoTokenizer.from_pretrained(cached_model_dir(model_dir))
     config = LlamaConfig(
@@ -73,7 +73,7 @@ def test_the_folder_is_checked_and_named_by_its_contents(tiny_llama, tmp_path, m
 
 
 def test_a_folder_that_is_not_a_causal_lm_is_refused_in_one_line(tiny_llama, tmp_path):
-    from advisor.rag.embedder import minilm_path
+    from advisor.rag.models import minilm_path
 
     cases = {
         minilm_path(): "BertModel is not a causal language model",
@@ -92,7 +92,7 @@ def test_a_folder_that_is_not_a_causal_lm_is_refused_in_one_line(tiny_llama, tmp
 
 
 def test_the_cli_refuses_it_before_loading_anything(tmp_path):
-    from advisor.rag.embedder import minilm_path
+    from advisor.rag.models import minilm_path
 
     for args in (["ask", "Q?", "--no-retrieval"], ["finetune", "--docs", str(tmp_path)]):
         result = CliRunner().invoke(

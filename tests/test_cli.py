@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from conftest import run_cli
 
 
@@ -31,19 +32,55 @@ def test_advise_json_contract(tmp_path):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["recommendation"] == "hybrid"
-    assert abs(sum(data["scores"].values()) - 1) < 1e-3
+    assert data["ranking"] == ["hybrid", "fine_tune", "rag", "prompt_engineering"]
+    assert set(data["scores"]) == set(data["ranking"])
+    assert sorted(data["scores"], key=data["scores"].get, reverse=True) == data["ranking"]
+    assert sum(data["scores"].values()) == pytest.approx(1, abs=1e-3)
+    assert [f["rule"] for f in data["fired"]] == [
+        "tree_external_data",
+        "tree_external_plus_format",
+        "failure_both",
+        "valid_json",
+        "inconsistent_format",
+        "training_feasible",
+        "enough_examples",
+    ]
+    for f in data["fired"]:  # each fired rule says why and what it weighs
+        assert f["because"] and f["evidence"] and f["source"]["seed"], f
     fired = {f["rule"]: f for f in data["fired"]}
-    assert "failure_both" in fired
     assert fired["failure_both"]["because"] == ["failure_mode = both (is both)"]
     # prompts were not said to fail, so the steps start with that check, then train
+    assert len(data["next_steps"]) == 5
     assert data["next_steps"][0]["text"].startswith("Before training anything")
     assert data["next_steps"][1]["text"].startswith("Fine-tune first")
+    # each given answer that, changed, moves the verdict away from hybrid
+    flips = {f["question"]: f["recommendation"] for f in data["flips"]}
+    assert flips == {
+        "needs_external_data": "fine_tune",
+        "labelled_examples": "rag",
+        "training_budget": "rag",
+        "model_access": "rag",
+    }
     for flip in data["flips"]:
-        assert flip["recommendation"] != "hybrid" and flip["text"]
+        assert flip["text"].startswith("If ") and "the verdict would become" in flip["text"]
     origins = {a["question"]: a["origin"] for a in data["answers"]}
     assert origins["failure_mode"] == "given" and origins["golden_eval_set"] == "unknown"
     assert origins["monthly_queries"] == "assumed" and data["ruled_out"] == []
-    assert all(n["could_become"] for n in data["next_questions"])
+    # no unanswered question could move this verdict; with fewer answers some can
+    assert data["next_questions"] == []
+    fewer = run_cli(
+        "advise", "-", "--json", stdin="failure_mode: both\nneeds_external_data: true\n"
+    )
+    assert fewer.returncode == 0, fewer.stderr
+    few = json.loads(fewer.stdout)
+    assert few["recommendation"] == "hybrid"
+    assert [n["question"] for n in few["next_questions"]] == [
+        "knowledge_change",
+        "cost_predictability",
+        "time_to_ship",
+    ]
+    for n in few["next_questions"]:
+        assert n["could_become"] and "hybrid" not in n["could_become"] and 0 < n["share"] <= 1
 
 
 def test_advise_reads_stdin_and_prints_text():

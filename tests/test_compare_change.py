@@ -12,9 +12,9 @@ import pytest
 
 from advisor.compare.arms import parse_arms
 from advisor.compare.change import apply_forget, apply_update, changed_questions
-from advisor.compare.change_result import ChangeResult
-from advisor.compare.change_setup import plan_from_run, questions_of, retrain_cost
-from advisor.compare.change_text import render_change
+from advisor.compare.change.result import ChangeResult
+from advisor.compare.change.setup import plan_from_run, questions_of, retrain_cost
+from advisor.compare.change.text import render_change
 from advisor.compare.questions import load_question_file
 from advisor.compare.run import load_run
 from advisor.compare.runner import Plan, run_comparison
@@ -108,7 +108,12 @@ def test_an_update_is_read_at_once_by_retrieval_and_never_by_the_adapter(plan, n
         "old_stated": 1, "old_share": 1.0, "stale": 1, "stale_share": 1.0, "new_share": 0.0,
         "seconds_to_first_correct": None,
     }  # fmt: skip
-    assert m["lora_rag"]["old_stated"] == 1  # the memorised fact wins over the context
+    # The memorised "45 days" is not in the new passages: the trust check of the one
+    # answering path withholds it, so the user of the hybrid arm is not told the old fact.
+    hybrid = result.cell("after", "r1", "lora_rag")
+    assert hybrid["withheld"] and hybrid["answer"].startswith("Your documents do not say")
+    assert m["lora_rag"]["old_stated"] == 0 and not hybrid["old_stated"]
+    assert not result.cell("after", "r1", "lora")["withheld"]  # no retrieval, no check
     assert m["base"]["new_stated"] == 0 and m["base"]["seconds_to_first_correct"] is None
     assert result.retrain["train_seconds"] == 42.5 and "retrained" in result.notes[-1]
     assert reports[-1] == (8, 8, "done") and reports[0][:2] == (0, 8)  # 1 q x 4 arms x 2

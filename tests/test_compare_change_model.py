@@ -1,6 +1,6 @@
 """An update and a forget with the real models: SmolLM2 for base and RAG, the LoRA
 adapter the fine-tune tests trained, the real embedder and Chroma. Two changed questions
-(refund window, uptime) keep it small; the figures it measured are printed (-s)."""
+(refund window, uptime) keep it small."""
 
 from __future__ import annotations
 
@@ -48,23 +48,16 @@ def test_update_then_forget_through_base_rag_and_the_adapter(trained_adapter, mo
     run = ComparisonRun(["base", "rag", "lora"], [], adapter=plan.adapter)
     run.changes = [update.to_dict(), forget.to_dict()]
     facts = change_facts(run)
-    assert {"stale_facts_share", "forget_leak_rate", "forget_rag_leak_rate"} <= set(facts)
-    print(
-        f"\nupdate: re-ingest {update.change_seconds:.2f} s; "
-        + "; ".join(
-            f"{a}: new {m['new_stated']}/{m['n']}, old {m['old_stated']}/{m['n']}, "
-            f"first correct {m['seconds_to_first_correct']}"
-            for a, m in update.arms.items()
-        )
-        + f"\nretrain wall time {update.retrain['train_seconds']} s, "
-        f"{update.retrain['tokens_per_second']} tokens/s"
-        + "\nforget: "
-        + "; ".join(
-            f"{a}: stated {m['stated_before']}->{m['stated_after']} of {m['n']}, "
-            f"leak {m['leak_rate']}, chunks {m['chunks_before']}->{m['chunks_after']}"
-            for a, m in forget.arms.items()
-        )
-        + f"\nfacts: {facts}"
-        + f"\nlora after update: {[c['answer'] for c in update.after if c['arm'] == 'lora']}"
-        + f"\nlora stale share {lora['old_share']}"
-    )
+    # The adapter's staleness and leak figures are what its own answers show, and they
+    # are the figures the rules read.
+    after = [c for c in update.after if c["arm"] == "lora"]
+    old = sum(bool(c["old_stated"]) for c in after)
+    assert lora["n"] == len(after) == 2 and lora["old_stated"] == old
+    assert lora["old_share"] == old / 2 == facts["stale_facts_share"]
+    assert lora["stale"] == sum(bool(c["old_stated"] and not c["new_stated"]) for c in after)
+    leak = forget.arms["lora"]
+    forgot = [c for c in forget.after if c["arm"] == "lora"]
+    assert leak["stated_after"] == sum(bool(c["old_stated"]) for c in forgot)
+    assert leak["leak_rate"] == leak["stated_after"] / leak["n"] == facts["forget_leak_rate"]
+    # The retrieval arm cannot leak a document it no longer retrieves.
+    assert forget.arms["rag"]["stated_after"] == 0 and facts["forget_rag_leak_rate"] == 0.0

@@ -7,7 +7,7 @@ import pytest
 from apptest import go, open_app
 from streamlit.testing.v1 import AppTest
 
-from advisor.compare.change_result import ChangeResult, forget_measures, update_measures
+from advisor.compare.change.result import ChangeResult, forget_measures, update_measures
 from advisor.compare.run import Cell, ComparisonRun, Row
 from advisor.compare.summary import summarise
 from advisor.rag.pipeline import RagPipeline

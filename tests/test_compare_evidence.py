@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.compare.change_result import forget_measures, update_measures
+from advisor.compare.change.result import forget_measures, update_measures
 from advisor.compare.evidence import FACTS, change_facts
 from advisor.compare.run import Cell, ComparisonRun, Row
 

@@ -317,10 +317,10 @@ def test_merged_model_is_the_adapter_folded_into_the_base(trained_adapter, model
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from advisor.llm.embedded import load_base
+    from advisor.llm.base_model import load_base
 
     _, result, _ = trained_adapter
-    out = export_adapter(result.out, tmp_path / "export", merged=True, data_dir=model_dir).out
+    out = export_adapter(result.out, tmp_path / "export", merged=True, cache_dir=model_dir).out
     assert any((out / "merged").glob("*.safetensors"))
     assert "FROM ./merged" in (out / "Modelfile.merged").read_text().splitlines()
     merged = AutoModelForCausalLM.from_pretrained(out / "merged", dtype=torch.float32)

@@ -11,7 +11,7 @@ import pytest
 
 from advisor.llm import registry
 from advisor.llm.base import generate_many
-from advisor.llm.embedded import generate_batch_with
+from advisor.llm.embedded import generate_batch_with, shared
 from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,7 @@ TOKENS = 32
 @pytest.fixture(scope="module")
 def one_at_a_time(model_dir):
     # transformers' batching is what this file tests; the ONNX engine has its own tests
-    gen = registry.embedded_generator(str(model_dir), "transformers")
+    gen = shared(str(model_dir), "transformers")
     return gen, [gen.generate(m, TOKENS) for m in PROMPTS]
 
 

@@ -77,11 +77,13 @@ def embedded(monkeypatch):
     loads: list[str] = []
     model = FakeGenerator("from the embedded model")
 
-    def load(data_dir: str, engine: str = "onnx", **_model):
-        loads.append(data_dir)
+    def load(cache_dir: str, engine: str = "onnx", **_model):
+        loads.append(cache_dir)
         return model
 
-    monkeypatch.setattr(registry, "embedded_generator", load)
+    from advisor.llm import embedded
+
+    monkeypatch.setattr(embedded, "shared", load)
     return loads
 
 
@@ -143,22 +145,23 @@ def test_a_backend_must_declare_what_it_can_do():
 
 
 def test_the_embedded_model_loads_only_when_asked(embedded, tmp_path):
-    gen = registry.make_generator(Settings(data_dir=tmp_path))
+    gen = registry.make_generator(Settings(data_dir=tmp_path, cache_dir=tmp_path / "cache"))
     assert gen.name == "embedded:SmolLM2-135M-Instruct" and embedded == []
     assert gen.generate(MESSAGES).text == "from the embedded model"
-    assert embedded == [str(tmp_path)]
+    assert embedded == [str(tmp_path / "cache")]  # the model cache, not the data folder
 
 
 def test_a_server_backend_that_is_down_falls_back_to_the_embedded_model(
     fakes, embedded, tmp_path, caplog
 ):
-    gen = registry.make_generator(Settings(data_dir=tmp_path, generator="flaky"))
+    settings = Settings(data_dir=tmp_path, cache_dir=tmp_path / "cache", generator="flaky")
+    gen = registry.make_generator(settings)
     assert gen.name == "flaky:model" and embedded == []  # nothing loaded before it is needed
     with caplog.at_level("WARNING", logger="advisor.llm.base"):
         out = gen.generate(MESSAGES)
     assert out.text == "from the embedded model" and out.backend == "fake"
     assert out.fallback_reason == "flaky:model unavailable: connection refused"
-    assert embedded == [str(tmp_path)]
+    assert embedded == [str(tmp_path / "cache")]
     assert "connection refused" in caplog.text
     # a batch falls back as a whole: the server is asked once, not once per prompt
     FlakyServer.calls = 0
@@ -228,8 +231,25 @@ def test_an_adapter_for_another_base_model_is_refused_naming_that_base(tmp_path)
         read_run(folder, "Llama-3-8B")
 
 
-def test_training_reads_run_cards_through_the_generation_layer():
+def test_training_reads_run_cards_through_the_generation_layer(tmp_path):
     from advisor.finetune import train
     from advisor.llm import adapters
+    from advisor.llm.base_model import MODEL_ID
 
-    assert train.read_run is adapters.read_run and train.RUN_FILE == adapters.RUN_FILE
+    # one reader for both layers, so training and generation cannot disagree on a card
+    assert train.read_run is adapters.read_run
+    assert train.RUN_FILE == adapters.RUN_FILE == "run.json"
+    card = {"base_model": MODEL_ID, "status": "complete", "steps": 12}
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / adapters.ADAPTER_CONFIG).write_text("{}")
+    (done / train.RUN_FILE).write_text(json.dumps(card))
+    assert train.read_run(done) == card  # no base model given: the built-in one
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / adapters.ADAPTER_CONFIG).write_text("{}")  # training never wrote the card
+    with pytest.raises(AdvisorError) as exc:
+        train.read_run(unfinished)
+    assert str(exc.value) == (
+        f"{unfinished}: not a finished adapter (no run.json or adapter_config.json)"
+    )

@@ -41,7 +41,7 @@ def _run(at: AppTest) -> AppTest:
 
 
 def test_a_folder_is_checked_and_kept_in_the_session(small_llama):
-    from advisor.rag.embedder import minilm_path
+    from advisor.rag.models import minilm_path
 
     at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
     assert "base model `built-in`" in " ".join(c.value for c in at.sidebar.caption)

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from advisor.llm import registry
-from advisor.llm.embedded import EmbeddedGenerator, cached_model_dir
+from advisor.llm.base_model import cached_model_dir
+from advisor.llm.embedded import EmbeddedGenerator, shared
 from advisor.llm.onnx_engine import MARKER, PRECISION, build, onnx_dir_for
 from advisor.rag.prompt import build_messages
 
@@ -16,7 +16,7 @@ CONTEXT = ["Refunds: customers may return hardware within 45 days of delivery fo
 
 @pytest.fixture(scope="module")
 def onnx_gen(model_dir):
-    return registry.embedded_generator(str(model_dir), "onnx")
+    return shared(str(model_dir), "onnx")
 
 
 def test_the_default_engine_is_onnx_and_its_build_is_cached(onnx_gen, model_dir):

@@ -41,13 +41,25 @@ def test_passages_far_from_the_question_withhold_the_answer():
 
 
 def test_groundedness_is_the_share_of_content_words_in_the_passages():
-    # content words: hardware, refund, requires, manager, approval -> 2 of 5 in the passage
+    # claim words hardware, refund, require, manager, approval: the passage holds 2 of 5
     answer = "Hardware refund requires manager approval"
     assert trust.groundedness(answer, PASSAGES) == pytest.approx(2 / 5)
     t = trust.judge("q", answer, PASSAGES, 0.9)
-    assert t.abstain == (trust.MIN_GROUNDED > 2 / 5)
-    middling = trust.judge("q", "Hardware refund within 45 days, no receipt", PASSAGES, 0.9)
-    assert middling.level in ("low", "withheld") and middling.reason
+    assert t.abstain and t.level == "withheld"
+    assert t.reason == "only 40% of the answer's words are in the passages"
+    # hardware, refund, 45, day, no, receipt ("within" is a stopword): 4 of 6
+    middling_answer = "Hardware refund within 45 days, no receipt"
+    assert trust.groundedness(middling_answer, PASSAGES) == pytest.approx(4 / 6)
+    middling = trust.judge("q", middling_answer, PASSAGES, 0.9)
+    assert not middling.abstain and middling.level == "low"
+    assert middling.reason == "67% of the answer's words are in the passages: check them"
+    assert trust.groundedness("Full refund within 45 days", PASSAGES) == 1.0
+    assert trust.groundedness("Managers approve software purchases", PASSAGES) == 0.0
+    # claims nothing: only framing words, only the question's words, a refusal, no passages
+    assert trust.groundedness("According to the provided context.", PASSAGES) is None
+    assert trust.groundedness("The refund window", PASSAGES, "What is the refund window?") is None
+    assert trust.groundedness("I don't know.", PASSAGES) is None
+    assert trust.groundedness("Full refund", []) is None
 
 
 def test_a_refusal_or_nothing_retrieved_is_withheld():

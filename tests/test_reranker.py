@@ -3,9 +3,8 @@
 import pytest
 from conftest import ROOT
 
-from advisor.rag.embedder import minilm_path
+from advisor.rag.models import CrossEncoderReranker, minilm_path
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.search import CrossEncoderReranker
 from advisor.settings import Settings
 
 
@@ -31,7 +30,7 @@ def tiny_cross_encoder(tmp_path_factory):
 
 
 def test_reranker_scores_every_candidate_and_orders_by_them(tiny_cross_encoder, tmp_path, embedder):
-    reranker = CrossEncoderReranker(tiny_cross_encoder)
+    reranker = CrossEncoderReranker(tiny_cross_encoder, "cpu")
     scores = reranker.score("refund window", ["45 days to return", "flight logs"])
     assert len(scores) == 2 and scores[0] != scores[1]
     settings = Settings(data_dir=tmp_path, reranker_path=tiny_cross_encoder)

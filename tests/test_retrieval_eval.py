@@ -52,7 +52,12 @@ def _long_document() -> Document:
 def test_no_chunk_is_longer_than_the_embedder_reads(embedder):
     # Count what the embedder reads (special tokens, file-and-heading prefix, text) with
     # its own tokenizer, for the defaults and for every article of the second set.
-    tok = embedder.model.tokenizer
+    from tokenizers import Tokenizer
+
+    from advisor.rag.models import minilm_path
+
+    tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))  # what MiniLM reads
+    tok.no_truncation()  # count everything, where the embedder would cut at its window
     window = embedder.max_tokens
     s = Settings()
     docs = [_long_document()] + [load_file(p) for p in sorted(SETS["fen"].glob("*.md"))]
@@ -61,7 +66,7 @@ def test_no_chunk_is_longer_than_the_embedder_reads(embedder):
         chunks = chunk_document(doc, s.chunk_tokens, s.chunk_overlap)
         assert len(chunks) > 1
         for c in chunks:
-            n = len(tok(c.indexed_text)["input_ids"])
+            n = len(tok.encode(c.indexed_text).ids)  # with [CLS] and [SEP]
             assert n <= window, (doc.name, c.index, n)
             longest = max(longest, n)
     assert longest > window - 40  # chunks are still packed close to the window

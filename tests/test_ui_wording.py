@@ -60,13 +60,31 @@ def test_flip_lines_and_the_rule_count_agree_with_the_report(rules):
     assert len(wording.weighing(rec)) == len(rec.fired) - 1  # mistake_no_eval only warns
 
 
-def test_seed_titles_are_readable_and_cached():
-    titles = {p.name[:3]: wording.seed_title(p) for p in sorted((RULES / "seeds").iterdir())}
-    assert titles["004"] == "RAG vs Fine-Tuning: When to Use Each and How to Decide"
-    assert titles["002"] == "What Is RAG?"  # the leading emoji dropped
-    assert titles["000"] == "When teams start adopting RAG (Retrieval-Augmented Generation)"
-    assert all(len(t) <= 71 and not t.endswith(".txt") for t in titles.values()), titles
-    assert wording.seed_title.cache_info().currsize >= len(titles)
+def test_seed_titles_are_readable_and_cached(monkeypatch):
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counted(self, *args, **kwargs):
+        reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    wording.seed_title.cache_clear()  # other tests may have filled it
+    seeds = sorted((RULES / "seeds").iterdir())
+    titles = {p.name[:3]: wording.seed_title(p) for p in seeds}
+    assert titles == {
+        # first sentence cut at its comma: the whole line is over 70 characters
+        "000": "When teams start adopting RAG (Retrieval-Augmented Generation)",
+        "001": "When organizations adopt LLMs",
+        "002": "What Is RAG?",  # the empty first line and the leading emoji dropped
+        "003": "The debate framing is wrong",  # first sentence, its full stop dropped
+        "004": "RAG vs Fine-Tuning: When to Use Each and How to Decide",  # breadcrumb skipped
+    }
+    assert reads == seeds
+    hits = wording.seed_title.cache_info().hits
+    assert [wording.seed_title(p) for p in seeds] == list(titles.values())
+    assert wording.seed_title.cache_info().hits == hits + len(seeds)
+    assert reads == seeds  # the second round read no file
     assert wording.seed_title(Path("/nowhere/005_abc.txt")) == "005_abc.txt"
 
 

@@ -105,6 +105,16 @@ def check_models(settings: Any) -> None:
     base_model_ref(settings.base_model)
 
 
+def cost_overrides(set_inputs: tuple[str, ...], months: int | None) -> dict[str, Any]:
+    """--input NAME=VALUE and --months as cost-input overrides."""
+    from advisor.costs.inputs import parse_assignments
+
+    overrides = parse_assignments(list(set_inputs))
+    if months is not None:
+        overrides["horizon_months"] = months
+    return overrides
+
+
 rules_option = click.option(
     "--rules",
     type=click.Path(path_type=Path),

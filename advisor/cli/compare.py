@@ -181,7 +181,7 @@ def compare(
 
 
 def _ingest(settings: Any, docs: tuple[Path, ...]) -> None:
-    from advisor.rag.embedder import pipeline_models
+    from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
     results = RagPipeline(settings, **pipeline_models(settings)).ingest(docs)

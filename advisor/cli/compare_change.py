@@ -98,9 +98,9 @@ def apply_change(
 ) -> Any:
     """Check cheaply, build the plan if the run has none yet, apply the change, keep it."""
     from advisor.compare.change import apply_forget, apply_update
-    from advisor.compare.change_setup import plan_from_run, questions_of
+    from advisor.compare.change.setup import plan_from_run, questions_of
     from advisor.compare.session import save_latest
-    from advisor.rag.embedder import pipeline_models
+    from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
     if plan is None:  # the latest run: check before the models load
@@ -125,7 +125,7 @@ def retrain_cost_for(result: Any, answers_file: Path | None) -> dict[str, Any] |
         return None
     from advisor.advice import cost_inputs, folder_prices
     from advisor.cli.base import rules_dir
-    from advisor.compare.change_setup import retrain_cost
+    from advisor.compare.change.setup import retrain_cost
     from advisor.decision.answers_file import load_answers
     from advisor.decision.loader import load_rules
 
@@ -138,7 +138,7 @@ def retrain_cost_for(result: Any, answers_file: Path | None) -> dict[str, Any] |
 
 
 def echo_change(result: Any, cost: dict[str, Any] | None) -> None:
-    from advisor.compare.change_text import render_change
+    from advisor.compare.change.text import render_change
 
     click.echo("\n" + render_change(result, cost))
     if cost is not None and cost["retrains_per_month"] == 0:

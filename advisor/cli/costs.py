@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from advisor.cli.base import (
+    cost_overrides,
     evidence_option,
     input_option,
     json_option,
@@ -23,16 +23,6 @@ from advisor.cli.base import (
 answers_argument = click.argument(
     "answers_file", metavar="ANSWERS.yaml", type=click.Path(path_type=Path)
 )
-
-
-def cost_overrides(set_inputs: tuple[str, ...], months: int | None) -> dict[str, Any]:
-    """--input NAME=VALUE and --months as cost-input overrides."""
-    from advisor.costs.inputs import parse_assignments
-
-    overrides = parse_assignments(list(set_inputs))
-    if months is not None:
-        overrides["horizon_months"] = months
-    return overrides
 
 
 @main.command()

@@ -11,6 +11,7 @@ import click
 
 from advisor.cli.base import (
     EXIT_USAGE,
+    cost_overrides,
     evidence_option,
     input_option,
     json_option,
@@ -78,7 +79,6 @@ def advise(
     Price options change the cost facts the rules test, exactly as in `advisor costs`.
     """
     from advisor.advice import load_evidence, price_sheet, recommend
-    from advisor.cli.costs import cost_overrides
     from advisor.decision.answers_file import load_answers
     from advisor.decision.loader import load_rules
 

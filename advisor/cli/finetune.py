@@ -118,7 +118,7 @@ def finetune(
     result = train_lora(
         split,
         out,
-        settings.data_dir,
+        settings.model_cache,
         config,
         progress,
         base_model=settings.base_model,
@@ -163,19 +163,13 @@ def finetune(
     is_flag=True,
     help="Also write the adapter merged into the base weights (safetensors, ~0.5 GB).",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Data folder holding the base model's weights, for --merged (default: "
-    "ADVISOR_DATA_DIR or ./data).",
-)
-def export(adapter: Path, out: Path, merged: bool, data_dir: Path | None) -> None:
+def export(adapter: Path, out: Path, merged: bool) -> None:
     """Training data (chat JSONL, a datasets folder), TRL / LLaMA-Factory / axolotl
     configs with the run's LoRA settings, and an Ollama Modelfile for the adapter."""
     from advisor.finetune.export import export_adapter
 
-    result = export_adapter(adapter, out, merged, data_dir)
+    # --merged reads the base weights from the per-user model cache (ADVISOR_CACHE_DIR)
+    result = export_adapter(adapter, out, merged)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for path in dict.fromkeys(result.files.values()):  # each once, in the order written

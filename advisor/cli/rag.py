@@ -34,7 +34,7 @@ def ingest(
     device: str | None,
 ) -> None:
     """Ingest files or folders (PDF, DOCX, HTML, Markdown, text) into a collection."""
-    from advisor.rag.embedder import pipeline_models
+    from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline, expand_paths
 
     settings = settings_for(data_dir, collection, device)
@@ -76,7 +76,15 @@ def ingest(
 
 
 @main.command()
-@click.argument("question")
+@click.argument("question", required=False)
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ask every question of a file in one process: YAML or CSV as `compare` reads, "
+    "or plain text with one question per line. Prints a JSON line per question.",
+)
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option(
     "--mode",
@@ -93,27 +101,37 @@ def ingest(
 )
 @click.option("--no-retrieval", is_flag=True, help="Answer from the model alone, no documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--jsonl", is_flag=True, help="One JSON object per line (the default with --questions)."
+)
 @collection_option
 @data_dir_option
 @model_options
 def ask(
-    question: str,
+    question: str | None,
+    questions_file: Path | None,
     k: int,
     mode: str | None,
     no_generate: bool,
     adapter: Path | None,
     no_retrieval: bool,
     as_json: bool,
+    jsonl: bool,
     collection: str | None,
     data_dir: Path | None,
     device: str | None,
     base_model: Path | None,
 ) -> None:
-    """Answer QUESTION from the collection, citing the chunks it used."""
-    from advisor.compare.arms import answer_arm
-    from advisor.rag.embedder import pipeline_models
+    """Answer QUESTION (or every question of --questions FILE) from the collection,
+    citing the chunks it used."""
+    from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
+    if (question is None) == (questions_file is None):
+        raise click.UsageError("give a QUESTION or --questions FILE (not both)")
+    if no_generate and no_retrieval:
+        raise click.UsageError("--no-generate with --no-retrieval leaves nothing to do")
+    questions = [question] if question is not None else _questions(questions_file)
     settings = settings_for(data_dir, collection, device, base_model)
     check_models(settings)
     pipeline = RagPipeline(settings, **pipeline_models(settings))
@@ -122,25 +140,45 @@ def ask(
         from advisor.llm.lora import LoraGenerator
 
         lora = LoraGenerator.for_settings(adapter, settings)
-    if no_retrieval:
-        arm = "lora" if lora else "base"
-        answer = answer_arm(arm, question, pipeline, pipeline.generator, lora, k)
-    else:
-        if pipeline.store.count() == 0:
-            raise click.UsageError(
-                f"collection '{pipeline.store.name}' is empty; run `advisor ingest PATH` first"
-            )
-        answer = pipeline.ask(
-            question,
-            k,
-            mode,
-            generate=not no_generate,  # type: ignore[arg-type]
-            generator=lora,
+    if not no_retrieval and pipeline.store.count() == 0:
+        raise click.UsageError(
+            f"collection '{pipeline.store.name}' is empty; run `advisor ingest PATH` first"
         )
+
+    def one(q: str):
+        if no_retrieval:
+            return pipeline.ask_alone(q, lora)
+        return pipeline.ask(q, k, mode, generate=not no_generate, generator=lora)  # type: ignore[arg-type]
+
+    if questions_file is None and not jsonl:
+        _show(one(questions[0]), as_json, no_generate)
+        return
+    with click.progressbar(questions, label="Asking", file=click.get_text_stream("stderr")) as bar:
+        for q in bar:
+            click.echo(json.dumps(_as_json(one(q)), ensure_ascii=False))
+
+
+def _questions(path: Path) -> list[str]:
+    """The questions of a file: YAML / CSV as `compare` reads them, else one per line."""
+    from advisor.compare.qfiles import SUFFIXES, read_text
+    from advisor.compare.questions import load_question_file, typed_questions
+
+    if path.suffix.lower() in SUFFIXES:
+        return [q.question for q in load_question_file(path).questions]
+    return [
+        q.question for q in typed_questions(read_text(path, any_suffix=True).splitlines()).questions
+    ]
+
+
+def _as_json(answer) -> dict:
+    data = asdict(answer)
+    data["answer"] = data.pop("text")
+    return data
+
+
+def _show(answer, as_json: bool, no_generate: bool) -> None:
     if as_json:
-        data = asdict(answer)
-        data["answer"] = data.pop("text")
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(_as_json(answer), indent=2, ensure_ascii=False))
         return
     if not no_generate:
         click.echo(answer.text)

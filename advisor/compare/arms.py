@@ -1,19 +1,18 @@
 """The arms of the comparison, registered by name: how each one prompts which model.
 
 An arm is a small class: what it needs (an adapter, retrieval) is declared as class
-attributes, and `messages` builds its prompt. Every arm uses the same two prompt builders
-(advisor.rag.prompt), so arms differ only in the model and the context: a fair fight.
+attributes. Every arm answers through the one answering path (advisor.rag.answering), so
+arms differ only in the model and the context: a fair fight.
 """
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 from advisor.errors import AdvisorError
-from advisor.llm.base import Generator, Message
+from advisor.llm.base import Generator
+from advisor.rag.answering import Context
 from advisor.rag.pipeline import Answer, RagPipeline
-from advisor.rag.prompt import build_messages, build_plain_messages
 
 
 class Arm:
@@ -25,11 +24,9 @@ class Arm:
     uses_retrieval: ClassVar[bool] = False
 
     @classmethod
-    def messages(cls, question: str, texts: list[str]) -> list[Message]:
-        """The prompt: numbered retrieved texts for retrieval arms, the bare question else."""
-        if cls.uses_retrieval:
-            return build_messages(question, texts)
-        return build_plain_messages(question)
+    def context(cls, context: Context | None) -> Context | None:
+        """What the arm answers from: the retrieved passages, or nothing."""
+        return context if cls.uses_retrieval else None
 
 
 REGISTRY: dict[str, type[Arm]] = {}
@@ -101,18 +98,7 @@ def answer_arm(
         raise ValueError(f"arm {arm!r} needs a LoRA adapter")
     if cls.uses_retrieval:
         return pipeline.ask(question, k, generator=generator)
-    start = time.perf_counter()
-    g = generator.generate(cls.messages(question, []), pipeline.settings.max_new_tokens)
-    seconds = time.perf_counter() - start
-    return Answer(
-        question,
-        g.text,
-        [],
-        {"generate": seconds, "total": seconds},
-        g.backend,
-        "none",
-        fallback_reason=g.fallback_reason,
-    )
+    return pipeline.ask_alone(question, generator)
 
 
 def answer_all(

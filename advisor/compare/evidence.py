@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from advisor.compare.change_result import FORGET, UPDATE, latest
+from advisor.compare.change.result import FORGET, UPDATE, latest
 from advisor.compare.run import ComparisonRun
 
 FACTS = (

@@ -81,10 +81,13 @@ class _File(BaseModel):
     questions: list[_Item]
 
 
-def read_text(path: Path) -> str:
-    """The file's text; a missing, unreadable or non-UTF-8 file is one Problem."""
+def read_text(path: Path, any_suffix: bool = False) -> str:
+    """The file's text; a missing, unreadable or non-UTF-8 file is one Problem.
+
+    `any_suffix`: a plain-text question list (one question per line) may be named anyhow.
+    """
     name = str(path)
-    if path.suffix.lower() not in SUFFIXES:
+    if not any_suffix and path.suffix.lower() not in SUFFIXES:
         raise InputError(
             Problem(
                 f"unsupported question file type '{path.suffix}'; use .yaml, .yml or .csv", name

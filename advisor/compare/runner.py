@@ -22,10 +22,10 @@ from advisor.compare.questions import QuestionSet
 from advisor.compare.run import Cell, ComparisonRun, Row, Source
 from advisor.compare.summary import summarise
 from advisor.errors import AdvisorError
-from advisor.llm.base import Generator, generate_many
+from advisor.llm.base import Generator
+from advisor.rag.answering import Context, Reply, answer_many
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.prompt import cite
-from advisor.rag.trust import NOT_IN_DOCUMENTS, best_support, judge
+from advisor.rag.trust import best_support
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,14 @@ def run_comparison(
                 run.status = "cancelled"
                 break
             batch = rows[start : start + BATCH]
-            prompts = [arm.messages(r.question, [s.text for s in r.retrieved]) for r in batch]
-            outputs = generate_many(generator, prompts, plan.pipeline.settings.max_new_tokens)
-            for row, messages, gen in zip(batch, prompts, outputs, strict=True):
-                run.cells.append(_cell(plan, arm, row, messages, gen))
+            replies = answer_many(
+                [r.question for r in batch],
+                [arm.context(_context(r)) for r in batch],
+                generator,
+                plan.pipeline.settings.max_new_tokens,
+            )
+            for row, reply in zip(batch, replies, strict=True):
+                run.cells.append(_cell(plan, arm, row, reply))
         if run.status == "cancelled":
             break
     if progress:
@@ -129,7 +133,7 @@ def _settings(plan: Plan) -> dict[str, Any]:
         "base_model_path": str(s.base_model) if s.base_model else None,
         "engine": s.engine,
         "k": plan.k,
-        "mode": "hybrid",
+        "mode": plan.pipeline.mode,  # the workspace's, which every retrieval used
         "dense_weight": s.dense_weight,
         "chunk_tokens": s.chunk_tokens,
         "max_new_tokens": s.max_new_tokens,
@@ -174,32 +178,30 @@ def _rows(plan: Plan) -> list[Row]:
     return rows
 
 
-def _cell(plan: Plan, arm: type[Arm], row: Row, messages: list, gen: Any) -> Cell:
-    texts = [s.text for s in row.retrieved] if arm.uses_retrieval else []
-    answer, cited, added = cite(gen.text, texts) if arm.uses_retrieval else (gen.text, [], False)
-    said, draft, reason = gen.text, None, None
-    if arm.uses_retrieval:  # the retrieval arms answer as the RAG page does (rag/trust.py)
-        trust = judge(row.question, answer, texts, row.support)
-        reason = trust.reason
-        if trust.abstain:
-            answer, draft, said, cited, added = (
-                NOT_IN_DOCUMENTS,
-                answer,
-                NOT_IN_DOCUMENTS,
-                [],
-                False,
-            )
+def _context(row: Row) -> Context:
+    """The row's retrieval as the answering path reads it (retrieved once per question)."""
+    return Context([src.text for src in row.retrieved], row.support)
+
+
+def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:
+    """One answer scored as the user sees it: a withheld answer scores as no answer."""
+    gen = reply.generation
+    # Scored on the model's own words (not a citation we attributed), or on the notice
+    # that replaced them.
+    said = reply.text if reply.withheld else gen.text
+    texts = [src.text for src in row.retrieved] if arm.uses_retrieval else []
+    reason = reply.trust.reason if reply.trust is not None else None
     cell = Cell(
         row.id,
         arm.name,
-        answer,
+        reply.text,
         gen.backend,
         round(gen.seconds, 4),
         gen.tokens,
-        cited,
-        added,
+        reply.cited,
+        reply.citation_added,
         gen.fallback_reason,
-        draft=draft,
+        draft=reply.draft,
         trust_reason=reason,
     )
     if row.reference:  # a withheld answer is scored as what the user sees: no answer
@@ -208,10 +210,10 @@ def _cell(plan: Plan, arm: type[Arm], row: Row, messages: list, gen: Any) -> Cel
         cell.f1 = scoring.token_f1(said, row.reference)
     if arm.uses_retrieval:
         cell.groundedness = scoring.groundedness(said, texts)
-        own = [] if added else cited  # a citation we attributed is not the model's
+        own = [] if reply.citation_added else reply.cited  # one we attributed is not the model's
         docs = [row.retrieved[n - 1].document for n in own]
         cell.citation_hit = scoring.citation_hit(docs, row.documents)
     if plan.pricing is not None:
-        prompt_tokens = sum(len(m["content"]) for m in messages) // 4  # ~4 characters a token
+        prompt_tokens = sum(len(m["content"]) for m in reply.messages) // 4  # ~4 chars a token
         cell.cost_per_1000 = round(plan.pricing(arm.name, prompt_tokens, gen.tokens), 6)
     return cell

@@ -19,7 +19,7 @@ from advisor.compare.runner import Plan
 from advisor.costs.per_query import cost_per_1000
 from advisor.costs.prices import PriceSheet
 from advisor.errors import AdvisorError
-from advisor.rag.embedder import pipeline_models
+from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

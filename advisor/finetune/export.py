@@ -197,7 +197,7 @@ def _prepare(out: Path) -> Path:
 
 
 def export_adapter(
-    adapter: Path, out: Path, merged: bool = False, data_dir: Path | None = None
+    adapter: Path, out: Path, merged: bool = False, cache_dir: Path | None = None
 ) -> ExportResult:
     """Write the export folder `out` for the adapter run in `adapter`."""
     adapter, out = adapter.resolve(), out.resolve()
@@ -228,7 +228,7 @@ def export_adapter(
             if f.is_file() and (f.name.startswith("adapter_") or f.name == RUN_FILE):
                 shutil.copy2(f, tmp / files["adapter"] / f.name)
         if merged:
-            write_merged(adapter, tmp / FILES["merged"], data_dir)
+            write_merged(adapter, tmp / FILES["merged"], cache_dir)
             files["merged"] = FILES["merged"]
         context = {
             "adapter_name": adapter.name,

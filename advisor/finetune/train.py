@@ -139,7 +139,7 @@ def _prepare_out(out: Path) -> Path:
 def train_lora(
     pairs: PairSet,
     out: Path,
-    data_dir: Path,
+    cache_dir: Path,
     config: TrainConfig | None = None,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
@@ -157,8 +157,8 @@ def train_lora(
     from peft import LoraConfig, get_peft_model
 
     from advisor.finetune.targets import find_target_modules
+    from advisor.llm.base_model import load_base
     from advisor.llm.device import describe
-    from advisor.llm.embedded import load_base
 
     cfg = config or TrainConfig()
     ref = base_model_ref(base_model)
@@ -168,7 +168,7 @@ def train_lora(
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     # our own copy: safe to train
-    tok, model = load_base(data_dir, where["dtype"], ref, where["device"])
+    tok, model = load_base(cache_dir, where["dtype"], ref, where["device"])
     cfg = cfg.model_copy(
         update={"target_modules": cfg.target_modules or find_target_modules(model)}
     )

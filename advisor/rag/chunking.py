@@ -48,7 +48,7 @@ class HFTokenizer:
 @lru_cache(maxsize=1)
 def default_tokenizer() -> HFTokenizer:
     """The tokenizer of the built-in embedding model."""
-    from advisor.rag.embedder import minilm_path
+    from advisor.rag.models import minilm_path
 
     return HFTokenizer(minilm_path() / "tokenizer.json")
 

@@ -13,13 +13,12 @@ from pathlib import Path
 from advisor.llm.base import Generator
 from advisor.llm.registry import make_generator  # also importable from here, as before
 from advisor.rag.answer import Answer, FileResult, SourceRef, Status
+from advisor.rag.answering import Context, answer_many
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import SUPPORTED, Document, LoadError, load_bytes, load_file
-from advisor.rag.embedder import Embedder, default_embedder
-from advisor.rag.prompt import build_messages, cite
+from advisor.rag.models import Embedder, default_embedder
 from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
-from advisor.rag.trust import NOT_IN_DOCUMENTS, best_support, judge
 from advisor.rag.workspace import workspace_mode
 from advisor.settings import Settings
 
@@ -85,9 +84,9 @@ class RagPipeline:
         self._embedder = embedder
         self._generator = generator
         if reranker is None and settings.reranker_path:
-            from advisor.rag.search import CrossEncoderReranker
+            from advisor.rag.models import CrossEncoderReranker
 
-            reranker = CrossEncoderReranker(settings.reranker_path)
+            reranker = CrossEncoderReranker(settings.reranker_path, settings.device)
         self.searcher = Searcher(
             self.store,
             lambda texts: self.embedder.encode(texts),
@@ -99,7 +98,7 @@ class RagPipeline:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = default_embedder()
+            self._embedder = default_embedder(self.settings.device, self.settings.model_cache)
         return self._embedder
 
     @property
@@ -255,24 +254,16 @@ class RagPipeline:
             _ = self.embedder  # load the model before the clock starts: timings are per query
         start = time.perf_counter()
         hits = self.retrieve(question, k, mode, t)
-        chunks = [h.chunk for h in hits]
         sources = [SourceRef.of(n, h) for n, h in enumerate(hits, 1)]
         t["retrieve"] = time.perf_counter() - start
         if not generate:
             t["total"] = time.perf_counter() - start
             return Answer(question, "", sources, t, "none", mode)
+        context = Context.of_hits(hits)
         generator = generator or self.generator
-        g_start = time.perf_counter()
-        gen = generator.generate(
-            build_messages(question, [c.text for c in chunks]), self.settings.max_new_tokens
-        )
-        t["generate"] = time.perf_counter() - g_start
-        texts = [c.text for c in chunks]
-        text, cited, added = cite(gen.text, texts)
-        trust = judge(question, text, texts, best_support([h.scores for h in hits]))
-        draft = None
-        if trust.abstain:  # say so, and let the closest passages speak for themselves
-            text, draft, cited, added = NOT_IN_DOCUMENTS, text, [], False
+        reply = answer_many([question], [context], generator, self.settings.max_new_tokens)[0]
+        gen = reply.generation
+        t["generate"] = gen.seconds
         t["total"] = time.perf_counter() - start
         log.info(
             "answered in %.2f s (retrieve %.3f s, generate %.2f s, %d tokens) by %s",
@@ -284,16 +275,12 @@ class RagPipeline:
         )
         if gen.fallback_reason:
             log.warning("answered by the fallback model: %s", gen.fallback_reason)
-        return Answer(
-            question,
-            text,
-            sources,
-            t,
-            gen.backend,
-            mode,
-            cited,
-            added,
-            gen.fallback_reason,
-            trust,
-            draft,
-        )
+        return Answer.of_reply(question, reply, sources, t, mode)
+
+    def ask_alone(self, question: str, generator: Generator | None = None) -> Answer:
+        """The model's answer without retrieval (the base and LoRA arms): no sources."""
+        start = time.perf_counter()
+        generator = generator or self.generator
+        reply = answer_many([question], [None], generator, self.settings.max_new_tokens)[0]
+        seconds = time.perf_counter() - start
+        return Answer.of_reply(question, reply, [], {"generate": seconds, "total": seconds}, "none")

@@ -14,7 +14,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal, Protocol
 
 from advisor.rag.store import DenseHit, StoredChunk
@@ -101,25 +100,6 @@ def fuse_scores(scores: dict[str, dict[str, float]], weights: dict[str, float]) 
 
 class Reranker(Protocol):
     def score(self, query: str, texts: list[str]) -> list[float]: ...
-
-
-class CrossEncoderReranker:
-    """A sentence-transformers cross-encoder from a local folder, on `device` (None:
-    ADVISOR_DEVICE)."""
-
-    def __init__(self, path: Path, device: str | None = None) -> None:
-        from sentence_transformers import CrossEncoder
-
-        from advisor.llm.device import resolve_device
-
-        if device is None:
-            from advisor.settings import get_settings
-
-            device = get_settings().device
-        self.model = CrossEncoder(str(path), device=resolve_device(device))
-
-    def score(self, query: str, texts: list[str]) -> list[float]:
-        return [float(s) for s in self.model.predict([(query, t) for t in texts])]
 
 
 class Searcher:

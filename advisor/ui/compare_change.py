@@ -50,7 +50,7 @@ def _demo_updates(pipeline: Any) -> list[Path]:
 def _questions(run: Any, pipeline: Any, has: Any) -> Any:
     """The run's questions if `has` finds some in them, else the demo's golden set when the
     workspace holds the demo corpus, else the run's (the check then says what is missing)."""
-    from advisor.compare.change_setup import questions_of
+    from advisor.compare.change.setup import questions_of
     from advisor.compare.questions import load_question_file
 
     qs = questions_of(run)
@@ -70,7 +70,7 @@ def _start(run: Any, kind: str, target: Any) -> None:
         check_update,
         document_questions,
     )
-    from advisor.compare.change_setup import plan_from_run
+    from advisor.compare.change.setup import plan_from_run
     from advisor.compare.session import save_latest
 
     settings, pipeline = state.settings(), state.pipeline()
@@ -157,7 +157,7 @@ def _stale_controls(run: Any) -> None:
 
 def _forget_controls(run: Any) -> None:
     from advisor.compare.change import document_questions
-    from advisor.compare.change_setup import questions_of
+    from advisor.compare.change.setup import questions_of
 
     st.subheader("What a fine-tune cannot forget")
     st.caption(
@@ -223,7 +223,7 @@ def _job_progress(kind: str) -> None:
 
 
 def _shown(run: Any, kind: str) -> None:
-    from advisor.compare.change_result import ChangeResult
+    from advisor.compare.change.result import ChangeResult
     from advisor.ui import compare_change_view as view
 
     data = next((c for c in reversed(run.changes) if c.get("kind") == kind), None)

@@ -60,7 +60,7 @@ def _retrain_figure(r: Any, name: str) -> list[tuple[str, str, str]]:
 
 
 def _update_figures(r: Any) -> list[tuple[str, str, str]]:
-    from advisor.compare.change_text import seconds
+    from advisor.compare.change.text import seconds
 
     first, stale = [], []
     for arm, m in r.arms.items():
@@ -116,7 +116,7 @@ def _retrain_cost(r: Any) -> None:
     """The cost model's monthly retraining at this session's answers and prices."""
     if r.retrain is None or r.kind != "update":
         return
-    from advisor.compare.change_setup import retrain_cost
+    from advisor.compare.change.setup import retrain_cost
 
     try:
         rules = state.rules(str(state.settings().rules_dir))
@@ -150,7 +150,7 @@ def _retrain_cost(r: Any) -> None:
 
 
 def _marks(r: Any, cell: dict[str, Any] | None, grid: bool = False) -> str:
-    from advisor.compare.change_text import mark
+    from advisor.compare.change.text import mark
 
     words = UPDATE_MARK if r.kind == "update" else FORGET_MARK
     return (GRID_MARK[r.kind] if grid else words)[mark(cell, r.kind)]

@@ -89,7 +89,7 @@ def _start(split) -> None:
             job.result = train_lora(
                 split,
                 out,
-                settings.data_dir,
+                settings.model_cache,
                 config,
                 job.reports.append,
                 job.cancel,

@@ -206,7 +206,7 @@ def pipeline():
     s = settings()
     model = str(s.base_model or "")
     if "rag_pipeline" not in st.session_state or st.session_state.get("rag_model") != model:
-        from advisor.rag.embedder import pipeline_models
+        from advisor.rag.models import pipeline_models
         from advisor.rag.pipeline import RagPipeline
 
         st.session_state["rag_pipeline"] = RagPipeline(s, collection(), **pipeline_models(s))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.compare.change_result import UPDATE, ChangeResult
+from advisor.compare.change.result import UPDATE, ChangeResult
 
 WIDTH = 44  # characters of an answer shown in the table
 
@@ -114,7 +114,7 @@ def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:
 
 
 def render_change(result: ChangeResult, cost: dict[str, Any] | None = None) -> str:
-    """The whole change as text; `cost` is change_setup.retrain_cost's answer, if any."""
+    """The whole change as text; `cost` is change.setup.retrain_cost's answer, if any."""
     lines = _head(result)
     if result.status != "complete":
         lines.append(f"INCOMPLETE: the change was {result.status}.")

@@ -3,10 +3,12 @@
 A change is an update (new versions of documents re-ingested) or a forget (a document
 removed). Each one is stored in the comparison run's `changes` as `ChangeResult.to_dict()`.
 
-A cell here is a dict: question_id, arm, answer, backend, seconds, and
+A cell here is a dict: question_id, arm, answer (as the user sees it), backend, seconds, and
   old_stated  the answer states the fact that no longer holds: after an update the old
               reference, after a forget the forgotten document's reference (None: none)
   new_stated  the answer states the updated reference (updates only; None otherwise)
+  withheld    the trust check withheld the model's answer (old_stated and new_stated are
+              then False: the user was told the documents do not say)
   doc_chunks  retrieved chunks from the changed documents (retrieval arms; None otherwise)
   at          after the change: seconds from its start (re-ingest or forget included) to
               this answer, as if the arm were the only one answering; None before it

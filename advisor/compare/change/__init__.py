@@ -10,7 +10,7 @@ apply_forget: a document is removed, and the questions that cite it are asked be
 after. The retrieval arms must no longer retrieve or state its facts; an adapter trained
 on it may still state them, and only a retrain without the document removes them.
 
-Both return a ChangeResult (advisor.compare.change_result) that the caller stores in the
+Both return a ChangeResult (advisor.compare.change.result) that the caller stores in the
 run's `changes`; nothing here saves files or knows a face.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.compare import scoring
-from advisor.compare.change_result import (
+from advisor.compare.change.result import (
     FORGET,
     UPDATE,
     ChangeResult,
@@ -32,7 +32,7 @@ from advisor.compare.change_result import (
     retrain_card,
     update_measures,
 )
-from advisor.compare.change_select import (
+from advisor.compare.change.select import (
     changed_questions,
     check_forget,
     check_update,
@@ -42,8 +42,7 @@ from advisor.compare.change_select import (
 from advisor.compare.questions import Question
 from advisor.compare.runner import BATCH, Plan, Progress
 from advisor.errors import AdvisorError
-from advisor.llm.base import generate_many
-from advisor.rag.prompt import cite
+from advisor.rag.answering import Context, answer_many
 
 __all__ = [
     "ChangeResult", "apply_forget", "apply_update", "changed_questions", "check_forget",
@@ -102,14 +101,16 @@ def _ask(
     new: dict[str, list[str]],
     since: float | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Every arm's answer to `questions` as cells (change_result's docstring); None when
+    """Every arm's answer to `questions` as cells (change.result's docstring); None when
     cancelled. `since` (a perf_counter) times each answer from the change's start."""
     keys = {doc_key(t) for t in targets}
-    retrieved: dict[str, list[tuple[str, str]]] = {}
+    contexts: dict[str, Context] = {}
+    documents: dict[str, list[str]] = {}
     if any(a.uses_retrieval for a in plan.arms):
         for q in questions:  # once per question, shared by both retrieval arms
             hits = plan.pipeline.retrieve(q.question, plan.k)
-            retrieved[q.id] = [(h.chunk.document, h.chunk.text) for h in hits]
+            contexts[q.id] = Context.of_hits(hits)
+            documents[q.id] = [h.chunk.document for h in hits]
     ready = time.perf_counter() - since if since is not None else 0.0
     cells: list[dict[str, Any]] = []
     for arm in plan.arms:
@@ -122,21 +123,24 @@ def _ask(
             if cancel is not None and cancel.is_set():
                 return None
             batch = questions[start:last]
-            texts = [[t for _, t in retrieved.get(q.id, [])] for q in batch]
-            prompts = [
-                arm.messages(q.question, t if arm.uses_retrieval else [])
-                for q, t in zip(batch, texts, strict=True)
-            ]
-            outputs = generate_many(generator, prompts, plan.pipeline.settings.max_new_tokens)
+            replies = answer_many(
+                [q.question for q in batch],
+                [arm.context(contexts.get(q.id)) for q in batch],
+                generator,
+                plan.pipeline.settings.max_new_tokens,
+            )
             at = ready + time.perf_counter() - arm_start if since is not None else None
-            for q, context, gen in zip(batch, texts, outputs, strict=True):
-                answer = cite(gen.text, context)[0] if arm.uses_retrieval else gen.text
-                docs = [d for d, _ in retrieved.get(q.id, [])]
+            for q, reply in zip(batch, replies, strict=True):
+                gen = reply.generation
+                # what the user sees: a withheld answer states neither the old nor the new
+                said = reply.text if reply.withheld else gen.text
+                docs = documents.get(q.id, [])
                 cells.append({
-                    "question_id": q.id, "arm": arm.name, "answer": answer,
+                    "question_id": q.id, "arm": arm.name, "answer": reply.text,
                     "backend": gen.backend, "seconds": round(gen.seconds, 4),
-                    "old_stated": _states(gen.text, old[q.id]),
-                    "new_stated": _states(gen.text, new[q.id]),
+                    "old_stated": _states(said, old[q.id]),
+                    "new_stated": _states(said, new[q.id]),
+                    "withheld": reply.withheld,
                     "doc_chunks": sum(doc_key(d) in keys for d in docs)
                     if arm.uses_retrieval else None,
                     "at": None if at is None else round(at, 3),

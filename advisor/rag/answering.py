@@ -1,0 +1,80 @@
+"""The one answering path: the prompt, the generation, the citations and the trust check.
+
+`advisor ask` (one question or a file of them), the documents and fine-tune pages, the
+comparison runner and the update and forget re-asks all answer through `answer_many`, so
+a withheld answer is withheld everywhere and every face scores what a user would see.
+Retrieval stays with the pipeline (`RagPipeline.retrieve`); a `Context` is what one
+retrieval hands on: the passages' texts and the best dense similarity among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from advisor.llm.base import Generation, Generator, Message, generate_many
+from advisor.rag.prompt import build_messages, build_plain_messages, cite
+from advisor.rag.trust import NOT_IN_DOCUMENTS, Trust, best_support, judge
+
+
+@dataclass(frozen=True)
+class Context:
+    """The retrieved passages one question is answered from, best first."""
+
+    texts: list[str]
+    support: float | None = None  # the best dense similarity (None: no dense score)
+
+    @classmethod
+    def of_hits(cls, hits: Sequence) -> Context:
+        """From the search's hits (advisor.rag.search.Hit)."""
+        return cls([h.chunk.text for h in hits], best_support([h.scores for h in hits]))
+
+
+@dataclass
+class Reply:
+    """One answer as a user sees it, with what the model said and how far to trust it."""
+
+    text: str  # NOT_IN_DOCUMENTS when the trust check withheld the model's answer
+    generation: Generation
+    messages: list[Message]
+    cited: list[int] = field(default_factory=list)
+    citation_added: bool = False
+    trust: Trust | None = None  # None: no retrieval, nothing to be grounded in
+    draft: str | None = None  # the model's answer when it was withheld
+
+    @property
+    def withheld(self) -> bool:
+        return self.draft is not None
+
+
+def prompt_for(question: str, context: Context | None) -> list[Message]:
+    """The RAG prompt with numbered passages, or the bare question without retrieval."""
+    if context is None:
+        return build_plain_messages(question)
+    return build_messages(question, context.texts)
+
+
+def finish(question: str, context: Context | None, gen: Generation, messages: list) -> Reply:
+    """Cite and judge the model's text: a reply that claims what the passages do not say
+    is withheld, its draft kept for whoever wants to look."""
+    if context is None:
+        return Reply(gen.text, gen, messages)
+    text, cited, added = cite(gen.text, context.texts)
+    trust = judge(question, text, context.texts, context.support)
+    if trust.abstain:
+        return Reply(NOT_IN_DOCUMENTS, gen, messages, [], False, trust, draft=text)
+    return Reply(text, gen, messages, cited, added, trust)
+
+
+def answer_many(
+    questions: Sequence[str],
+    contexts: Sequence[Context | None],
+    generator: Generator,
+    max_new_tokens: int,
+) -> list[Reply]:
+    """Replies in input order; a backend that batches gets them as one batch."""
+    prompts = [prompt_for(q, c) for q, c in zip(questions, contexts, strict=True)]
+    outputs = generate_many(generator, prompts, max_new_tokens)
+    return [
+        finish(q, c, g, m) for q, c, g, m in zip(questions, contexts, outputs, prompts, strict=True)
+    ]

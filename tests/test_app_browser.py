@@ -221,16 +221,14 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     expect(box).to_contain_text("Who is the safety officer?")
     assert "[" in box.inner_text()  # an answer, with a citation
     expect(page.get_by_text("cosine similarity").first).to_be_visible()
-    # A new question clears the old answer while it runs: once the spinner shows, the
-    # old answer is gone (a snapshot, not a retried assertion).
+    # A new question replaces the old answer (the spinner in between can be too quick to
+    # see once the model is loaded, so the test waits on the outcome, not on the spinner).
     first = box.inner_text()
     question.fill("How fast must a severity 1 incident be acknowledged?")
     question.press("Enter")
-    expect(page.get_by_text("Answering (the first answer prepares the model once")).to_be_visible(
-        timeout=30 * SECOND
-    )
-    assert first not in box.all_inner_texts()
     expect(box).to_contain_text("severity 1", timeout=180 * SECOND)
+    expect(box).not_to_contain_text("Who is the safety officer?")
+    assert first not in box.all_inner_texts()
     _shot(page, "3-documents")
 
     page.get_by_role("button", name="Forget it...").click()

@@ -56,8 +56,15 @@ def test_every_fact_by_hand():
         "forget_rag_leak_rate": 0.0,
         "train_tokens_per_second": 1234.5,
         "questions_scored": 3.0,
+        "retrieval_hit_at_k_high": 1.0,  # the bootstrap's upper end over hits 1, 0, 1
     }
-    assert set(facts) == set(FACTS)
+    # the paired figures need 5 paired unseen rows (2 here), and the change intervals the
+    # changes' answers (none in this hand-made run): absent, so no rule can act on them
+    assert set(FACTS) - set(facts) == {
+        "rag_minus_lora_unseen_low", "rag_minus_lora_unseen_high", "rag_minus_lora_unseen_n",
+        "lora_minus_base_unseen_low", "lora_minus_base_unseen_high", "lora_minus_base_unseen_n",
+        "stale_facts_share_low", "forget_leak_rate_low",
+    }  # fmt: skip
 
 
 def test_what_a_run_cannot_measure_is_absent():
@@ -103,3 +110,33 @@ def test_measures_count_by_hand():
         "chunks_before": 5, "chunks_after": 0,
     }  # fmt: skip
     assert f["lora"]["leak_rate"] == 1.0 and f["lora"]["chunks_after"] is None
+
+
+def _unseen_run(n: int) -> ComparisonRun:
+    """n unseen questions: RAG answers each one right, the adapter none of them."""
+    rows = [Row(f"q{i}", f"Q{i}?", "a", ["d.md"], relation="unseen", hit=1.0) for i in range(n)]
+    cells = [
+        *_cells("rag", {r.id: 1.0 for r in rows}),
+        *_cells("lora", {r.id: 0.0 for r in rows}),
+        *_cells("base", {r.id: 0.0 for r in rows}),
+    ]
+    return ComparisonRun(["base", "rag", "lora"], rows, cells)
+
+
+def test_a_measured_rule_fires_on_an_interval_clear_of_zero_and_not_on_too_few_questions():
+    from conftest import ROOT
+
+    from advisor.advice import load_folder, recommend
+
+    rules = load_folder(ROOT / "rules").rules
+    answers = {"knowledge_change": "never", "needs_external_data": True}
+    rule = "measured_rag_beats_adapter_on_new_questions"
+    many = change_facts(_unseen_run(12))
+    assert many["rag_minus_lora_unseen_low"] == 1.0 and many["rag_minus_lora_unseen_n"] == 12
+    fired = recommend(rules, answers, evidence=many)
+    assert rule in [f.rule for f in fired.fired]
+    # the same shares (RAG 100%, the adapter 0%) on 4 questions: no interval, no rule
+    few = change_facts(_unseen_run(4))
+    assert few["rag_correct_unseen"] == 1.0 and few["lora_correct_unseen"] == 0.0
+    assert "rag_minus_lora_unseen_low" not in few
+    assert rule not in [f.rule for f in recommend(rules, answers, evidence=few).fired]

@@ -241,3 +241,26 @@ def test_read_training_pairs(tmp_path):
         read_training_pairs(tmp_path)
     with pytest.raises(InputError, match="is this an adapter folder"):
         read_training_pairs(tmp_path / "nothing")
+
+
+def test_unanswerable_sets_load_and_contradictions_name_their_line(tmp_path):
+    from advisor.errors import InputError
+
+    demo = load_question_file(GOLDEN.parent / "unanswerable.yaml")  # as it ships
+    assert len(demo.questions) >= 10 and all(q.unanswerable for q in demo.questions)
+    assert all(q.answer is None for q in demo.questions)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "questions:\n"
+        "  - {question: 'Fine?', unanswerable: true}\n"
+        "  - question: 'Contradiction?'\n"
+        "    answer: '42'\n"
+        "    unanswerable: true\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_question_file(bad)
+    assert f"{bad}:3" in str(exc.value) and "marked unanswerable has no answer" in str(exc.value)
+    whole = tmp_path / "whole.yaml"
+    whole.write_text("unanswerable: true\nquestions:\n  - {question: 'Q?', answer: x}\n")
+    with pytest.raises(InputError, match=r"whole\.yaml:3.*file is marked unanswerable"):
+        load_question_file(whole)

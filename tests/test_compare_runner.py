@@ -177,3 +177,46 @@ def test_bad_run_files_are_refused(tmp_path):
         load_run(bad)
     with pytest.raises(AdvisorError, match=r"use \.json or \.csv"):
         write_run(None, tmp_path / "run.xlsx")  # type: ignore[arg-type]
+
+
+UNANSWERABLE = """\
+name: not in these documents
+questions:
+  - {id: u1, question: "What is the wifi password in the canteen?", unanswerable: true}
+  - {id: u2, question: "How many parking spaces are reserved for visitors?", unanswerable: true}
+  - {id: c1, question: "When does the canteen open?", answer: "07:30", documents: [canteen.md]}
+"""
+
+
+def test_unanswerable_questions_measure_abstention_and_hallucination(workspace, tmp_path):
+    pipeline, _ = workspace
+    qfile = tmp_path / "mixed.yaml"
+    qfile.write_text(UNANSWERABLE)
+    run = run_comparison(_plan(pipeline, load_question_file(qfile), "base,rag", lora=False))
+    rows = {r.id: r for r in run.rows}
+    assert rows["u1"].unanswerable and not rows["c1"].unanswerable
+    by = {(c.question_id, c.arm): c for c in run.cells}
+    # the base arm's fake says "I don't know" without context: it abstains; the Oracle
+    # copies a passage for rag, which the trust check either withholds or not
+    assert by[("u1", "base")].abstained is True and by[("c1", "base")].abstained is None
+    assert by[("u1", "rag")].correct is None  # no reference: not scored for correctness
+    arms = run.aggregates["arms"]
+    assert arms["base"]["abstention"]["mean"] == 1.0 and arms["base"]["abstention"]["n"] == 2
+    rag = [by[(q, "rag")] for q in ("u1", "u2")]
+    want = sum(c.abstained for c in rag) / 2
+    assert arms["rag"]["abstention"]["mean"] == want
+    assert arms["rag"]["hallucination"]["mean"] == 1 - want
+    assert all(c.abstained == (c.draft is not None or "know" in c.answer) for c in rag)
+
+
+def test_a_one_arm_run_says_paired_figures_do_not_apply(workspace):
+    from advisor.compare.text import render_summary
+
+    pipeline, qs = workspace
+    run = run_comparison(_plan(pipeline, qs, "rag", lora=False))
+    assert run.aggregates["paired"] == {}
+    two = run_comparison(_plan(pipeline, qs, "base,rag", lora=False))
+    diff = two.aggregates["paired"]["base-rag"]["all"]
+    assert diff == {"n": 3, "a_only": 0, "b_only": 3, "applicable": False,
+                    "why": "only 3 paired questions (need 5)"}  # fmt: skip
+    assert "base minus rag: not applicable: only 3 paired questions" in render_summary(two)

@@ -16,6 +16,7 @@ from advisor.compare.scoring import (
     contains,
     correct,
     disagreements,
+    exact_match,
     grid_of,
     groundedness,
     no_answer,
@@ -165,7 +166,7 @@ class Rec:
 
 def test_score_cell_marks_what_does_not_apply():
     s = score_cell("It is 4711 [1].", "4711", ["The gate code is 4711."], ["gate.md"], ["gate.md"])
-    assert s == CellScores(1.0, 1.0, pytest.approx(0.5), 1.0, 1.0)
+    assert s == CellScores(1.0, 1.0, pytest.approx(0.5), 1.0, 1.0, 0.0)  # exact: not verbatim
     bare = score_cell("I don't know.", None)
     assert bare == CellScores(None, None, None, None, None)
 
@@ -192,3 +193,45 @@ def test_aggregate_and_disagreements():
     assert disagreements(grid) == 1 and all_fail(grid) == 1  # q1 splits, q2 fails everywhere
     assert disagreements(grid, ["base", "rag"]) == 1 and all_fail(grid, ["base", "rag"]) == 1
     assert all_fail({"q": {"base": None, "rag": 0.0}}, ["base", "rag"]) == 0
+
+
+PASSAGES = [
+    "New employees keep their onboarding buddy for 90 days. The buddy meets them weekly.",
+    "Warranty terms: 1. Batteries: 12 months. 2. Frames: 5 years. 3. Motors: 2 years.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reference", "kind"),
+    [
+        # repeating the question's words is not an answer, even when they hold the reference
+        ("Is the buddy kept for two weeks or longer?", "Two weeks.", "two weeks", "question"),
+        ("How long do new employees keep their onboarding buddy?",
+         "New employees keep their onboarding buddy.", "90 days", "question"),
+        # the prompt pasted back
+        ("How long do new employees keep their onboarding buddy?",
+         "You answer questions using only the numbered context. Answer in one short sentence.",
+         "90 days", "prompt"),
+        # the passages pasted back, numbered as in the prompt
+        ("How long do new employees keep their onboarding buddy?",
+         "[1] " + PASSAGES[0] + "\n[2] " + PASSAGES[1], "90 days", "passages"),
+    ],
+)  # fmt: skip
+def test_an_echo_is_scored_wrong_and_not_grounded(question, answer, reference, kind):
+    s = score_cell(answer, reference, PASSAGES, [], ["guide.md"], question=question)
+    assert s.echo == kind
+    assert s.correct == 0.0 and s.exact == 0.0 and s.groundedness is None
+
+
+def test_a_list_index_or_a_bare_number_is_not_the_reference():
+    q = "How long is the warranty on frames?"
+    assert score_cell("1 [2]", "5 years", PASSAGES, question=q).correct == 0.0  # list index
+    assert score_cell("5.", "5 years", PASSAGES, question=q).correct == 0.0  # no claim: years?
+    assert score_cell("Frames have 5 years [2].", "5 years", PASSAGES, question=q).correct == 1.0
+
+
+def test_exact_match_is_the_squad_one():
+    assert exact_match("The 45 days", "45 days") == 1.0  # articles go
+    assert exact_match("45 days [1]", "45 days") == 1.0  # citation markers go
+    assert exact_match("Returns take 45 days.", "45 days") == 0.0
+    assert exact_match("anything", None) is None

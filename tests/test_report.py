@@ -426,3 +426,15 @@ def test_report_cli(tmp_path):
     broken.write_text("failure_mode: [\n")
     bad = run_cli("report", str(broken), "--out", str(tmp_path / "x.md"))
     assert bad.returncode == 2 and "b.yaml:2: invalid YAML" in bad.stderr
+
+
+def test_the_report_quotes_paired_differences_with_their_intervals(rules_copy):
+    from test_compare_evidence import _unseen_run
+
+    from advisor.compare.summary import summarise
+
+    run = _unseen_run(12)
+    run.aggregates = summarise(run)
+    report = build_report(load_rules(rules_copy), {"failure_mode": "knowledge"}, comparison=run)
+    want = "rag minus lora: +100 points (95% interval +100 to +100; n=12, McNemar p=0.00049)"
+    assert want in to_html(report) and want in to_markdown(report)

@@ -17,6 +17,18 @@ forget_leak_rate       after the latest forget: share of the document's referenc
 forget_rag_leak_rate   the same for the rag arm
 train_tokens_per_second  the adapter's measured training throughput (its run card)
 questions_scored       rows with a reference answer
+
+The rules act on a measurement only when it is clear of chance, so each fact above that
+a rule reads comes with the 95% interval it rests on:
+
+rag_minus_lora_unseen_low, _high, _n   rag minus lora on the unseen and paraphrased rows,
+                       a paired bootstrap interval over the rows scored in both arms
+lora_minus_base_unseen_low, _high, _n  the same for lora minus base
+stale_facts_share_low, forget_leak_rate_low
+                       the lower end of the bootstrap interval of those shares
+retrieval_hit_at_k_high the upper end of the interval of hit@k
+A paired figure needs 5 paired rows (advisor.compare.stats.MIN_PAIRED); with fewer it is
+absent, so no rule can act on it.
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from statistics import fmean
 
 from advisor.compare.change.result import FORGET, UPDATE, latest
 from advisor.compare.run import ComparisonRun
+from advisor.compare.stats import bootstrap_ci, paired_difference
 
 FACTS = (
     "retrieval_hit_at_k",
@@ -38,6 +51,15 @@ FACTS = (
     "forget_rag_leak_rate",
     "train_tokens_per_second",
     "questions_scored",
+    "rag_minus_lora_unseen_low",
+    "rag_minus_lora_unseen_high",
+    "rag_minus_lora_unseen_n",
+    "lora_minus_base_unseen_low",
+    "lora_minus_base_unseen_high",
+    "lora_minus_base_unseen_n",
+    "stale_facts_share_low",
+    "forget_leak_rate_low",
+    "retrieval_hit_at_k_high",
 )
 UNSEEN = ("unseen", "paraphrase")
 ADAPTER_ARM, RETRIEVAL_ARM = "lora", "rag"
@@ -69,14 +91,38 @@ def change_facts(run: ComparisonRun) -> dict[str, float]:
     both = sorted(lora.keys() & base.keys())
     if both:
         facts["lora_gain_unseen"] = round(fmean(lora[i] - base[i] for i in both), 4)
+    facts |= _paired("rag_minus_lora_unseen", rag, lora)
+    facts |= _paired("lora_minus_base_unseen", lora, base)
+    hits = [r.hit for r in run.rows if r.hit is not None]
+    if hits:
+        facts["retrieval_hit_at_k_high"] = round(bootstrap_ci(hits)[2], 4)
     update = latest(run.changes, UPDATE)
     if update is not None:
         facts["stale_facts_share"] = update.arms.get(ADAPTER_ARM, {}).get("old_share")
+        facts["stale_facts_share_low"] = _low(update.after, "old_stated")
     forget = latest(run.changes, FORGET)
     if forget is not None:
         facts["forget_leak_rate"] = forget.arms.get(ADAPTER_ARM, {}).get("leak_rate")
         facts["forget_rag_leak_rate"] = forget.arms.get(RETRIEVAL_ARM, {}).get("leak_rate")
+        facts["forget_leak_rate_low"] = _low(forget.after, "old_stated")
     tps = (run.adapter or {}).get("tokens_per_second")
     facts["train_tokens_per_second"] = float(tps) if tps else None
     facts["questions_scored"] = float(sum(1 for r in run.rows if r.reference))
     return {k: float(v) for k, v in facts.items() if v is not None}
+
+
+def _paired(name: str, a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    """`name_low`, `name_high`, `name_n`: a paired interval, absent under 5 pairs."""
+    ids = sorted(a.keys() & b.keys())
+    diff = paired_difference([a[i] for i in ids], [b[i] for i in ids])
+    if not diff["applicable"]:
+        return {}
+    return {f"{name}_low": diff["low"], f"{name}_high": diff["high"], f"{name}_n": diff["n"]}
+
+
+def _low(cells: list[dict], key: str) -> float | None:
+    """The lower end of the 95% interval of the adapter's share of `key` among `cells`."""
+    values = [
+        1.0 if c[key] else 0.0 for c in cells if c["arm"] == ADAPTER_ARM and c.get(key) is not None
+    ]
+    return round(bootstrap_ci(values)[1], 4) if values else None

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from advisor.errors import InputError, Problem
 from advisor.yamlio import LineMap, format_path, parse_yaml, validation_problems
@@ -49,6 +57,17 @@ class _Item(BaseModel):
     documents: list[str] = Field(default_factory=list)
     tag: str | None = None
     split: str | None = Field(None, pattern="^(tune|test)$")  # retrieval evaluation half
+    # The documents do not answer it: the right answer is to abstain. A reference answer
+    # would contradict that, so the two together are an error.
+    unanswerable: bool = False
+
+    @model_validator(mode="after")
+    def _no_answer_when_unanswerable(self) -> _Item:
+        if self.unanswerable and (self.answer or self.updated_answer):
+            raise ValueError(
+                "a question marked unanswerable has no answer: drop `answer` or `unanswerable`"
+            )
+        return self
 
     @field_validator("id", "answer", "updated_answer", "tag", mode="before")
     @classmethod
@@ -78,6 +97,9 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = 1
+    name: str | None = None  # the set's name, shown instead of the file's
+    # Every question of the file is one the documents do not answer (unanswerable.yaml)
+    unanswerable: bool = False
     questions: list[_Item]
 
 
@@ -121,9 +143,22 @@ def yaml_entries(text: str, name: str) -> list[Entry]:
         data = {**data, "questions": _strings_as_items(data["questions"])}
         prefix: tuple[str, ...] = ("questions",)
         try:
-            items = _File.model_validate(data).questions
+            whole = _File.model_validate(data)
         except ValidationError as exc:
             raise InputError(validation_problems(exc, lines)) from None
+        items = whole.questions
+        if whole.unanswerable:  # the file says it of every question
+            answered = [
+                lines.problem(
+                    ["questions", i, "answer"],
+                    "the file is marked unanswerable: its questions have no answer",
+                )
+                for i, item in enumerate(items)
+                if item.answer or item.updated_answer
+            ]
+            if answered:
+                raise InputError(answered)
+            items = [item.model_copy(update={"unanswerable": True}) for item in items]
     elif isinstance(data, list):
         _check_items(data, (), lines)
         prefix = ()

@@ -40,6 +40,7 @@ class Question:
     source: Source = "golden"
     relation: Relation | None = None  # None until labelled against an adapter
     variant_of: str | None = None  # the id of the question this one rewords
+    unanswerable: bool = False  # the documents do not answer it: the right answer abstains
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _from_entries(entries: list[Entry], name: str) -> list[Question]:
             documents=documents,
             tag=f.get("tag"),
             updated_answer=f.get("updated_answer"),
+            unanswerable=bool(f.get("unanswerable")),
         )
         add(q, e.line, p + "question", p + "id")
         if f.get("reworded"):

@@ -20,7 +20,7 @@ from advisor.errors import AdvisorError
 
 SCHEMA_VERSION = 1
 RUN_FILE = "compare.json"
-SCORES = ("correct", "containment", "f1", "groundedness", "citation_hit")
+SCORES = ("correct", "exact", "containment", "f1", "groundedness", "citation_hit")
 
 
 @dataclass
@@ -51,6 +51,8 @@ class Row:
     hit: float | None = None  # a reference document among the top k
     rr: float | None = None  # reciprocal rank of the first such chunk
     support: float | None = None  # best dense similarity of a chunk (advisor.rag.trust)
+    # The documents do not answer it: a right answer is to abstain (no reference allowed)
+    unanswerable: bool = False
 
 
 @dataclass
@@ -74,6 +76,11 @@ class Cell:
     cost_per_1000: float | None = None
     draft: str | None = None  # the model's answer when it was withheld (`answer` says so)
     trust_reason: str | None = None  # why it was withheld or shown with a warning
+    exact: float | None = None  # exact match (SQuAD), beside containment and F1
+    echo: str | None = None  # what the model's answer merely repeated (scored wrong)
+    # On an unanswerable question: the arm said it does not know, or its answer was
+    # withheld (True), or it answered anyway (False); None on answerable questions.
+    abstained: bool | None = None
 
     @property
     def tokens_per_second(self) -> float:
@@ -165,7 +172,7 @@ def load_run(path: Path) -> ComparisonRun:
 CSV_COLUMNS = [
     "question_id", "question", "reference", "documents", "tag", "relation", "arm", "answer",
     *SCORES, "retrieval_hit", "reciprocal_rank", "seconds", "tokens", "tokens_per_second",
-    "cost_per_1000", "backend",
+    "cost_per_1000", "backend", "echo", "abstained",
 ]  # fmt: skip
 
 
@@ -187,7 +194,8 @@ def to_csv(run: ComparisonRun) -> str:
             "seconds": round(c.seconds, 3), "tokens": c.tokens,
             "tokens_per_second": round(c.tokens_per_second, 2),
             "cost_per_1000": "" if c.cost_per_1000 is None else round(c.cost_per_1000, 4),
-            "backend": c.backend,
+            "backend": c.backend, "echo": c.echo or "",
+            "abstained": "" if c.abstained is None else c.abstained,
         })  # fmt: skip
     return out.getvalue()
 

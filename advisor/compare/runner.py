@@ -26,6 +26,7 @@ from advisor.llm.base import Generator
 from advisor.rag.answering import Context, Reply, answer_many
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.trust import best_support
+from advisor.words import no_answer
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def _rows(plan: Plan) -> list[Row]:
             q.relation,
             q.source,
             q.updated_answer,
+            unanswerable=q.unanswerable,
         )
         if retrieve:
             hits = plan.pipeline.retrieve(q.question, plan.k)
@@ -204,15 +206,28 @@ def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:
         draft=reply.draft,
         trust_reason=reason,
     )
-    if row.reference:  # a withheld answer is scored as what the user sees: no answer
-        cell.correct = 1.0 if scoring.correct(said, row.reference) else 0.0
-        cell.containment = scoring.contains(said, row.reference)
-        cell.f1 = scoring.token_f1(said, row.reference)
+    # A withheld answer is scored as what the user sees (no answer); an echo of the
+    # question, the prompt or the passages is scored wrong and not grounded.
+    own = [] if reply.citation_added else reply.cited  # one we attributed is not the model's
+    scores = scoring.score_cell(
+        said,
+        row.reference,
+        texts,
+        [row.retrieved[n - 1].document for n in own] if arm.uses_retrieval else None,
+        row.documents,
+        question=row.question,
+    )
+    cell.correct, cell.exact, cell.containment, cell.f1 = (
+        scores.correct,
+        scores.exact,
+        scores.containment,
+        scores.f1,
+    )
     if arm.uses_retrieval:
-        cell.groundedness = scoring.groundedness(said, texts)
-        own = [] if reply.citation_added else reply.cited  # one we attributed is not the model's
-        docs = [row.retrieved[n - 1].document for n in own]
-        cell.citation_hit = scoring.citation_hit(docs, row.documents)
+        cell.groundedness, cell.citation_hit = scores.groundedness, scores.citation_hit
+    cell.echo = scores.echo or scoring.echo(gen.text, row.question, texts)
+    if row.unanswerable:
+        cell.abstained = reply.withheld or no_answer(gen.text)
     if plan.pricing is not None:
         prompt_tokens = sum(len(m["content"]) for m in reply.messages) // 4  # ~4 chars a token
         cell.cost_per_1000 = round(plan.pricing(arm.name, prompt_tokens, gen.tokens), 6)

@@ -6,16 +6,22 @@ retrieved context). Texts are compared as canonical tokens (advisor.words:
 *Content tokens* are the tokens without stopwords; *key tokens* are the content tokens
 that hold a digit: numbers (compared as values), times (`07:30`) and codes (`e-217`).
 
-containment(answer, reference)
-    share = the reference's content tokens found among the answer's tokens;
+containment(answer, reference, question)
+    share = the reference's content tokens found among the answer's tokens, counting only
+    the words the question does not already hold (repeating the question earns nothing);
     1.0 when every key token of the reference is in the answer and share >= 0.8,
-    else share, halved when a key token is missing.
+    else share, halved when a key token is missing. With no new word left, the key
+    tokens alone decide; an answer that only echoes the question (advisor.rag.trust.echo)
+    is wrong whatever it holds.
     "Returns are accepted within 45 days." vs "45 days"          -> 1.0
     "Within 30 days."                      vs "45 days"          -> 0.5 * 0.5 = 0.25
     "12 months or 400 cycles"   vs "12 months or 400 charge cycles" -> 1.0 (4 of 5 words)
 correct = containment >= 0.999: every number, time and code, and 80% of the words.
     Extra words in the answer cost nothing here (token F1 shows verbosity); an answer that
     lists several candidates ("30 or 45 days") passes: a known limit of containment.
+exact_match: SQuAD's exact match over the canonical tokens with articles (and citation
+    markers) removed: "45 days" vs "45 days" -> 1.0; "It is 45 days." -> 0.0. For figures
+    that stand beside published ones (FlashRAG reports exact match).
 token_f1: SQuAD's token F1 over the canonical tokens with articles removed.
     "45 days" vs "45 days policy": precision 2/3, recall 1, F1 0.8.
 groundedness(answer, contexts): share of the answer's content tokens (less framing words such
@@ -46,12 +52,13 @@ from advisor.compare.stats import (
     disagreements,
     grid_of,
 )
-from advisor.rag.trust import groundedness
+from advisor.rag.trust import echo, groundedness
 from advisor.words import ARTICLES, content_tokens, is_number, no_answer, normalise, tokens
 
 __all__ = [
     "Aggregate", "CellScores", "Grid", "Stat", "aggregate", "all_fail", "bootstrap_ci",
-    "citation_hit", "contains", "correct", "disagreements", "grid_of", "groundedness",
+    "citation_hit", "contains", "correct", "disagreements", "echo", "exact_match", "grid_of",
+    "groundedness",
     "no_answer", "normalise", "numbers", "retrieval_ranks", "score_cell", "token_f1", "tokens",
 ]  # fmt: skip
 
@@ -75,7 +82,7 @@ def _key(token: str) -> bool:
     return any(c.isdigit() for c in token)
 
 
-def contains(answer: str, reference: str | None) -> float | None:
+def contains(answer: str, reference: str | None, question: str = "") -> float | None:
     """Containment of the reference in the answer (module docstring); None: no reference."""
     ref = content_tokens(reference or "")
     if not ref:
@@ -83,17 +90,31 @@ def contains(answer: str, reference: str | None) -> float | None:
     have = set(tokens(answer))
     have_numbers = numbers(answer)
     found = [t in have or (is_number(t) and _has_number(have_numbers, float(t))) for t in ref]
-    share = sum(found) / len(found)
     keys_ok = all(ok for t, ok in zip(ref, found, strict=True) if _key(t))
+    asked = set(tokens(question))
+    new = [ok for t, ok in zip(ref, found, strict=True) if t not in asked]
+    if not new:  # every reference word is in the question: only its key tokens can tell
+        return 1.0 if keys_ok and any(_key(t) for t in ref) else 0.0
+    share = sum(new) / len(new)
     if keys_ok and share >= SHARE_FOR_FULL_CREDIT:
         return 1.0
     return share * (1.0 if keys_ok else 0.5)
 
 
-def correct(answer: str, reference: str | None) -> bool:
-    """The grid's pass/fail: containment of at least 0.999."""
-    score = contains(answer, reference)
+def correct(answer: str, reference: str | None, question: str = "") -> bool:
+    """The grid's pass/fail: containment of at least 0.999, and not an echo of the question."""
+    if question and echo(answer, question) == "question":
+        return False
+    score = contains(answer, reference, question)
     return score is not None and score >= PASS
+
+
+def exact_match(answer: str, reference: str | None) -> float | None:
+    """SQuAD exact match over canonical tokens, articles removed; None: no reference."""
+    ref = [t for t in tokens(reference or "") if t not in ARTICLES]
+    if not ref:
+        return None
+    return 1.0 if [t for t in tokens(answer) if t not in ARTICLES] == ref else 0.0
 
 
 def token_f1(answer: str, reference: str | None) -> float | None:
@@ -139,8 +160,10 @@ def retrieval_ranks(
 class CellScores:
     """The scores of one cell (question x arm); None marks a score that does not apply.
 
-    correct is 1.0 / 0.0 (a float so that means are shares); containment and f1 need a
-    reference answer; groundedness and citation_hit need retrieved context.
+    correct is 1.0 / 0.0 (a float so that means are shares); containment, f1 and exact
+    need a reference answer; groundedness and citation_hit need retrieved context. `echo`
+    names what an answer merely repeated (advisor.rag.trust.echo): it is scored wrong,
+    and not grounded.
     """
 
     correct: float | None = None
@@ -148,6 +171,8 @@ class CellScores:
     f1: float | None = None
     groundedness: float | None = None
     citation_hit: float | None = None
+    exact: float | None = None
+    echo: str | None = None
 
 
 def score_cell(
@@ -156,13 +181,20 @@ def score_cell(
     contexts: Sequence[str] = (),
     cited_documents: Sequence[str] | None = None,
     reference_documents: Sequence[str] = (),
+    question: str = "",
 ) -> CellScores:
     """Every score of one answer; `cited_documents` None means the arm does not cite."""
     has_ref = bool(reference and content_tokens(reference))
+    repeated = echo(answer, question, contexts) if question else None
+    cites = None if cited_documents is None else citation_hit(cited_documents, reference_documents)
+    if repeated:
+        wrong = 0.0 if has_ref else None
+        return CellScores(wrong, wrong, token_f1(answer, reference), None, cites, wrong, repeated)
     return CellScores(
-        (1.0 if correct(answer, reference) else 0.0) if has_ref else None,
-        contains(answer, reference),
+        (1.0 if correct(answer, reference, question) else 0.0) if has_ref else None,
+        contains(answer, reference, question),
         token_f1(answer, reference),
-        groundedness(answer, contexts),
-        None if cited_documents is None else citation_hit(cited_documents, reference_documents),
+        groundedness(answer, contexts, question) if contexts else None,
+        cites,
+        exact_match(answer, reference),
     )

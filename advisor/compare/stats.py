@@ -134,3 +134,48 @@ def disagreements(grid: Grid, arms: Sequence[str] | None = None) -> int:
 def all_fail(grid: Grid, arms: Sequence[str] | None = None) -> int:
     """Questions that every scored arm failed."""
     return sum(not any(v) for v in _verdicts(grid, arms))
+
+
+MIN_PAIRED = 5  # fewer paired questions: no interval, said so
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict[str, Any]:
+    """Arm A minus arm B on the same questions (1.0 / 0.0 each): the mean difference with
+    a paired bootstrap interval (the per-question differences resampled together), and
+    McNemar's exact test on the discordant pairs (scipy's binomial test).
+
+    Under MIN_PAIRED questions the figures are not applicable and say why.
+    """
+    if len(a) != len(b):
+        raise ValueError("paired scores need the same questions in both arms")
+    n = len(a)
+    a_only = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
+    b_only = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
+    out: dict[str, Any] = {"n": n, "a_only": a_only, "b_only": b_only}
+    if n < MIN_PAIRED:
+        return {**out, "applicable": False, "why": f"only {n} paired questions (need {MIN_PAIRED})"}
+    from scipy.stats import binomtest
+
+    mean, low, high = bootstrap_ci([x - y for x, y in zip(a, b, strict=True)])
+    discordant = a_only + b_only
+    p = binomtest(min(a_only, b_only), discordant, 0.5).pvalue if discordant else 1.0
+    return {
+        **out,
+        "applicable": True,
+        "mean": round(mean, 4),
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "mcnemar_p": float(p),
+        "excludes_zero": low > 0 or high < 0,
+    }
+
+
+def points(diff: dict[str, Any]) -> str:
+    """`+42 points (95% interval +28 to +55; n=30)`, or why there is no figure."""
+    if not diff.get("applicable"):
+        return f"not applicable: {diff.get('why', 'no paired questions')}"
+    p = diff["mcnemar_p"]  # two significant digits: 0.00049, 0.21, 1
+    return (
+        f"{diff['mean'] * 100:+.0f} points (95% interval {diff['low'] * 100:+.0f} to "
+        f"{diff['high'] * 100:+.0f}; n={diff['n']}, McNemar p={p:.2g})"
+    )

@@ -1,5 +1,6 @@
 """Aggregates of a comparison: per arm means with 95% bootstrap intervals, splits by
-trained / paraphrase / unseen and by tag, disagreements, and which arm won."""
+trained / paraphrase / unseen and by tag, abstention on unanswerable questions, echoes,
+paired differences between arms, disagreements, and which arm won."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from advisor.compare.run import SCORES, ComparisonRun
 from advisor.compare.scoring import bootstrap_ci
+from advisor.compare.stats import paired_difference
 
 RELATIONS = ("trained", "paraphrase", "unseen")
 
@@ -42,6 +44,12 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         )
         costs = [c.cost_per_1000 for c in cells if c.cost_per_1000 is not None]
         stats["cost_per_1000"] = round(fmean(costs), 4) if costs else None
+        # On the questions the documents do not answer: abstaining is right, answering
+        # is a hallucination (an arm without retrieval has no evidence to abstain on).
+        said = [c.abstained for c in cells if c.abstained is not None]
+        stats["abstention"] = interval([1.0 if a else 0.0 for a in said])
+        stats["hallucination"] = interval([0.0 if a else 1.0 for a in said])
+        stats["echoes"] = sum(1 for c in cells if c.echo)
         per_arm[arm] = stats
         groups: dict[str, list[float]] = defaultdict(list)
         tags: dict[str, list[float]] = defaultdict(list)
@@ -66,8 +74,34 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
             "k": run.settings.get("k"),
         },
         **agreement(run),
+        "paired": paired(run),
         "winner": winner(per_arm),
     }
+
+
+def paired(run: ComparisonRun) -> dict[str, Any]:
+    """Every pair of arms, in the run's order ("rag-lora" is rag minus lora): the paired
+    difference in correctness over the questions both scored, overall and per relation."""
+    rows = {r.id: r for r in run.rows}
+    right: dict[str, dict[str, float]] = defaultdict(dict)
+    for c in run.cells:
+        if c.correct is not None:
+            right[c.arm][c.question_id] = c.correct
+    out: dict[str, Any] = {}
+    for i, a in enumerate(run.arms):
+        for b in run.arms[i + 1 :]:
+            both = [q for q in right[a] if q in right[b]]
+            entry = {
+                "all": paired_difference([right[a][q] for q in both], [right[b][q] for q in both])
+            }
+            for rel in RELATIONS:
+                ids = [q for q in both if rows[q].relation == rel]
+                if ids:
+                    entry[rel] = paired_difference(
+                        [right[a][q] for q in ids], [right[b][q] for q in ids]
+                    )
+            out[f"{a}-{b}"] = entry
+    return out
 
 
 def agreement(run: ComparisonRun) -> dict[str, int]:

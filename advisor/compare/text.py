@@ -6,6 +6,7 @@ from typing import Any
 
 from advisor.compare.arms import REGISTRY
 from advisor.compare.run import ComparisonRun
+from advisor.compare.stats import points
 from advisor.compare.summary import RELATIONS
 
 
@@ -24,7 +25,7 @@ def render_summary(run: ComparisonRun) -> str:
     if run.status != "complete":
         lines.append(f"INCOMPLETE: the run was {run.status}; the table covers the cells done.")
     head = (
-        f"{'arm':<10} {'correct (95% CI)':<18} {'F1':>5} {'grounded':>9} {'cites ref':>9} "
+        f"{'arm':<10} {'correct (95% CI)':<18} {'exact':>5} {'F1':>5} {'grounded':>9} {'cites ref':>9} "
         f"{'s/answer':>8} {'tok/s':>6} {'$/1k q':>8}"
     )
     lines += [head, "-" * len(head)]
@@ -34,7 +35,8 @@ def render_summary(run: ComparisonRun) -> str:
             continue
         cost = f"{s['cost_per_1000']:.3f}" if s.get("cost_per_1000") is not None else "n/a"
         lines.append(
-            f"{arm:<10} {pct(s['correct']):<18} {pct(s['f1'], False):>5} "
+            f"{arm:<10} {pct(s['correct']):<18} {pct(s.get('exact'), False):>5} "
+            f"{pct(s['f1'], False):>5} "
             f"{pct(s['groundedness'], False):>9} {pct(s['citation_hit'], False):>9} "
             f"{s['seconds']:>8.2f} {s['tokens_per_second']:>6.1f} {cost:>8}"
         )
@@ -53,6 +55,14 @@ def render_summary(run: ComparisonRun) -> str:
             counts = split.get(arm, {})
             if counts:
                 lines.append(f"{arm:<10} " + " ".join(cells))
+    lines += abstention_lines(run)
+    echoes = {a: agg["arms"][a].get("echoes", 0) for a in run.arms if a in agg["arms"]}
+    if any(echoes.values()):
+        lines.append(
+            "\nEchoes (answers that only repeated the question, the prompt or the passages; "
+            "scored wrong): " + ", ".join(f"{a} {n}" for a, n in echoes.items() if n)
+        )
+    lines += paired_lines(run)
     if agg.get("questions_scored"):
         lines.append(
             f"\n{agg['disagreements']} of {agg['questions_scored']} questions split "
@@ -64,3 +74,38 @@ def render_summary(run: ComparisonRun) -> str:
     else:
         lines.append("No reference answers: correctness is not applicable; read the answers.")
     return "\n".join(lines)
+
+
+def abstention_lines(run: ComparisonRun) -> list[str]:
+    """How each arm met the questions the documents do not answer."""
+    arms = run.aggregates["arms"]
+    n = sum(1 for r in run.rows if r.unanswerable)
+    if not n:
+        return []
+    lines = [f"\nOn {n} questions your documents do not answer (abstaining is right):"]
+    for arm in run.arms:
+        s = arms.get(arm, {})
+        if s.get("abstention"):
+            how = (
+                "" if arm in ("rag", "lora_rag") else "  (no retrieval: no evidence to abstain on)"
+            )
+            lines.append(
+                f"  {arm:<10} abstained {pct(s['abstention'])}, answered anyway "
+                f"{pct(s['hallucination'], False)}{how}"
+            )
+    return lines
+
+
+def paired_lines(run: ComparisonRun) -> list[str]:
+    """Each pair of arms on the same questions, overall and per relation."""
+    pairs = run.aggregates.get("paired") or {}
+    if not pairs:
+        return []
+    lines = ["\nPaired differences in correctness (the same questions in both arms):"]
+    for key, entry in pairs.items():
+        a, b = key.split("-", 1)
+        lines.append(f"  {a} minus {b}: {points(entry['all'])}")
+        for rel in RELATIONS:
+            if rel in entry and entry[rel].get("applicable"):
+                lines.append(f"    {a} minus {b} on {rel} questions: {points(entry[rel])}")
+    return lines

@@ -9,6 +9,10 @@ unrelated passage. Three checks, each one a reason a reader would accept:
   retrieved passage and not the question contains was invented.
 - *groundedness*: the share of the answer's content words found in the passages.
 
+Before them, an *echo* is caught: an answer that only repeats the question, pastes the
+prompt's own wording back, or copies the passages wholesale says nothing the user did
+not give it, however "grounded" its words are. It is withheld, and scored wrong.
+
 The two thresholds were chosen on the TUNE halves of the demo golden set (answerable,
 and unanswerable once their document is left out) and of demo_corpus/unanswerable.yaml;
 bench/trust.py prints the choice and both error rates on the test halves.
@@ -16,6 +20,7 @@ bench/trust.py prints the choice and both error rates on the test halves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +62,68 @@ def groundedness(answer: str, contexts: Sequence[str], question: str = "") -> fl
     return sum(t in seen for t in own) / len(own)
 
 
+# The prompt's own wording (advisor.rag.prompt): an answer holding a run of it pasted the
+# instructions back. Checked as token runs, so spacing and case do not matter.
+PROMPT_WORDS = tokens(
+    "You answer questions using only the numbered context. Answer in one short sentence "
+    "and cite the source number in brackets. If the context does not contain the answer"
+)
+_PROMPT_RUN = 6  # tokens in a row from the instructions
+_PASTE_RUN = 40  # tokens in a row from one passage: more than any one answer sentence
+_NUMBERED_LINE = re.compile(r"^\s*\[\d+\]\s", re.M)  # a line of the numbered context
+
+
+def _longest_run(a: list[str], b: list[str]) -> int:
+    """The longest run of tokens that `a` and `b` share in the same order (dynamic
+    programming over two short lists)."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+def echo(answer: str, question: str, contexts: Sequence[str] = ()) -> str | None:
+    """What the answer merely repeats: "question", "prompt" or "passages"; None otherwise.
+
+    - question: every claim word of the answer is already in the question (it adds
+      nothing: "two weeks" to "Is it two weeks?" is an echo, whatever it says);
+    - prompt: a run of the prompt's instructions, or its "Question:" / "Context:" labels;
+    - passages: a run of 40 tokens from one passage, or the numbered context pasted back.
+    """
+    words = tokens(answer)
+    own = [t for t in content_tokens(answer) if t not in FRAME]
+    if not own or no_answer(answer):
+        return None  # a refusal or an empty answer is not an echo (the trust check says so)
+    if question and set(own) <= set(tokens(question)):
+        return "question"
+    lowered = answer.lower()
+    if (
+        "question:" in lowered
+        or "context:" in lowered
+        or (_longest_run(words, PROMPT_WORDS) >= _PROMPT_RUN)
+    ):
+        return "prompt"
+    if len(words) >= _PASTE_RUN and any(
+        _longest_run(words, tokens(text)) >= _PASTE_RUN for text in contexts
+    ):
+        return "passages"
+    if len(_NUMBERED_LINE.findall(answer)) >= 2:  # "[1] ...\n[2] ..." lines pasted back
+        return "passages"
+    return None
+
+
+ECHO_REASON = {
+    "question": "the model repeated the question instead of answering it",
+    "prompt": "the model repeated its instructions instead of answering",
+    "passages": "the model pasted the passages back instead of answering",
+}
+
+
 def unsupported_facts(answer: str, question: str, contexts: Sequence[str]) -> list[str]:
     """Numbers, times and codes in the answer that neither the question nor a text holds."""
     seen = {t for text in [question, *contexts] for t in tokens(text)}
@@ -94,12 +161,16 @@ def judge(
     min_grounded: float = MIN_GROUNDED,
 ) -> Trust:
     """The checks in order of how plainly they show the answer is not from the documents."""
-    grounded = groundedness(answer, contexts, question)
+    repeated = echo(answer, question, contexts)
+    # an echo claims nothing of its own: no groundedness figure to show for it
+    grounded = None if repeated else groundedness(answer, contexts, question)
     unsupported = tuple(unsupported_facts(answer, question, contexts))
     refused = no_answer(answer)
     reason: str | None = None
     if not contexts:
         reason = "no passage was retrieved"
+    elif repeated:
+        reason = ECHO_REASON[repeated]
     elif refused:
         reason = "the model found no answer in the passages"
     elif support is not None and support < min_support:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.compare.run import ComparisonRun
+from advisor.compare.text import abstention_lines, paired_lines
 
 SAMPLE = 5  # disagreeing questions shown; the whole grid is in compare.json and the CSV
 
@@ -45,6 +46,10 @@ def comparison_section(run: ComparisonRun, facts: dict[str, float]) -> dict[str,
         "disagreements": agg.get("disagreements", 0),
         "questions_scored": agg.get("questions_scored", 0),
         "sample": _disagreements(run),
+        # abstention on questions the documents do not answer, and paired differences
+        "measured": [
+            line.strip() for line in abstention_lines(run) + paired_lines(run) if line.strip()
+        ],
         "changes": [_change(c) for c in run.changes],
         "evidence": dict(facts),
     }

@@ -160,7 +160,7 @@ def _setup() -> None:
 def _results(run: Any) -> None:
     from advisor.compare.figures import correctness_figure, grid_rows, label, latency_figure
     from advisor.compare.run import to_csv
-    from advisor.compare.text import pct
+    from advisor.compare.text import abstention_lines, paired_lines, pct
 
     agg = run.aggregates
     if run.status != "complete":
@@ -187,6 +187,17 @@ def _results(run: Any) -> None:
         f"split the arms; {agg.get('all_fail', 0)} failed everywhere. Models: "
         + ", ".join(f"{a}: {m}" for a, m in run.models.items())
     )
+    measured = [line.strip() for line in abstention_lines(run) + paired_lines(run)]
+    if measured:
+        with st.container(border=True, key=KEY + "measured"):
+            for line in measured:
+                st.markdown(line if line.endswith(":") else f"- {line}")
+    echoes = {a: agg["arms"][a].get("echoes", 0) for a in run.arms if a in agg["arms"]}
+    if any(echoes.values()):
+        st.caption(
+            "Echoes (answers that only repeated the question, the prompt or the passages, "
+            "scored wrong): " + ", ".join(f"{label(a)} {n}" for a, n in echoes.items() if n)
+        )
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(correctness_figure(run), use_container_width=True, key=KEY + "fig1")
     c2.plotly_chart(latency_figure(run), use_container_width=True, key=KEY + "fig2")

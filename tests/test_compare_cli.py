@@ -55,7 +55,7 @@ def test_four_arms_on_the_demo_documents(trained_adapter, model_dir, tmp_path):
         if cell["draft"] is None:
             assert cell["groundedness"] is not None, cell
         else:
-            assert cell["answer"].startswith("Your documents do not say"), cell
+            assert cell["answer"] != cell["draft"], cell  # the notice, not the model's words
             assert cell["groundedness"] is None and cell["trust_reason"], cell
             assert cell["correct"] == 0.0  # scored as what the user sees: no answer
     # u1 has a reference: every arm's answer is scored (whether right is the golden

@@ -220,3 +220,26 @@ def test_a_one_arm_run_says_paired_figures_do_not_apply(workspace):
     assert diff == {"n": 3, "a_only": 0, "b_only": 3, "applicable": False,
                     "why": "only 3 paired questions (need 5)"}  # fmt: skip
     assert "base minus rag: not applicable: only 3 paired questions" in render_summary(two)
+
+
+def test_retrieval_is_measured_apart_from_the_reader(workspace):
+    from advisor.compare.text import render_summary, retrieval_and_reader
+
+    pipeline, qs = workspace
+    run = run_comparison(_plan(pipeline, qs, "base,rag", lora=False))
+    # k=2 over three one-fact documents: each question's chunk is retrieved with its fact
+    assert [r.context_recall for r in run.rows] == [1.0, 1.0, 1.0]
+    assert run.aggregates["retrieval"]["context_recall"]["mean"] == 1.0
+    assert run.aggregates["arms"]["rag"]["reader_correct"]["mean"] == 1.0  # the Oracle reads
+    assert run.aggregates["arms"]["base"]["reader_correct"]["mean"] == 0.0
+    sentence = retrieval_and_reader(run)
+    assert sentence == (
+        "Retrieval put the answer in front of the model for 3 of 3 questions; "
+        "the model (rag) used it for 3."
+    )
+    assert sentence in render_summary(run)
+    # a reader that ignores its context: the same retrieval, the reader is the bottleneck
+    for c in run.cells:
+        if c.arm == "rag":
+            c.correct = 0.0
+    assert "the reader is the bottleneck" in retrieval_and_reader(run)

@@ -235,3 +235,12 @@ def test_exact_match_is_the_squad_one():
     assert exact_match("45 days [1]", "45 days") == 1.0  # citation markers go
     assert exact_match("Returns take 45 days.", "45 days") == 0.0
     assert exact_match("anything", None) is None
+
+
+def test_context_recall_needs_the_fact_in_the_chunks_not_just_the_document():
+    from advisor.compare.scoring import context_recall
+
+    assert context_recall(PASSAGES, "90 days") == 1.0  # the first chunk holds it
+    assert context_recall(PASSAGES, "120 days") == 0.0  # right topic, not the fact
+    assert context_recall(PASSAGES[1:], "90 days") == 0.0  # the wrong chunk of the set
+    assert context_recall([], "90 days") is None and context_recall(PASSAGES, None) is None

@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, FakeGenerator
 
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.trust import NOT_IN_DOCUMENTS
+from advisor.rag.trust import CANNOT_CHECK, MIN_SUPPORT, NOT_IN_DOCUMENTS
 
 CORPUS = ROOT / "demo_corpus"
 
@@ -184,9 +184,18 @@ def test_an_uncited_answer_is_attributed_to_the_chunk_whose_words_it_uses(facts)
 def test_nothing_is_attributed_to_an_answer_no_chunk_supports(facts, reply):
     p, _ = facts
     answer = p.ask(QUESTION, k=3, generator=FakeGenerator(reply))
-    # withheld (advisor.rag.trust): the user sees that the documents do not say, the
-    # model's own words stay available, and no chunk is credited with them
-    assert answer.text == NOT_IN_DOCUMENTS and answer.draft == reply
+    # withheld (advisor.rag.trust): the model's own words stay available and no chunk is
+    # credited with them. The parking passage is close to the question, so the user is
+    # pointed to it ("may hold it") rather than told the documents do not say; a model
+    # that itself found nothing gets "do not say".
+    assert answer.draft == reply and answer.text == answer.trust.notice
+    if answer.trust.refused:
+        assert answer.text == NOT_IN_DOCUMENTS
+    else:
+        assert answer.trust.support >= MIN_SUPPORT
+        assert answer.text == CANNOT_CHECK.format(n=answer.trust.best)
+        best = answer.sources[answer.trust.best - 1]  # the passage closest to the question
+        assert best.scores["dense"] == answer.trust.support
     assert answer.cited == [] and answer.citation_added is False
     assert answer.trust.abstain and answer.trust.reason
     assert answer.sources  # the closest passages are still shown

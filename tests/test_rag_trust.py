@@ -25,7 +25,7 @@ def test_an_answer_from_the_passages_is_trusted():
 def test_a_number_no_passage_holds_is_withheld_and_named():
     t = trust.judge("How long is the refund window?", "Within 30 days [1].", PASSAGES, 0.7)
     assert t.abstain and t.level == "withheld" and t.unsupported == ("30",)
-    assert "30" in t.reason and "no passage contains" in t.reason
+    assert "30" in t.reason and "no passage holds beside" in t.reason
 
 
 def test_a_number_from_the_question_is_not_invented():
@@ -118,3 +118,21 @@ def test_an_answerable_question_keeps_its_answer_and_says_how_grounded(forgotten
     assert answer.trust is not None and answer.trust.support > trust.MIN_SUPPORT
     assert answer.text != trust.NOT_IN_DOCUMENTS and answer.draft is None
     assert answer.trust.grounded is not None and answer.trust.grounded >= trust.MIN_GROUNDED
+
+
+def test_a_number_supports_an_answer_only_beside_its_claim():
+    passages = [
+        "Warranty terms:\n1. Batteries: 12 months.\n2. Frames: 5 years.",
+        "See https://example.com/docs/2914079/buckets for the 3 regional offices.",
+    ]
+    q = "How long is the warranty on frames?"
+    assert trust.unsupported_facts("Frames have 5 years [1].", q, passages) == []
+    assert trust.unsupported_facts("5 [1]", q, passages) == []  # the question's claim
+    # a list index, or a digit inside a URL, supports nothing
+    assert trust.unsupported_facts("The warranty on frames is 1 [1].", q, passages) == ["1"]
+    assert trust.unsupported_facts("Frames: 2914079 years.", q, passages) == ["2914079"]
+    withheld = trust.judge(q, "1 [1]", passages, 0.8, best=1)
+    assert withheld.abstain and "states 1" in withheld.reason
+    assert withheld.notice == trust.CANNOT_CHECK.format(n=1)  # a close passage: read it
+    far = trust.judge(q, "1 [1]", passages, 0.1, best=1)
+    assert far.abstain and far.notice == trust.NOT_IN_DOCUMENTS  # nothing close: not there

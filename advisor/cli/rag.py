@@ -192,7 +192,7 @@ def _show(answer, as_json: bool, no_generate: bool) -> None:
                 click.echo(f"-- withheld: {t.reason}; the model said: {answer.draft}")
             elif t.reason:
                 click.echo(f"-- check this answer: {t.reason}")
-            if t.grounded is not None:
+            if t.grounded is not None and not t.abstain:  # a withheld answer is not shown
                 click.echo(f"-- grounded {t.grounded:.0%} in the passages")
     click.echo("Sources:" if answer.sources else "Sources: none (no retrieval)")
     for s in answer.sources:

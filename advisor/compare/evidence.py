@@ -5,6 +5,8 @@
 `train_tokens_per_second` is a rate and `questions_scored` a count.
 
 retrieval_hit_at_k     mean hit@k of the rows with reference documents
+context_recall         share of rows whose retrieved chunks hold the reference's key facts
+rag_reader_correct     the rag arm's correctness on those rows: the reader alone
 rag_correct            mean correctness of the rag arm (rows with a reference)
 base_correct           the same for the base arm
 lora_correct_unseen    the lora arm on rows the adapter did not train on (unseen, paraphrase)
@@ -60,6 +62,8 @@ FACTS = (
     "stale_facts_share_low",
     "forget_leak_rate_low",
     "retrieval_hit_at_k_high",
+    "context_recall",
+    "rag_reader_correct",
 )
 UNSEEN = ("unseen", "paraphrase")
 ADAPTER_ARM, RETRIEVAL_ARM = "lora", "rag"
@@ -93,6 +97,12 @@ def change_facts(run: ComparisonRun) -> dict[str, float]:
         facts["lora_gain_unseen"] = round(fmean(lora[i] - base[i] for i in both), 4)
     facts |= _paired("rag_minus_lora_unseen", rag, lora)
     facts |= _paired("lora_minus_base_unseen", lora, base)
+    recall = [r.context_recall for r in run.rows if r.context_recall is not None]
+    facts["context_recall"] = _mean(recall)  # retrieval apart from the reader
+    found = {r.id for r in run.rows if r.context_recall == 1.0}
+    facts["rag_reader_correct"] = _mean(
+        [v for q, v in _correct(run, RETRIEVAL_ARM).items() if q in found]
+    )
     hits = [r.hit for r in run.rows if r.hit is not None]
     if hits:
         facts["retrieval_hit_at_k_high"] = round(bootstrap_ci(hits)[2], 4)

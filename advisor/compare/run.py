@@ -51,8 +51,12 @@ class Row:
     hit: float | None = None  # a reference document among the top k
     rr: float | None = None  # reciprocal rank of the first such chunk
     support: float | None = None  # best dense similarity of a chunk (advisor.rag.trust)
+    best: int | None = None  # which retrieved chunk (1-based) has that similarity
     # The documents do not answer it: a right answer is to abstain (no reference allowed)
     unanswerable: bool = False
+    # The retrieved chunks hold the reference's key facts (1.0) or not (0.0): retrieval
+    # measured apart from the reader; None without a reference or retrieval
+    context_recall: float | None = None
 
 
 @dataclass

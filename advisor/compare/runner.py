@@ -25,7 +25,6 @@ from advisor.errors import AdvisorError
 from advisor.llm.base import Generator
 from advisor.rag.answering import Context, Reply, answer_many
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.trust import best_support
 from advisor.words import no_answer
 
 log = logging.getLogger(__name__)
@@ -175,14 +174,16 @@ def _rows(plan: Plan) -> list[Row]:
             row.hit, row.rr = scoring.retrieval_ranks(
                 [h.chunk.document for h in hits], row.documents
             )
-            row.support = best_support([h.scores for h in hits])
+            context = Context.of_hits(hits)
+            row.support, row.best = context.support, context.best
+            row.context_recall = scoring.context_recall([h.chunk.text for h in hits], q.answer)
         rows.append(row)
     return rows
 
 
 def _context(row: Row) -> Context:
     """The row's retrieval as the answering path reads it (retrieved once per question)."""
-    return Context([src.text for src in row.retrieved], row.support)
+    return Context([src.text for src in row.retrieved], row.support, row.best)
 
 
 def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:

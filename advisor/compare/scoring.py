@@ -57,7 +57,8 @@ from advisor.words import ARTICLES, content_tokens, is_number, no_answer, normal
 
 __all__ = [
     "Aggregate", "CellScores", "Grid", "Stat", "aggregate", "all_fail", "bootstrap_ci",
-    "citation_hit", "contains", "correct", "disagreements", "echo", "exact_match", "grid_of",
+    "citation_hit", "contains", "context_recall", "correct", "disagreements", "echo",
+    "exact_match", "grid_of",
     "groundedness",
     "no_answer", "normalise", "numbers", "retrieval_ranks", "score_cell", "token_f1", "tokens",
 ]  # fmt: skip
@@ -128,6 +129,15 @@ def token_f1(answer: str, reference: str | None) -> float | None:
         return 0.0
     precision, recall = common / len(ans), common / len(ref)
     return 2 * precision * recall / (precision + recall)
+
+
+def context_recall(contexts: Sequence[str], reference: str | None) -> float | None:
+    """1.0 when the retrieved texts together hold the reference as `correct` would demand
+    of an answer (every key token, 80% of its words), else 0.0; None: no reference or
+    nothing retrieved. A chunk of the right document that lacks the fact does not count."""
+    if not contexts or not (reference and content_tokens(reference)):
+        return None
+    return 1.0 if correct(" ".join(contexts), reference) else 0.0
 
 
 def _doc(name: str) -> str:

@@ -64,6 +64,12 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         by_relation[arm] = {k: interval(groups[k]) for k in RELATIONS if groups.get(k)}
         by_tag[arm] = {k: interval(v) for k, v in sorted(tags.items())}
     retrieval = [r for r in run.rows if r.hit is not None]
+    recalled = {r.id for r in run.rows if r.context_recall == 1.0}
+    for arm, stats in per_arm.items():  # the reader, on questions retrieval did answer
+        stats["reader_correct"] = interval([
+            c.correct for c in run.cells
+            if c.arm == arm and c.question_id in recalled and c.correct is not None
+        ])  # fmt: skip
     return {
         "arms": per_arm,
         "correct_by_relation": by_relation,
@@ -71,6 +77,9 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         "retrieval": {
             "hit_at_k": interval([r.hit for r in retrieval if r.hit is not None]),
             "mrr": interval([r.rr for r in retrieval if r.rr is not None]),
+            "context_recall": interval(
+                [r.context_recall for r in run.rows if r.context_recall is not None]
+            ),
             "k": run.settings.get("k"),
         },
         **agreement(run),

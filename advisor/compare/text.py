@@ -42,10 +42,16 @@ def render_summary(run: ComparisonRun) -> str:
         )
     retrieval = agg.get("retrieval", {})
     if retrieval.get("hit_at_k"):
+        recall = retrieval.get("context_recall")
         lines.append(
             f"\nRetrieval (shared by the retrieval arms): hit@{retrieval['k']} "
-            f"{pct(retrieval['hit_at_k'])}, MRR {retrieval['mrr']['mean']:.2f}"
+            f"{pct(retrieval['hit_at_k'])} (a chunk of the right document), MRR "
+            f"{retrieval['mrr']['mean']:.2f}"
+            + (f"; context recall {pct(recall)} (the chunks hold the answer)" if recall else "")
         )
+    sentence = retrieval_and_reader(run)
+    if sentence:
+        lines.append(sentence)
     split = agg.get("correct_by_relation", {})
     if any(split.values()):
         lines.append("\nCorrect by how the question relates to the adapter's training data:")
@@ -109,3 +115,32 @@ def paired_lines(run: ComparisonRun) -> list[str]:
             if rel in entry and entry[rel].get("applicable"):
                 lines.append(f"    {a} minus {b} on {rel} questions: {points(entry[rel])}")
     return lines
+
+
+def retrieval_and_reader(run: ComparisonRun) -> str | None:
+    """One sentence: how often retrieval put the answer in front of the model, how often
+    the model used it, and which of the two lost more questions."""
+    rows = [r for r in run.rows if r.context_recall is not None]
+    reader = next((a for a in ("rag", "lora_rag") if a in run.arms), None)
+    if not rows or reader is None:
+        return None
+    found = {r.id for r in rows if r.context_recall == 1.0}
+    used = sum(
+        1 for c in run.cells if c.arm == reader and c.question_id in found and c.correct == 1.0
+    )
+    said = (
+        f"Retrieval put the answer in front of the model for {len(found)} of {len(rows)} "
+        f"questions; the model ({reader}) used it for {used}"
+    )
+    lost_retrieval, lost_reader = len(rows) - len(found), len(found) - used
+    if lost_reader > lost_retrieval:
+        return (
+            said + ": the reader is the bottleneck, so try a larger model (your own base "
+            "model, or an Ollama or OpenAI-compatible server)."
+        )
+    if lost_retrieval > lost_reader:
+        return (
+            said + ": retrieval is the bottleneck, so fix it first (chunk sizes, hybrid "
+            "search, a re-ranker, tested with `advisor eval-retrieval`)."
+        )
+    return said + "."

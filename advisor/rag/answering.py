@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from advisor.llm.base import Generation, Generator, Message, generate_many
 from advisor.rag.prompt import build_messages, build_plain_messages, cite
-from advisor.rag.trust import NOT_IN_DOCUMENTS, Trust, best_support, judge
+from advisor.rag.trust import Trust, best_support, judge
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,29 @@ class Context:
 
     texts: list[str]
     support: float | None = None  # the best dense similarity (None: no dense score)
+    best: int | None = None  # which passage (1-based) has it
 
     @classmethod
     def of_hits(cls, hits: Sequence) -> Context:
         """From the search's hits (advisor.rag.search.Hit)."""
-        return cls([h.chunk.text for h in hits], best_support([h.scores for h in hits]))
+        scores = [h.scores for h in hits]
+        support = best_support(scores)
+        best = next(
+            (
+                n
+                for n, s in enumerate(scores, 1)
+                if support is not None and s.get("dense") == support
+            ),
+            None,
+        )
+        return cls([h.chunk.text for h in hits], support, best)
 
 
 @dataclass
 class Reply:
     """One answer as a user sees it, with what the model said and how far to trust it."""
 
-    text: str  # NOT_IN_DOCUMENTS when the trust check withheld the model's answer
+    text: str  # when the trust check withheld the model's answer: its notice (trust.notice)
     generation: Generation
     messages: list[Message]
     cited: list[int] = field(default_factory=list)
@@ -60,9 +71,9 @@ def finish(question: str, context: Context | None, gen: Generation, messages: li
     if context is None:
         return Reply(gen.text, gen, messages)
     text, cited, added = cite(gen.text, context.texts)
-    trust = judge(question, text, context.texts, context.support)
+    trust = judge(question, text, context.texts, context.support, best=context.best)
     if trust.abstain:
-        return Reply(NOT_IN_DOCUMENTS, gen, messages, [], False, trust, draft=text)
+        return Reply(trust.notice, gen, messages, [], False, trust, draft=text)
     return Reply(text, gen, messages, cited, added, trust)
 
 

@@ -5,8 +5,11 @@ unrelated passage. Three checks, each one a reason a reader would accept:
 
 - *support*: the best dense similarity between the question and a retrieved passage. When
   no passage is close to the question, the documents most likely do not cover it.
-- *unsupported facts*: a number or code in the answer (`30 days`, `E-217`) that no
-  retrieved passage and not the question contains was invented.
+- *unsupported facts*: a number or code in the answer (`30 days`, `E-217`) counts as
+  supported only where a retrieved passage holds it in a sentence that also holds one of
+  the claim's words (the answer's own words, or the question's for a bare "45"): a "1"
+  that numbers a list, or a digit of a URL, supports nothing. Otherwise it was invented,
+  or could not be checked.
 - *groundedness*: the share of the answer's content words found in the passages.
 
 Before them, an *echo* is caught: an answer that only repeats the question, pastes the
@@ -32,6 +35,10 @@ MIN_GROUNDED = 0.6  # share of the answer's claim words found in the passages
 LOW_GROUNDED = 0.8  # below this, the answer is shown with a warning
 
 NOT_IN_DOCUMENTS = "Your documents do not say. The closest passages are below."
+# When a passage is close to the question but the model's answer could not be checked
+# against it: the documents may well say it, so say which passage to read instead.
+CANNOT_CHECK = "The answer could not be checked against your documents; passage [{n}] may hold it."
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences; "1." of a list stands alone
 
 
 # Words a model wraps an answer in ("The answer to this question is: ...", "According to
@@ -125,10 +132,18 @@ ECHO_REASON = {
 
 
 def unsupported_facts(answer: str, question: str, contexts: Sequence[str]) -> list[str]:
-    """Numbers, times and codes in the answer that neither the question nor a text holds."""
-    seen = {t for text in [question, *contexts] for t in tokens(text)}
+    """Numbers, times and codes in the answer that the question does not hold and no
+    passage holds in a sentence beside one of the claim's words."""
     facts = [t for t in content_tokens(answer) if any(c.isdigit() for c in t)]
-    return sorted({t for t in facts if t not in seen})
+    asked = set(tokens(question))
+    words = {t for t in content_tokens(answer) if not any(c.isdigit() for c in t)}
+    claim = (words - FRAME) or {t for t in content_tokens(question) if t not in FRAME}
+    sentences = [set(tokens(piece)) for text in contexts for piece in _SENTENCE.split(text)]
+
+    def supported(fact: str) -> bool:
+        return fact in asked or any(fact in sent and sent & claim for sent in sentences)
+
+    return sorted({t for t in facts if not supported(t)})
 
 
 @dataclass(frozen=True)
@@ -141,6 +156,17 @@ class Trust:
     refused: bool  # the model itself said it does not know
     abstain: bool
     reason: str | None  # why it was withheld, or why it is shown with a warning
+
+    best: int | None = None  # the passage closest to the question (1-based), if known
+
+    @property
+    def notice(self) -> str:
+        """What the user is told instead of a withheld answer: "do not say" only when no
+        passage is close to the question; else which passage may hold the answer."""
+        close = self.support is not None and self.support >= MIN_SUPPORT
+        if close and self.best is not None and not self.refused:
+            return CANNOT_CHECK.format(n=self.best)
+        return NOT_IN_DOCUMENTS
 
     @property
     def level(self) -> str:
@@ -159,6 +185,7 @@ def judge(
     support: float | None,
     min_support: float = MIN_SUPPORT,
     min_grounded: float = MIN_GROUNDED,
+    best: int | None = None,
 ) -> Trust:
     """The checks in order of how plainly they show the answer is not from the documents."""
     repeated = echo(answer, question, contexts)
@@ -176,13 +203,16 @@ def judge(
     elif support is not None and support < min_support:
         reason = f"no passage is close to the question (best similarity {support:.2f})"
     elif unsupported:
-        reason = f"the answer states {', '.join(unsupported)}, which no passage contains"
+        reason = (
+            f"the answer states {', '.join(unsupported)}, which no passage holds beside "
+            "what the answer claims"
+        )
     elif grounded is not None and grounded < min_grounded:
         reason = f"only {grounded:.0%} of the answer's words are in the passages"
     abstain = reason is not None
     if not abstain and grounded is not None and grounded < LOW_GROUNDED:
         reason = f"{grounded:.0%} of the answer's words are in the passages: check them"
-    return Trust(grounded, support, unsupported, refused, abstain, reason)
+    return Trust(grounded, support, unsupported, refused, abstain, reason, best)
 
 
 def best_support(scores: Sequence[dict[str, float]]) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.compare.run import ComparisonRun
-from advisor.compare.text import abstention_lines, paired_lines
+from advisor.compare.text import abstention_lines, paired_lines, retrieval_and_reader
 
 SAMPLE = 5  # disagreeing questions shown; the whole grid is in compare.json and the CSV
 
@@ -48,7 +48,13 @@ def comparison_section(run: ComparisonRun, facts: dict[str, float]) -> dict[str,
         "sample": _disagreements(run),
         # abstention on questions the documents do not answer, and paired differences
         "measured": [
-            line.strip() for line in abstention_lines(run) + paired_lines(run) if line.strip()
+            line.strip()
+            for line in [
+                retrieval_and_reader(run) or "",
+                *abstention_lines(run),
+                *paired_lines(run),
+            ]
+            if line.strip()
         ],
         "changes": [_change(c) for c in run.changes],
         "evidence": dict(facts),

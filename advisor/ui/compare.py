@@ -160,7 +160,7 @@ def _setup() -> None:
 def _results(run: Any) -> None:
     from advisor.compare.figures import correctness_figure, grid_rows, label, latency_figure
     from advisor.compare.run import to_csv
-    from advisor.compare.text import abstention_lines, paired_lines, pct
+    from advisor.compare.text import abstention_lines, paired_lines, pct, retrieval_and_reader
 
     agg = run.aggregates
     if run.status != "complete":
@@ -187,6 +187,9 @@ def _results(run: Any) -> None:
         f"split the arms; {agg.get('all_fail', 0)} failed everywhere. Models: "
         + ", ".join(f"{a}: {m}" for a, m in run.models.items())
     )
+    sentence = retrieval_and_reader(run)
+    if sentence:
+        st.markdown(f"**{sentence}**")
     measured = [line.strip() for line in abstention_lines(run) + paired_lines(run)]
     if measured:
         with st.container(border=True, key=KEY + "measured"):

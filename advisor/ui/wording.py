@@ -249,7 +249,7 @@ def source_label(n: int, document: str, page: int | None, heading: str) -> str:
 def trust_line(t: Any) -> str:
     """Groundedness and support of an answer in one line (advisor.rag.trust)."""
     parts = []
-    if t.grounded is not None:
+    if t.grounded is not None and not t.abstain:  # no figure for an answer not shown
         parts.append(f"grounded {t.grounded:.0%} (share of its words found in the passages)")
     if t.support is not None:
         parts.append(f"closest passage similarity {t.support:.2f}")

@@ -1,6 +1,9 @@
 """Calibrate "not in your documents": wrong abstentions against invented answers.
 
-    .venv/bin/python bench/trust.py
+    .venv/bin/python bench/trust.py [--items FILE]
+
+`--items FILE` keeps the model's answers: the first run writes them, later runs read them
+and only re-judge (seconds), so a change to the checks is measured on the same answers.
 
 The demo corpus is ingested once with the defaults, and the default generator answers:
 - every golden question with its normal top-5 passages (answerable);
@@ -58,7 +61,9 @@ class Item:
         """Abstaining on an answerable question, or a wrong answer to an unanswerable one."""
         abstain = self.abstains(min_support, min_grounded)
         if self.kind == "answerable":
-            return abstain
+            # withholding an echo (the passages or the prompt pasted back) is right: it is
+            # no answer, and the comparison scores it wrong (advisor.rag.trust.echo)
+            return abstain and not trust.echo(self.answer, self.question, self.contexts)
         return not abstain and not (self.reference and correct(self.answer, self.reference))
 
 
@@ -109,7 +114,10 @@ def report(label: str, items: list[Item], s: float, g: float) -> None:
     withheld_right = sum(
         1
         for i in items
-        if i.kind == "answerable" and i.abstains(s, g) and correct(i.answer, i.reference)
+        if i.kind == "answerable"
+        and i.abstains(s, g)
+        and not trust.echo(i.answer, i.question, i.contexts)
+        and correct(i.answer, i.reference, i.question)
     )
     print(
         f"  {label:<34} abstains wrongly {a[0]:2d}/{a[1]:<2d} ({withheld_right} of them "
@@ -118,10 +126,22 @@ def report(label: str, items: list[Item], s: float, g: float) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        p = RagPipeline(Settings(data_dir=Path(tmp)), collection="bench-trust")
-        p.ingest([CORPUS])
-        items = collect(p)
+    import argparse
+    import json
+    from dataclasses import asdict
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=Path, default=None, help="cache of the model's answers")
+    args = ap.parse_args()
+    if args.items is not None and args.items.exists():
+        items = [Item(**d) for d in json.loads(args.items.read_text())]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            p = RagPipeline(Settings(data_dir=Path(tmp)), collection="bench-trust")
+            p.ingest([CORPUS])
+            items = collect(p)
+        if args.items is not None:
+            args.items.write_text(json.dumps([asdict(i) for i in items]))
     tune = [i for i in items if i.split == "tune"]
     test = [i for i in items if i.split == "test"]
     grid = [(balanced(tune, s, g), s, g) for s in SUPPORTS for g in GROUNDED]
@@ -134,6 +154,16 @@ def main() -> None:
         report(f"{label}: refusals, invented numbers", part, -1.0, 0.0)
         report(f"{label}: chosen", part, s, g)
         report(f"{label}: module constants", part, trust.MIN_SUPPORT, trust.MIN_GROUNDED)
+    print("Why right answers were withheld on the tune half (the test half chooses nothing):")
+    for i in tune:
+        if (
+            i.kind == "answerable"
+            and correct(i.answer, i.reference, i.question)
+            and not trust.echo(i.answer, i.question, i.contexts)
+        ):
+            t = trust.judge(i.question, i.answer, i.contexts, i.support)
+            if t.abstain:
+                print(f"  {i.question[:60]!r}: {t.reason} <- {i.answer[:80]!r}")
 
 
 if __name__ == "__main__":

@@ -165,7 +165,9 @@ def test_images_in_a_document_are_never_live_markdown():
     at = _go(_app(), "documents")
     _upload(at, "evil.md", f"# Evil\n\n{IMAGES}\n".encode())
     preview = next(d for d in at.dataframe if "text" in d.value.columns).value
-    assert "tracker.example" in preview["text"][0]  # shown as plain text, in a table
+    # the link and image targets are kept beside the chunk, not in its text; the rest of
+    # the document's text is shown as plain text, in a table
+    assert "tracker.example" not in preview["text"][0] and "See chart" in preview["text"][0]
     source = SourceRef(1, "evil.md", None, 0, "Evil", IMAGES, 0.5, {"dense": 0.5})
     answer = Answer("What?", "It says so [1].", [source], {"total": 0.1}, "fake", "hybrid", [1])
     at.session_state["docs_last"] = answer

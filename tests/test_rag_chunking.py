@@ -64,3 +64,50 @@ def test_preview_lists_chunks_with_token_counts():
 def test_bad_overlap():
     with pytest.raises(ValueError):
         chunk_document(_long_doc(), size=64, overlap=64)
+
+
+def test_links_read_as_their_text_and_their_targets_stay_beside_the_chunk():
+    from advisor.rag.documents import load_bytes
+
+    md = (
+        "# Leave\n\nSee the [leave policy](https://example.com/hr/2914079/buckets/leave "
+        '"HR") for details, or <https://example.com/faq/123>. Staff get 25 days a year.\n\n'
+        "Managers approve leave in [the portal][p].\n\n[p]: https://portal.example.com/4711\n"
+    )
+    doc = load_bytes("leave.md", md.encode())
+    chunks = chunk_document(doc, 256, 32)
+    text = " ".join(c.text for c in chunks)
+    assert "leave policy for details" in text and "the portal." in text
+    assert "http" not in text and "2914079" not in text and "4711" not in text
+    assert chunks[0].links == (
+        "https://portal.example.com/4711",
+        "https://example.com/hr/2914079/buckets/leave",
+        "https://example.com/faq/123",
+    )
+    html = (
+        b"<html><body><h1>Leave</h1><p>Read <a href='https://example.com/a/99'>the policy</a>"
+        b" (also https://example.com/b/77).</p></body></html>"
+    )
+    page = load_bytes("leave.html", html)
+    assert page.sections[0].text == "Read the policy (also )."
+    assert page.sections[0].links == ("https://example.com/a/99", "https://example.com/b/77")
+
+
+def test_a_long_table_keeps_its_header_row_in_every_chunk():
+    from advisor.rag.documents import load_bytes
+
+    rows = "\n".join(f"| KD-{i:03d} | {i * 10} kg | {i % 7 + 1} hours |" for i in range(80))
+    md = f"# Models\n\n| Model | Payload | Flight time |\n|---|---|---|\n{rows}\n"
+    chunks = chunk_document(load_bytes("models.md", md.encode()), 128, 16)
+    assert len(chunks) > 3
+    for c in chunks:
+        lines = c.text.splitlines()
+        assert lines[0] == "| Model | Payload | Flight time |" and lines[1] == "|---|---|---|"
+        assert all(line.startswith("| KD-") and line.endswith("|") for line in lines[2:])
+    body = [line for c in chunks for line in c.text.splitlines()[2:]]
+    assert body == rows.splitlines()  # every row once, whole, in order
+    html = "<table><tr><th>Model</th><th>Payload</th></tr>" + "".join(
+        f"<tr><td>KD-{i:03d}</td><td>{i} kg</td></tr>" for i in range(60)
+    )
+    page = chunk_document(load_bytes("t.html", f"<body>{html}</table></body>".encode()), 96, 16)
+    assert len(page) > 1 and all(c.text.startswith("Model | Payload\n") for c in page)

@@ -29,12 +29,23 @@ class SourceRef:
     text: str
     score: float
     scores: dict[str, float]
+    links: tuple[str, ...] = ()  # the passage's link targets, shown with it
 
     @classmethod
     def of(cls, n: int, hit: Any) -> SourceRef:
         """Source number `n` from a search Hit."""
         c = hit.chunk
-        return cls(n, c.document, c.page, c.chunk, c.heading, c.text, hit.score, dict(hit.scores))
+        return cls(
+            n,
+            c.document,
+            c.page,
+            c.chunk,
+            c.heading,
+            c.text,
+            hit.score,
+            dict(hit.scores),
+            tuple(getattr(c, "links", ())),
+        )
 
 
 @dataclass

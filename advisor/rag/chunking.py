@@ -62,6 +62,7 @@ class Chunk:
     heading: str
     page: int | None
     tokens: int
+    links: tuple[str, ...] = ()  # the section's link targets (metadata, never embedded)
 
     @property
     def id(self) -> str:
@@ -119,7 +120,14 @@ def chunk_document(
         for text in _pack(section.text, budget, min(overlap, budget // 2), tok):
             chunks.append(
                 Chunk(
-                    doc.doc_id, doc.name, len(chunks), text, heading, section.page, tok.count(text)
+                    doc.doc_id,
+                    doc.name,
+                    len(chunks),
+                    text,
+                    heading,
+                    section.page,
+                    tok.count(text),
+                    section.links,
                 )
             )
     return chunks
@@ -136,6 +144,8 @@ def _pack(text: str, size: int, overlap: int, tok: Tokenizer) -> list[str]:
         n = tok.count(para)
         if n <= size:
             pieces.append((para, n, False))
+        elif _is_table(para):  # rows never cut, and every piece keeps the header row
+            pieces.extend((t, tok.count(t), True) for t in _table_pieces(para, size, tok))
         else:
             windows = _windows(para, size, overlap, tok)
             pieces.extend((w, tok.count(w), i > 0) for i, w in enumerate(windows))
@@ -156,6 +166,39 @@ def _pack(text: str, size: int, overlap: int, tok: Tokenizer) -> list[str]:
             used += n
     if current:
         out.append("\n\n".join(current))
+    return out
+
+
+_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+
+
+def _is_table(para: str) -> bool:
+    """Rows of cells joined by `|` (Markdown, and the DOCX and HTML loaders' tables)."""
+    lines = para.splitlines()
+    return len(lines) >= 3 and sum("|" in line for line in lines) >= len(lines) - 1
+
+
+def _table_pieces(para: str, size: int, tok: Tokenizer) -> list[str]:
+    """A table too long for one chunk, as runs of whole rows under its header row (and
+    the Markdown separator line), so every chunk says which column is which."""
+    lines = para.splitlines()
+    head = lines[:2] if len(lines) > 1 and _SEPARATOR.match(lines[1].strip()) else lines[:1]
+    head_n = tok.count("\n".join(head))
+    if head_n * 2 > size:  # a header that big leaves no room: cut like any paragraph
+        return _windows(para, size, 0, tok)
+    out, rows, used = [], [], head_n
+    for row in lines[len(head) :]:
+        n = tok.count(row) + 1
+        if rows and used + n > size:
+            out.append("\n".join(head + rows))
+            rows, used = [], head_n
+        if head_n + n > size:  # one row longer than a chunk: its own windows
+            out += _windows(row, size, 0, tok)
+            continue
+        rows.append(row)
+        used += n
+    if rows:
+        out.append("\n".join(head + rows))
     return out
 
 

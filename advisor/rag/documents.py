@@ -29,6 +29,46 @@ class Section:
     text: str
     heading: str = ""
     page: int | None = None
+    # The section's link targets: shown with its sources, never embedded or prompted
+    # (a URL's digits are not facts, and long URLs filled chunks)
+    links: tuple[str, ...] = ()
+
+
+# Markdown links and images `[text](url "title")`, autolinks `<https://...>`, reference
+# definitions `[id]: url`, and bare URLs. Bounded, negated classes: linear time on any input.
+_MD_LINK = re.compile(
+    r"!?\[([^\]\n]{0,500})\]\(\s*<?([^()\s<>]{1,2000})>?(?:\s+\"[^\"\n]{0,500}\")?\s*\)"
+)
+_MD_REF_DEF = re.compile(
+    r"^[ ]{0,3}\[[^\]\n]{1,200}\]:[ \t]*<?(\S{1,2000}?)>?(?:[ \t]+\S.{0,500})?$", re.M
+)
+_MD_REF = re.compile(r"\[([^\]\n]{1,500})\]\[[^\]\n]{0,200}\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]{1,2000})>")
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]]{1,2000}")
+
+
+def strip_links(text: str) -> tuple[str, tuple[str, ...]]:
+    """Markdown text with each link replaced by its text, and the links' targets."""
+    found: list[str] = []
+
+    def keep(url: str) -> None:
+        if url not in found:
+            found.append(url)
+
+    def link(m: re.Match[str]) -> str:
+        keep(m.group(2))
+        return m.group(1)
+
+    def ref_def(m: re.Match[str]) -> str:
+        keep(m.group(1))
+        return ""
+
+    text = _MD_REF_DEF.sub(ref_def, text)
+    text = _MD_LINK.sub(link, text)
+    text = _MD_REF.sub(lambda m: m.group(1), text)
+    text = _AUTOLINK.sub(lambda m: (keep(m.group(1)), "")[1], text)
+    text = _BARE_URL.sub(lambda m: (keep(m.group(0).rstrip(".,;:")), "")[1], text)
+    return text, tuple(found)
 
 
 @dataclass
@@ -135,7 +175,8 @@ def _text(name: str, data: bytes) -> list[Section]:
     text = _decode(name, data)
     if Path(name).suffix.lower() in (".md", ".markdown"):
         return _markdown_sections(text)
-    return [Section(text.strip())]
+    body, links = strip_links(text)  # bare URLs in plain text too
+    return [Section(body.strip(), links=links)]
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -151,14 +192,19 @@ def _markdown_sections(text: str) -> list[Section]:
         match = None if fenced else _MD_HEADING.match(line)
         if match:
             if "".join(lines).strip():
-                sections.append(Section("\n".join(lines).strip(), outline.path))
-            outline.enter(len(match.group(1)), match.group(2))
+                sections.append(_md_section("\n".join(lines), outline.path))
+            outline.enter(len(match.group(1)), strip_links(match.group(2))[0])
             lines = []
         else:
             lines.append(line)
     if "".join(lines).strip():
-        sections.append(Section("\n".join(lines).strip(), outline.path))
-    return sections
+        sections.append(_md_section("\n".join(lines), outline.path))
+    return [s for s in sections if s.text]
+
+
+def _md_section(text: str, heading: str) -> Section:
+    body, links = strip_links(text)
+    return Section(body.strip(), heading, links=links)
 
 
 def _pdf(name: str, data: bytes) -> list[Section]:
@@ -239,20 +285,38 @@ def _html(name: str, data: bytes) -> list[Section]:
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
     sections: list[Section] = []
-    outline, paras = _Outline(), []
-    for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td"]):
-        text = " ".join(el.get_text(" ", strip=True).split())
-        if not text or el.find_parent(["li", "td", "p"]):  # nested: counted with its parent
+    outline, paras, links = _Outline(), [], []
+
+    def close() -> None:
+        if paras:
+            sections.append(Section("\n\n".join(paras), outline.path, links=tuple(links)))
+
+    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "table"]
+    for el in root.find_all(blocks):
+        if el.find_parent(["li", "p", "table"]):  # nested: counted with its parent
+            continue
+        if el.name == "table":  # one row a line, cells joined: the header row stays first
+            rows = [
+                " | ".join(
+                    " ".join(c.get_text(" ", strip=True).split()) for c in tr.find_all(["th", "td"])
+                )
+                for tr in el.find_all("tr")
+            ]
+            text = "\n".join(r for r in rows if r.strip(" |"))
+        else:
+            text = " ".join(el.get_text(" ", strip=True).split())
+        text, bare = strip_links(text)
+        if not text.strip():
             continue
         if el.name.startswith("h"):
-            if paras:
-                sections.append(Section("\n\n".join(paras), outline.path))
+            close()
             outline.enter(int(el.name[1]), text)
-            paras = []
+            paras, links = [], []
         else:
-            paras.append(text)
-    if paras:
-        sections.append(Section("\n\n".join(paras), outline.path))
+            paras.append(text.strip())
+            targets = [a.get("href", "") for a in el.find_all("a")] + list(bare)
+            links += [u for u in targets if u and not u.startswith("#") and u not in links]
+    close()
     if not sections:
         title = soup.title.get_text(strip=True) if soup.title else ""
         body = " ".join(root.get_text(" ", strip=True).split())

@@ -38,6 +38,7 @@ class StoredChunk:
     heading: str
     page: int | None
     tokens: int | None = None
+    links: tuple[str, ...] = ()
 
     @property
     def indexed_text(self) -> str:
@@ -186,6 +187,7 @@ class ChromaStore:
                             "heading": c.heading,
                             "page": c.page if c.page is not None else -1,
                             "tokens": c.tokens,
+                            "links": "\n".join(c.links),  # Chroma keeps scalars only
                             "of": sizes[c.document],  # a version with fewer chunks is cut short
                             "written": written,  # of two complete versions, the newer stays
                         }
@@ -260,4 +262,5 @@ def _stored(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         meta.get("heading", ""),
         None if page == -1 else int(page),
         meta.get("tokens"),
+        tuple(u for u in str(meta.get("links") or "").split("\n") if u),
     )

@@ -38,6 +38,7 @@ NOT_IN_DOCUMENTS = "Your documents do not say. The closest passages are below."
 # When a passage is close to the question but the model's answer could not be checked
 # against it: the documents may well say it, so say which passage to read instead.
 CANNOT_CHECK = "The answer could not be checked against your documents; passage [{n}] may hold it."
+_LIST_MARKER = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences; "1." of a list stands alone
 
 
@@ -134,7 +135,10 @@ ECHO_REASON = {
 def unsupported_facts(answer: str, question: str, contexts: Sequence[str]) -> list[str]:
     """Numbers, times and codes in the answer that the question does not hold and no
     passage holds in a sentence beside one of the claim's words."""
-    facts = [t for t in content_tokens(answer) if any(c.isdigit() for c in t)]
+    # the answer's own list markers ("1. ...", "2) ...") number its lines: not facts
+    facts = [
+        t for t in content_tokens(_LIST_MARKER.sub(" ", answer)) if any(c.isdigit() for c in t)
+    ]
     asked = set(tokens(question))
     words = {t for t in content_tokens(answer) if not any(c.isdigit() for c in t)}
     claim = (words - FRAME) or {t for t in content_tokens(question) if t not in FRAME}

@@ -251,6 +251,8 @@ def _answer(answer) -> None:
         label = wording.source_label(s.n, s.document, s.page, s.heading)
         with st.expander(label, expanded=s.n in answer.cited):
             st.markdown(wording.as_text(s.text))
+            if s.links:  # kept out of the passage the model read, shown for the reader
+                st.caption("Links: " + " · ".join(wording.as_text(u) for u in s.links[:5]))
             st.caption(wording.scores_line(s.scores))
     st.caption(
         "Timings: " + " · ".join(f"{k} {v * 1000:,.0f} ms" for k, v in answer.timings.items())

@@ -264,3 +264,19 @@ def test_unanswerable_sets_load_and_contradictions_name_their_line(tmp_path):
     whole.write_text("unanswerable: true\nquestions:\n  - {question: 'Q?', answer: x}\n")
     with pytest.raises(InputError, match=r"whole\.yaml:3.*file is marked unanswerable"):
         load_question_file(whole)
+
+
+def test_a_csv_marks_unanswerable_questions_and_refuses_a_contradiction(tmp_path):
+    from advisor.errors import InputError
+
+    good = tmp_path / "q.csv"
+    good.write_text("question,answer,unanswerable\nWhen?,07:30,\nWifi password?,,yes\n")
+    qs = load_question_file(good).questions
+    assert [q.unanswerable for q in qs] == [False, True]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("question,answer,unanswerable\nWhen?,07:30,yes\nWho?,,maybe\n")
+    with pytest.raises(InputError) as exc:
+        load_question_file(bad)
+    first, second = (str(p) for p in exc.value.problems)  # every row's mistake, by line
+    assert f"{bad}:2" in first and "marked unanswerable has no answer" in first
+    assert f"{bad}:3" in second and "'maybe' is not yes or no" in second

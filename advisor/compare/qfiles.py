@@ -6,7 +6,7 @@ InputError whose problems read `file:line: field: message`.
 YAML: the shape of demo_corpus/golden.yaml (a mapping with `questions:`), or a bare list;
 an item may be a plain string (a question with no reference answer).
 CSV: a header row with `question` and any of id, answer, documents, tag, updated_answer,
-reworded; `documents` separates names with `;` or `|`. The delimiter is `,`, or `;` / a
+reworded, unanswerable (yes / no); `documents` separates names with `;` or `|`. The delimiter is `,`, or `;` / a
 tab when the header holds no comma (spreadsheets in many locales save with `;`).
 """
 
@@ -32,7 +32,10 @@ from pydantic import (
 from advisor.errors import InputError, Problem
 from advisor.yamlio import LineMap, format_path, parse_yaml, validation_problems
 
-COLUMNS = ("id", "question", "answer", "documents", "tag", "updated_answer", "reworded")
+COLUMNS = (
+    "id", "question", "answer", "documents", "tag", "updated_answer", "reworded", "unanswerable",
+)  # fmt: skip
+_YES, _NO = {"true", "yes", "y", "1", "x"}, {"", "false", "no", "n", "0"}
 SUFFIXES = (".yaml", ".yml", ".csv")
 
 
@@ -268,6 +271,21 @@ def csv_entries(text: str, name: str) -> list[Entry]:
             fields["documents"] = [
                 d.strip() for d in re.split(r"[;|]", cells.get("documents", "")) if d.strip()
             ]
+            flag = (cells.get("unanswerable") or "").casefold()
+            if flag not in _YES | _NO:
+                problems.append(Problem(f"{flag!r} is not yes or no", name, line, "unanswerable"))
+                continue
+            fields["unanswerable"] = flag in _YES
+            if fields["unanswerable"] and (fields["answer"] or fields["updated_answer"]):
+                problems.append(
+                    Problem(
+                        "a question marked unanswerable has no answer: clear one of the two",
+                        name,
+                        line,
+                        "answer",
+                    )
+                )
+                continue
             entries.append(Entry(fields, line))
     except csv.Error as exc:
         # name the line the broken row starts on (an unclosed quote runs to the end)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -182,11 +183,35 @@ def default_embedder(device: str, cache_dir: Path) -> Embedder:
     return _embedder(resolve_device(device), cache_dir)
 
 
-@lru_cache(maxsize=4)
+_LOADING = threading.Lock()  # one load at a time: a warm-up thread and a query may race
+
+
 def _embedder(device: str, cache_dir: Path) -> Embedder:
+    with _LOADING:
+        return _load(device, cache_dir)
+
+
+@lru_cache(maxsize=4)
+def _load(device: str, cache_dir: Path) -> Embedder:
     if device == "cpu":
         return MiniLMEmbedder(cache_dir)
     return SentenceTransformerEmbedder(device=device)
+
+
+def warm_up(device: str, cache_dir: Path) -> threading.Thread:
+    """Load the embedder and the BM25 library in the background while the caller opens
+    the store: a one-question process pays for the slowest of them, not their sum."""
+
+    def work() -> None:
+        try:
+            default_embedder(device, cache_dir)
+            import bm25s  # noqa: F401  (imported once; the search uses it)
+        except Exception:  # the query itself will load them again and say what is wrong
+            pass
+
+    thread = threading.Thread(target=work, name="advisor-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class LazyEmbedder:

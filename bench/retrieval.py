@@ -2,7 +2,7 @@
 
 .venv/bin/python bench/retrieval.py [--candidates]
 
-Each set (demo_corpus/, eval_corpus/) is ingested once with the defaults. The main table
+Each set (demo_corpus/, eval_corpus/, eval_docs/) is ingested once with the defaults. The main table
 gives hit@5, MRR and p50 latency per query (query embedding included, measured in this
 process, with the bare query embedding as the baseline) for dense, BM25 and the default
 hybrid on both halves. `--candidates` also prints the fusion candidates on the TUNE halves
@@ -30,7 +30,11 @@ from advisor.rag.pipeline import RagPipeline
 from advisor.rag.search import Searcher, tokenize
 from advisor.settings import Settings
 
-SETS = {"demo": ROOT / "demo_corpus", "fen (eval_corpus)": ROOT / "eval_corpus"}
+SETS = {
+    "demo": ROOT / "demo_corpus",
+    "fen (eval_corpus)": ROOT / "eval_corpus",
+    "rclone docs (eval_docs)": ROOT / "eval_docs",
+}
 K = 5
 
 

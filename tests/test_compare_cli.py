@@ -105,3 +105,35 @@ def test_rag_beats_the_base_model_on_the_demo_golden_questions(model_dir, embedd
     # paired: more questions only RAG gets right than only the base model gets right
     assert len(right["rag"] - right["base"]) > len(right["base"] - right["rag"]), right
     assert run.settings["mode"] == "hybrid"  # the workspace's mode, recorded as used
+
+
+def test_answerable_and_unanswerable_sets_in_one_run_print_every_measure(model_dir, tmp_path):
+    known = tmp_path / "known.yaml"
+    known.write_text(
+        "questions:\n"
+        "  - {id: q1, question: 'What does error E-305 indicate?', "
+        "answer: positioning signal was lost, documents: [support_faq.html]}\n"
+        "  - {id: q2, question: 'What does error code E-217 mean?', "
+        "answer: propeller imbalance, documents: [support_faq.html]}\n"
+    )
+    # three of the demo's unanswerable questions (the whole file loads as it ships:
+    # tests/test_compare_questions.py), to keep the run short
+    demo = (CORPUS / "unanswerable.yaml").read_text().split("questions:\n")
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("unanswerable: true\nquestions:\n" + "".join(demo[1].splitlines(True)[:3]))
+    done = run_cli(
+        "compare", "--questions", str(known), "--questions", str(unknown),
+        "--docs", str(CORPUS / "support_faq.html"), "--arms", "base,rag", "--k", "3",
+        "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "run.json"), timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    run = json.loads((tmp_path / "run.json").read_text())
+    unanswerable = [r for r in run["rows"] if r["unanswerable"]]
+    assert len(run["rows"]) == 2 + len(unanswerable) and len(unanswerable) == 3
+    out = done.stdout
+    assert f"On {len(unanswerable)} questions your documents do not answer" in out
+    assert "context recall" in out and "Retrieval put the answer in front of the model" in out
+    assert "base minus rag: not applicable: only 2 paired questions (need 5)" in out
+    rag = run["aggregates"]["arms"]["rag"]
+    assert rag["abstention"]["n"] == len(unanswerable)
+    assert rag["abstention"]["mean"] + rag["hallucination"]["mean"] == pytest.approx(1.0)

@@ -280,3 +280,18 @@ def test_a_csv_marks_unanswerable_questions_and_refuses_a_contradiction(tmp_path
     first, second = (str(p) for p in exc.value.problems)  # every row's mistake, by line
     assert f"{bad}:2" in first and "marked unanswerable has no answer" in first
     assert f"{bad}:3" in second and "'maybe' is not yes or no" in second
+
+
+def test_sets_combine_into_one_run_with_ids_kept_apart(tmp_path):
+    from advisor.compare.questions import combine
+    from advisor.errors import InputError
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("questions:\n  - {id: q1, question: 'One?', answer: '1'}\n")
+    b.write_text("unanswerable: true\nquestions:\n  - {id: q1, question: 'Two?'}\n")
+    both = combine([load_question_file(a), load_question_file(b)])
+    assert [q.id for q in both.questions] == ["a:q1", "b:q1"]
+    assert [q.unanswerable for q in both.questions] == [False, True]
+    b.write_text("questions:\n  - {question: 'One?'}\n")
+    with pytest.raises(InputError, match="same question"):
+        combine([load_question_file(a), load_question_file(b)])

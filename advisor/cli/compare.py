@@ -22,11 +22,12 @@ from advisor.cli.base import (
 @main.command()
 @click.option(
     "--questions",
-    "questions_file",
+    "questions_files",
     type=click.Path(path_type=Path),
-    default=None,
+    multiple=True,
     help="Question set: YAML like demo_corpus/golden.yaml, or CSV with columns "
-    "question, answer, documents.",
+    "question, answer, documents. Repeatable: answerable and unanswerable sets together "
+    "(demo_corpus/unanswerable.yaml).",
 )
 @click.option(
     "--generate",
@@ -93,7 +94,7 @@ from advisor.cli.base import (
 @data_dir_option
 @model_options
 def compare(
-    questions_file: Path | None,
+    questions_files: tuple[Path, ...],
     generate: int | None,
     docs: tuple[Path, ...],
     adapter: Path | None,
@@ -123,14 +124,15 @@ def compare(
     change is saved with the run (compare.json) and printed as before / after.
     """
     from advisor.cli import compare_change as change
+    from advisor.compare.questions import combine, load_question_file
     from advisor.compare.run import write_run
     from advisor.compare.runner import run_comparison
     from advisor.compare.session import build_plan, default_arms, latest_path, save_latest
     from advisor.compare.text import render_summary
     from advisor.errors import AdvisorError
 
-    new_run = questions_file is not None or generate is not None
-    if questions_file is not None and generate is not None:
+    new_run = bool(questions_files) or generate is not None
+    if questions_files and generate is not None:
         raise AdvisorError("give either --questions FILE or --generate N, not both")
     if not new_run and not (update or forget):
         raise AdvisorError("give either --questions FILE or --generate N")
@@ -142,9 +144,10 @@ def compare(
     if new_run:
         if docs:
             _ingest(settings, docs)
+        sets = [load_question_file(p) for p in questions_files]
         plan = build_plan(
             settings,
-            questions_file=questions_file,
+            questions=combine(sets) if sets else None,
             generate=generate,
             adapter=adapter,
             arms=arms or default_arms(adapter is not None),

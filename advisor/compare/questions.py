@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -82,6 +83,30 @@ def load_question_file(path: Path | str) -> QuestionSet:
     is_csv = path.suffix.lower() == ".csv"
     entries = csv_entries(text, name) if is_csv else yaml_entries(text, name)
     return _make_set(path.stem, _from_entries(entries, name), name)
+
+
+def combine(sets: Sequence[QuestionSet]) -> QuestionSet:
+    """Several question sets asked as one (answerable and unanswerable ones together);
+    an id two sets share is prefixed with its set's name, a repeated question is refused."""
+    if len(sets) == 1:
+        return sets[0]
+    counts = Counter(q.id for qs in sets for q in qs.questions)
+
+    def own(qs: QuestionSet, qid: str | None) -> str | None:
+        return f"{qs.name}:{qid}" if qid is not None and counts[qid] > 1 else qid
+
+    seen: dict[str, str] = {}
+    out: list[Question] = []
+    for qs in sets:
+        for q in qs.questions:
+            key = normalise(q.question)
+            if key in seen:
+                raise InputError(
+                    Problem(f"the same question is in {seen[key]} too", qs.origin, None, q.id)
+                )
+            seen[key] = qs.origin
+            out.append(replace(q, id=own(qs, q.id) or q.id, variant_of=own(qs, q.variant_of)))
+    return _make_set(" + ".join(s.name for s in sets), out, " + ".join(s.origin for s in sets))
 
 
 def _from_entries(entries: list[Entry], name: str) -> list[Question]:

@@ -189,9 +189,9 @@ def _context(row: Row) -> Context:
 def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:
     """One answer scored as the user sees it: a withheld answer scores as no answer."""
     gen = reply.generation
-    # Scored on the model's own words (not a citation we attributed), or on the notice
-    # that replaced them.
-    said = reply.text if reply.withheld else gen.text
+    # Scored on the model's own words (not a citation we attributed); a withheld answer
+    # as what the user got: no answer (no groundedness, no credit).
+    said = "" if reply.withheld else gen.text
     texts = [src.text for src in row.retrieved] if arm.uses_retrieval else []
     reason = reply.trust.reason if reply.trust is not None else None
     cell = Cell(

@@ -52,6 +52,12 @@ def render_summary(run: ComparisonRun) -> str:
     sentence = retrieval_and_reader(run)
     if sentence:
         lines.append(sentence)
+        readers = [
+            f"{arm} {pct(agg['arms'][arm]['reader_correct'])}"
+            for arm in run.arms
+            if arm in agg["arms"] and agg["arms"][arm].get("reader_correct")
+        ]
+        lines.append("Correct where retrieval held the answer: " + ", ".join(readers) + ".")
     split = agg.get("correct_by_relation", {})
     if any(split.values()):
         lines.append("\nCorrect by how the question relates to the adapter's training data:")

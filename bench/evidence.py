@@ -1,0 +1,90 @@
+"""The evidence figures per evaluation set, on the test halves: what a comparison of the
+base model and RAG measures on each set with the embedded default.
+
+For each set (demo_corpus/, eval_corpus/, eval_docs/): its documents ingested with the
+defaults, the test half of its golden questions (and of its unanswerable questions, where
+the set has them) through `base` and `rag`. Printed per set: context recall (the
+retrieved chunks hold the answer), RAG correct and exact match, the reader's accuracy
+where retrieval held the answer, the sentence on retrieval versus the reader, abstention
+and hallucination on unanswerable questions, echoes, and base minus rag with its paired
+interval. Targets (issue: evidence you can trust), test halves: context recall >= 0.9 on
+the real documents, RAG correct >= 50% there, unanswerable withheld >= 80% with at most
+15% of answerable ones wrongly withheld, no echo scored correct.
+
+    .venv/bin/python bench/evidence.py [--set NAME ...] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from advisor.compare.questions import QuestionSet, combine, load_question_file
+from advisor.compare.runner import run_comparison
+from advisor.compare.session import build_plan
+from advisor.compare.stats import points
+from advisor.compare.text import pct, retrieval_and_reader
+from advisor.rag.golden import load_golden
+from advisor.rag.models import pipeline_models
+from advisor.rag.pipeline import RagPipeline
+from advisor.settings import Settings
+
+SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROOT / "eval_docs"}
+
+
+def test_half(path: Path, limit: int | None) -> QuestionSet:
+    """The test half of a question file (its `split` fields), in file order."""
+    qs = load_question_file(path)
+    test = {q.id for q in load_golden(path).questions if q.split == "test"}
+    kept = [q for q in qs.questions if q.id in test][:limit]
+    return QuestionSet(f"{qs.name} (test)", kept, qs.sha256, qs.origin)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", action="append", choices=sorted(SETS), default=None)
+    ap.add_argument("--limit", type=int, default=None, help="first N test questions per file")
+    args = ap.parse_args()
+    for name in args.set or list(SETS):
+        folder = SETS[name]
+        files = [folder / "golden.yaml"] + [p for p in [folder / "unanswerable.yaml"] if p.exists()]
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(data_dir=Path(tmp), collection=f"bench-{name}")
+            pipeline = RagPipeline(settings, **pipeline_models(settings))
+            pipeline.ingest([folder])
+            questions = combine([test_half(f, args.limit) for f in files])
+            plan = build_plan(settings, questions=questions, arms="base,rag", pipeline=pipeline)
+            start = time.perf_counter()
+            run = run_comparison(plan)
+            seconds = time.perf_counter() - start
+        agg, rag = run.aggregates, run.aggregates["arms"]["rag"]
+        answerable = [r for r in run.rows if r.reference]
+        withheld = sum(
+            1 for c in run.cells
+            if c.arm == "rag" and c.draft is not None
+            and any(r.id == c.question_id for r in answerable)
+        )  # fmt: skip
+        print(f"\n{name}: {len(answerable)} answerable + "
+              f"{len(run.rows) - len(answerable)} unanswerable test questions, {seconds:.0f} s")  # fmt: skip
+        print(f"  context recall       {pct(agg['retrieval'].get('context_recall'))}")
+        print(f"  rag correct          {pct(rag['correct'])}  exact {pct(rag['exact'], False)}")
+        print(f"  base correct         {pct(agg['arms']['base']['correct'])}")
+        print(f"  rag reader accuracy  {pct(rag.get('reader_correct'))}")
+        print(f"  {retrieval_and_reader(run)}")
+        print(f"  answerable withheld  {withheld} of {len(answerable)}")
+        if rag.get("abstention"):
+            print(f"  unanswerable         abstained {pct(rag['abstention'])}, "
+                  f"answered anyway {pct(rag['hallucination'], False)}")  # fmt: skip
+        echo_right = sum(1 for c in run.cells if c.echo and c.correct == 1.0)
+        print(f"  echoes               {rag['echoes']} (rag), {echo_right} scored correct")
+        print(f"  base minus rag       {points(agg['paired']['base-rag']['all'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from advisor.compare.qfiles import read_text, yaml_entries
 from advisor.compare.questions import QuestionSet, combine, load_question_file
 from advisor.compare.runner import run_comparison
 from advisor.compare.session import build_plan
 from advisor.compare.stats import points
 from advisor.compare.text import pct, retrieval_and_reader
-from advisor.rag.golden import load_golden
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
@@ -41,7 +41,8 @@ SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROO
 def test_half(path: Path, limit: int | None) -> QuestionSet:
     """The test half of a question file (its `split` fields), in file order."""
     qs = load_question_file(path)
-    test = {q.id for q in load_golden(path).questions if q.split == "test"}
+    entries = yaml_entries(read_text(path), str(path))
+    test = {e.fields.get("id") for e in entries if e.fields.get("split") == "test"}
     kept = [q for q in qs.questions if q.id in test][:limit]
     return QuestionSet(f"{qs.name} (test)", kept, qs.sha256, qs.origin)
 

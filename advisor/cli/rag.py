@@ -124,7 +124,7 @@ def ask(
 ) -> None:
     """Answer QUESTION (or every question of --questions FILE) from the collection,
     citing the chunks it used."""
-    from advisor.rag.models import pipeline_models, warm_up
+    from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 
     if (question is None) == (questions_file is None):
@@ -134,8 +134,6 @@ def ask(
     questions = [question] if question is not None else _questions(questions_file)
     settings = settings_for(data_dir, collection, device, base_model)
     check_models(settings)
-    if not no_retrieval:
-        warm_up(settings.device, settings.model_cache)  # while Chroma opens
     pipeline = RagPipeline(settings, **pipeline_models(settings))
     lora = None
     if adapter is not None:

@@ -183,7 +183,7 @@ def default_embedder(device: str, cache_dir: Path) -> Embedder:
     return _embedder(resolve_device(device), cache_dir)
 
 
-_LOADING = threading.Lock()  # one load at a time: a warm-up thread and a query may race
+_LOADING = threading.Lock()  # one load at a time: the app's pages and jobs may ask at once
 
 
 def _embedder(device: str, cache_dir: Path) -> Embedder:
@@ -196,22 +196,6 @@ def _load(device: str, cache_dir: Path) -> Embedder:
     if device == "cpu":
         return MiniLMEmbedder(cache_dir)
     return SentenceTransformerEmbedder(device=device)
-
-
-def warm_up(device: str, cache_dir: Path) -> threading.Thread:
-    """Load the embedder and the BM25 library in the background while the caller opens
-    the store: a one-question process pays for the slowest of them, not their sum."""
-
-    def work() -> None:
-        try:
-            default_embedder(device, cache_dir)
-            import bm25s  # noqa: F401  (imported once; the search uses it)
-        except Exception:  # the query itself will load them again and say what is wrong
-            pass
-
-    thread = threading.Thread(target=work, name="advisor-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 class LazyEmbedder:

@@ -31,9 +31,10 @@ import yaml
 from advisor.compare.scoring import correct
 from advisor.llm.registry import make_generator
 from advisor.rag import trust
+from advisor.rag.answering import Context, prompt_for
 from advisor.rag.golden import load_golden
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.prompt import build_messages, cite
+from advisor.rag.prompt import cite
 from advisor.settings import Settings
 
 CORPUS = ROOT / "demo_corpus"
@@ -83,7 +84,8 @@ def collect(p: RagPipeline) -> list[Item]:
     items = []
     for n, (kind, split, question, reference, hits) in enumerate(jobs, 1):
         texts = [h.chunk.text for h in hits]
-        g = gen.generate(build_messages(question, texts), p.settings.max_new_tokens)
+        # the answering path's own prompt; the judging is redone per threshold below
+        g = gen.generate(prompt_for(question, Context(texts)), p.settings.max_new_tokens)
         answer = cite(g.text, texts)[0]
         support = trust.best_support([h.scores for h in hits])
         items.append(Item(kind, split or "tune", question, reference, answer, texts, support))

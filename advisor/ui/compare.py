@@ -190,7 +190,11 @@ def _results(run: Any) -> None:
     sentence = retrieval_and_reader(run)
     if sentence:
         st.markdown(f"**{sentence}**")
-    measured = [line.strip() for line in abstention_lines(run) + paired_lines(run)]
+    pairs = paired_lines(run)
+    if pairs and all("not applicable" in line for line in pairs[1:]):
+        # no pair has enough questions: one line says so, not one per pair of arms
+        pairs = [f"Paired differences between arms: {pairs[1].split(': ', 1)[1]}"]
+    measured = [line.strip() for line in abstention_lines(run) + pairs]
     if measured:
         with st.container(border=True, key=KEY + "measured"):
             for line in measured:

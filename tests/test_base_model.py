@@ -132,7 +132,10 @@ def test_lora_trains_on_the_users_model(tiny_adapter, tiny_llama):
     assert run["base_model"] == check_base_model(tiny_llama).model_id
     assert run["base_model_path"] == str(tiny_llama.resolve())
     assert run["params"]["target_modules"] == ["q_proj", "k_proj", "v_proj", "o_proj"]
-    assert run["device"] == "cpu" and run["dtype"] == "float32"  # auto, without a GPU
+    from advisor.llm.device import train_dtype
+
+    # auto, without a GPU: the CPU, in bfloat16 where it computes that natively
+    assert run["device"] == "cpu" and run["dtype"] == train_dtype("cpu")
     adapter_config = json.loads((tiny_adapter.out / "adapter_config.json").read_text())
     assert set(adapter_config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj"}
 

@@ -107,6 +107,7 @@ def test_an_update_is_read_at_once_by_retrieval_and_never_by_the_adapter(plan, n
         "n": 1, "before_new_stated": 0, "before_old_stated": 1, "new_stated": 0,
         "old_stated": 1, "old_share": 1.0, "stale": 1, "stale_share": 1.0, "new_share": 0.0,
         "seconds_to_first_correct": None,
+        "knew": 1, "not_learned": 0, "knew_still_old": 1, "knew_new": 0, "stale_of_known": 1.0,
     }  # fmt: skip
     # The memorised "45 days" is not in the new passages: the trust check of the one
     # answering path withholds it, so the user of the hybrid arm is not told the old fact.

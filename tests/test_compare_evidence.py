@@ -30,10 +30,13 @@ def hand_made_run() -> ComparisonRun:
         *_cells("lora", {"q1": 1.0, "q2": 1.0, "q3": 0.0, "q4": None}),
     ]
     changes = [
-        _change("update", "complete", {"lora": {"n": 4, "old_stated": 1, "old_share": 0.25}}),
-        _change("forget", "complete", {"lora": {"leak_rate": 1.0}, "rag": {"leak_rate": 0.5}}),
-        _change("update", "complete", {"lora": {"n": 4, "old_stated": 3, "old_share": 0.75}}),
-        _change("forget", "complete", {"lora": {"leak_rate": 0.5}, "rag": {"leak_rate": 0.0}}),
+        _change(
+            "update", "complete", {"lora": {"n": 4, "old_share": 0.25, "stale_of_known": 0.25}}
+        ),
+        _change("forget", "complete", {"lora": {"leak_of_known": 1.0}, "rag": {"leak_rate": 0.5}}),
+        # the newest: of the facts the adapter knew, 3 in 4 stayed old; a forget leaked half
+        _change("update", "complete", {"lora": {"n": 4, "old_share": 0.5, "stale_of_known": 0.75}}),
+        _change("forget", "complete", {"lora": {"leak_of_known": 0.5}, "rag": {"leak_rate": 0.0}}),
         _change("update", "cancelled", {}),  # cancelled: not a measurement
     ]
     return ComparisonRun(
@@ -96,6 +99,10 @@ def test_measures_count_by_hand():
     # "45 or 30 days" states both: it counts as old stated, not as stale
     assert (m["lora"]["old_stated"], m["lora"]["stale"], m["lora"]["new_stated"]) == (2, 1, 1)
     assert m["lora"]["old_share"] == 1.0 and m["lora"]["stale_share"] == 0.5
+    # against what it knew: it stated q1 before, never q2 (not learned, so not "stale")
+    assert (m["lora"]["knew"], m["lora"]["not_learned"]) == (1, 1)
+    assert (m["lora"]["knew_still_old"], m["lora"]["knew_new"]) == (0, 1)  # q1 now both
+    assert m["lora"]["stale_of_known"] == 0.0
     gone = [
         {"question_id": "q1", "arm": "rag", "old_stated": False, "doc_chunks": 0},
         {"question_id": "q2", "arm": "rag", "old_stated": None, "doc_chunks": 0},
@@ -109,8 +116,11 @@ def test_measures_count_by_hand():
     assert f["rag"] == {
         "n": 1, "asked": 2, "stated_before": 1, "stated_after": 0, "leak_rate": 0.0,
         "chunks_before": 5, "chunks_after": 0,
+        "knew": 1, "not_learned": 0, "leaked": 0, "leak_of_known": 0.0,
     }  # fmt: skip
     assert f["lora"]["leak_rate"] == 1.0 and f["lora"]["chunks_after"] is None
+    # the adapter was not asked before: it knew nothing, so nothing is counted as leaked
+    assert f["lora"]["knew"] == 0 and f["lora"]["leak_of_known"] is None
 
 
 def _unseen_run(n: int) -> ComparisonRun:

@@ -3,6 +3,7 @@ explanation names the measurement, flips cover measured facts, and the report sh
 
 import json
 
+import pytest
 from conftest import run_cli
 
 from advisor.advice import recommend
@@ -109,3 +110,23 @@ def test_measured_training_hours_are_hand_computed(rules):
     m = measured_training(inp, folder_prices(rules), "run-1", 250.0)
     assert m["tokens"] == 1_000_000 and m["hours_here"] == round(1_000_000 / 250 / 3600, 2)
     assert "run run-1" in m["formula"]
+
+
+def test_a_cancelled_run_is_refused_by_the_cost_projection(rules):
+    """A run cut short measured a partial run, not a training run: no monthly hours, no
+    evidence rate and no report projection come from it."""
+    from advisor.advice import cost_inputs, folder_prices
+    from advisor.compare.evidence import change_facts
+    from advisor.compare.run import ComparisonRun
+    from advisor.costs.measured import measured_training
+    from advisor.llm.adapters import partial_note
+
+    run = {"status": "cancelled", "steps": 3, "params": {"max_steps": None}}
+    note = partial_note(run)
+    assert note == "partial: cancelled after 3 steps"
+    inp = cost_inputs(rules, {})
+    with pytest.raises(ValueError, match="partial: cancelled"):
+        measured_training(inp, folder_prices(rules), "run-1", 250.0, partial=note)
+    card = {"run_id": "run-1", "tokens_per_second": 250.0, "partial": note}
+    assert "train_tokens_per_second" not in change_facts(ComparisonRun(["base"], [], adapter=card))
+    assert partial_note({"status": "complete"}) == ""

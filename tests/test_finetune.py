@@ -24,13 +24,25 @@ def test_golden_pairs_split_80_10_10_with_general_data(tmp_path):
     pairs = pairs_from_golden(GOLDEN)
     assert len(pairs) == 45 and pairs[0].completion.endswith(".")
     split = split_pairs(pairs, seed=1, general_share=0.15)
-    own = [p for p in split.train if p.source != "general"]
+    own = [p for p in split.train if p.source != "general" and not p.phrasing and not p.context]
     assert (len(own), len(split.val), len(split.test)) == (37, 4, 4)  # 10% of 45, rounded
-    assert 0.10 <= split.general / len(split.train) <= 0.20
+    assert 0.10 <= split.general / (len(own) + split.general) <= 0.20
     assert split.method == "golden"
+    # each training fact is taught in 5 phrasings; no validation or test fact, nor any
+    # held-out paraphrase, is among the training prompts
+    assert split.rephrased == 4 * len(own)
+    prompts = {p.prompt for p in split.train}
+    held = {p.prompt for p in split.val + split.test} | {p.paraphrase for p in own if p.paraphrase}
+    assert not prompts & held
+    for fact in own[:5]:
+        assert sum(p.completion == fact.completion and not p.context for p in split.train) >= 5
     split.save(tmp_path)
     rows = [json.loads(x) for x in (tmp_path / "train.jsonl").read_text().splitlines()]
-    assert len(rows) == len(split.train) and set(rows[0]) == {"prompt", "completion"}
+    assert len(rows) == len(split.train) and {"prompt", "completion"} <= set(rows[0])
+    checks = [json.loads(x) for x in (tmp_path / "checks.jsonl").read_text().splitlines()]
+    relations = [c["relation"] for c in checks]
+    assert relations.count("trained") == 37 and relations.count("unseen") == 8
+    assert relations.count("paraphrase") == sum(1 for p in own if p.paraphrase) > 0
     assert split.data_hash() == split_pairs(pairs, seed=1, general_share=0.15).data_hash()
     assert split.data_hash() != split_pairs(pairs, seed=2, general_share=0.15).data_hash()
 
@@ -79,8 +91,23 @@ def test_a_real_short_run_learns_saves_and_reports(trained):
     assert run["trainable_parameters"] > 0 and run["data_hash"] == split.data_hash()
     assert (result.out / "adapter_config.json").exists()
     assert (result.out / "train.jsonl").exists() and (result.out / "val.jsonl").exists()
-    assert [r.step for r in reports] == list(range(1, run["steps"] + 1))
-    assert reports[-1].eta_seconds == 0 and any(r.eval_loss is not None for r in reports)
+    steps = [r for r in reports if r.phase == "training"]
+    assert [r.step for r in steps] == list(range(1, run["steps"] + 1))
+    assert steps[-1].eta_seconds == 0 and any(r.eval_loss is not None for r in steps)
+    assert reports[-1].phase == "checking"  # then it says it checks what it learned
+
+
+def test_the_run_says_what_it_learned_against_the_base_model(trained):
+    """The check asks the trained facts, their held-out paraphrases and unseen facts, with
+    the adapter and without it: the adapter states trained facts the base cannot."""
+    _, result, _ = trained
+    learned = result.run["learned"]
+    trained_facts = learned["trained"]
+    assert trained_facts["n"] >= 5 and trained_facts["adapter"] > trained_facts["base"]
+    assert 0 <= trained_facts["low"] <= trained_facts["share"] <= trained_facts["high"] <= 1
+    assert trained_facts["minus_base"]["applicable"]
+    assert {"unseen"} <= set(learned) and learned["unseen"]["n"] >= 1
+    assert result.run["full_run_seconds_measured"] is True
 
 
 def test_the_adapter_reloads_and_changes_the_output(trained, model_dir):
@@ -108,7 +135,11 @@ def test_cancel_keeps_the_last_good_adapter(model_dir, tmp_path):
 
     result = train_lora(split, tmp_path / "a", model_dir, TINY, stop_after_two, cancel)
     assert result.status == "cancelled" and result.run["steps"] == 2
-    assert read_run(tmp_path / "a")["status"] == "cancelled"
+    run = read_run(tmp_path / "a")
+    assert run["status"] == "cancelled" and run["learned"] is None  # never checked
+    # the time a whole run takes is estimated from the tokens seen, and says so
+    assert run["full_run_seconds_measured"] is False
+    assert run["full_run_seconds"] > run["train_seconds"]
 
 
 KILL_PROBE = """

@@ -134,7 +134,12 @@ def retrain_cost_for(result: Any, answers_file: Path | None) -> dict[str, Any] |
     if prices is None:
         return None
     given = load_answers(rules.questionnaire, answers_file) if answers_file is not None else {}
-    return retrain_cost(cost_inputs(rules, given), prices, result.retrain.get("train_seconds"))
+    return retrain_cost(
+        cost_inputs(rules, given),
+        prices,
+        result.retrain.get("train_seconds"),
+        result.retrain.get("train_seconds_measured", True),
+    )
 
 
 def echo_change(result: Any, cost: dict[str, Any] | None) -> None:

@@ -67,7 +67,9 @@ def finetune(
     """
     if ctx.invoked_subcommand is not None:
         return  # a subcommand (export): the training options are not used
+    from advisor.compare.learned import check, learned_lines
     from advisor.errors import AdvisorError
+    from advisor.finetune.estimate import duration, estimate, remember
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
     from advisor.finetune.train import TrainConfig, train_lora
 
@@ -92,11 +94,14 @@ def finetune(
     config = TrainConfig(seed=seed, **knobs)
     out = out or settings.data_dir / "adapters" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     click.echo(
-        f"{len(pairs)} pairs ({method}): {len(split.train)} train "
-        f"(incl. {split.general} general), {len(split.val)} validation, "
+        f"{len(pairs)} facts ({method}): {len(split.train)} training pairs "
+        f"(incl. {split.rephrased} rewordings, {split.general} general, "
+        f"{split.rag_examples} retrieval-style), {len(split.val)} validation, "
         f"{len(split.test)} test",
         err=True,
     )
+    guess = estimate(settings.model_cache, split, config, settings.base_model, settings.device)
+    click.echo(f"Estimated time: {guess.text}", err=True)
     bar = None
 
     def progress(r) -> None:
@@ -108,10 +113,14 @@ def finetune(
                 file=click.get_text_stream("stderr"),
             )
             bar.__enter__()
+        if r.phase == "checking":
+            bar.label = "Checking what the adapter learned"
+            bar.render_progress()
+            return
         bar.label = (
             f"Training LoRA  loss {r.loss:.3f}"
             + (f"  val {r.eval_loss:.3f}" if r.eval_loss is not None else "")
-            + f"  {r.tokens_per_second:.0f} tok/s  ETA {r.eta_seconds:.0f}s"
+            + f"  {r.tokens_per_second:.0f} tok/s  ETA {duration(r.eta_seconds)}"
         )
         bar.update(1)
 
@@ -123,10 +132,12 @@ def finetune(
         progress,
         base_model=settings.base_model,
         device=settings.device,
+        check=check,
     )
     if bar is not None:
         bar.__exit__(None, None, None)
     run = result.run
+    remember(settings.model_cache, run)
     if as_json:
         click.echo(json.dumps({"out": str(result.out), **run}, indent=2))
         return
@@ -137,7 +148,8 @@ def finetune(
         f"{', '.join(run['params']['target_modules'])}"
     )
     click.echo(
-        f"{result.status}: {run['steps']} steps in {run['train_seconds']:.0f} s, "
+        f"{result.status}: {run['steps']} steps in {duration(run['train_seconds'])} "
+        f"({duration(run['wall_seconds'])} in all), "
         f"{run['tokens_per_second']:.0f} tokens/s, peak memory "
         f"{run['peak_memory_mb']:.0f} MB"
     )
@@ -145,6 +157,8 @@ def finetune(
         f"train loss {first:.3f} -> {last:.3f}"
         + (f"; validation loss {val[0][1]:.3f} -> {val[-1][1]:.3f}" if val else "")
     )
+    for line in learned_lines(run.get("learned")):
+        click.echo(line)
     click.echo(f"adapter: {result.out}\nrun.json: {result.out / 'run.json'}")
 
 

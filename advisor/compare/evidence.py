@@ -12,10 +12,11 @@ base_correct           the same for the base arm
 lora_correct_unseen    the lora arm on rows the adapter did not train on (unseen, paraphrase)
 rag_correct_unseen     the rag arm on those rows
 lora_gain_unseen       lora minus base on those rows (rows scored in both arms)
-stale_facts_share      after the latest update: share of changed facts the lora arm still
-                       states the old answer for
-forget_leak_rate       after the latest forget: share of the document's reference answers
-                       the lora arm still states
+stale_facts_share      after the latest update: of the changed facts the lora arm stated
+                       before it, the share it still states only in the old form (absent
+                       when it stated none: facts it never learned cannot go stale)
+forget_leak_rate       after the latest forget: of the document's facts the lora arm stated
+                       before it, the share it still states (absent when it stated none)
 forget_rag_leak_rate   the same for the rag arm
 train_tokens_per_second  the adapter's measured training throughput (its run card)
 questions_scored       rows with a reference answer
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from advisor.compare.change.result import FORGET, UPDATE, latest
+from advisor.compare.change.result import FORGET, UPDATE, known, latest
 from advisor.compare.run import ComparisonRun
 from advisor.compare.stats import bootstrap_ci, paired_difference
 
@@ -108,14 +109,23 @@ def change_facts(run: ComparisonRun) -> dict[str, float]:
         facts["retrieval_hit_at_k_high"] = round(bootstrap_ci(hits)[2], 4)
     update = latest(run.changes, UPDATE)
     if update is not None:
-        facts["stale_facts_share"] = update.arms.get(ADAPTER_ARM, {}).get("old_share")
-        facts["stale_facts_share_low"] = _low(update.after, "old_stated")
+        facts["stale_facts_share"] = update.arms.get(ADAPTER_ARM, {}).get("stale_of_known")
+        knew = known([c for c in update.before if c["arm"] == ADAPTER_ARM])
+        facts["stale_facts_share_low"] = _low(
+            [c for c in update.after if c["question_id"] in knew],
+            lambda c: bool(c.get("old_stated")) and not c.get("new_stated"),
+        )
     forget = latest(run.changes, FORGET)
     if forget is not None:
-        facts["forget_leak_rate"] = forget.arms.get(ADAPTER_ARM, {}).get("leak_rate")
+        facts["forget_leak_rate"] = forget.arms.get(ADAPTER_ARM, {}).get("leak_of_known")
         facts["forget_rag_leak_rate"] = forget.arms.get(RETRIEVAL_ARM, {}).get("leak_rate")
-        facts["forget_leak_rate_low"] = _low(forget.after, "old_stated")
-    tps = (run.adapter or {}).get("tokens_per_second")
+        knew = known([c for c in forget.before if c["arm"] == ADAPTER_ARM])
+        facts["forget_leak_rate_low"] = _low(
+            [c for c in forget.after if c["question_id"] in knew],
+            lambda c: bool(c.get("old_stated")),
+        )
+    card = run.adapter or {}
+    tps = None if card.get("partial") else card.get("tokens_per_second")
     facts["train_tokens_per_second"] = float(tps) if tps else None
     facts["questions_scored"] = float(sum(1 for r in run.rows if r.reference))
     return {k: float(v) for k, v in facts.items() if v is not None}
@@ -130,9 +140,12 @@ def _paired(name: str, a: dict[str, float], b: dict[str, float]) -> dict[str, fl
     return {f"{name}_low": diff["low"], f"{name}_high": diff["high"], f"{name}_n": diff["n"]}
 
 
-def _low(cells: list[dict], key: str) -> float | None:
-    """The lower end of the 95% interval of the adapter's share of `key` among `cells`."""
+def _low(cells: list[dict], holds) -> float | None:
+    """The lower end of the 95% interval of the share of the adapter's `cells` for which
+    `holds(cell)`; cells without a verdict (no reference) are left out."""
     values = [
-        1.0 if c[key] else 0.0 for c in cells if c["arm"] == ADAPTER_ARM and c.get(key) is not None
+        1.0 if holds(c) else 0.0
+        for c in cells
+        if c["arm"] == ADAPTER_ARM and c.get("old_stated") is not None
     ]
     return round(bootstrap_ci(values)[1], 4) if values else None

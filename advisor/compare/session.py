@@ -19,6 +19,7 @@ from advisor.compare.runner import Plan
 from advisor.costs.per_query import cost_per_1000
 from advisor.costs.prices import PriceSheet
 from advisor.errors import AdvisorError
+from advisor.llm.adapters import partial_note
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
@@ -105,8 +106,13 @@ def _adapter_card(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
         "status": run.get("status"),
         "retrieval_style_share": pairs.get("retrieval_style_share"),
         "train_pairs": pairs.get("train"),
-        "train_seconds": run.get("train_seconds"),
+        # what one whole training run takes here: a cancelled run's own seconds are not
+        # that, so its card carries the full run's estimate, marked as one
+        "train_seconds": run.get("full_run_seconds", run.get("train_seconds")),
+        "train_seconds_measured": run.get("full_run_seconds_measured", True),
+        "partial": partial_note(run),
         "tokens_per_second": run.get("tokens_per_second"),
+        "learned": run.get("learned"),
     }
 
 

@@ -14,9 +14,19 @@ from advisor.costs.prices import PriceSheet
 
 
 def measured_training(
-    inp: CostInputs, prices: PriceSheet, run_id: str, tokens_per_second: float
+    inp: CostInputs,
+    prices: PriceSheet,
+    run_id: str,
+    tokens_per_second: float,
+    partial: str = "",
 ) -> dict[str, Any]:
-    """Hours of one training run at the measured rate and at the sheet's, and per month."""
+    """Hours of one training run at the measured rate and at the sheet's, and per month.
+
+    `partial` (advisor.llm.adapters.partial_note): a run cut short is refused; what it
+    measured is not a training run to project a month of retraining from.
+    """
+    if partial:
+        raise ValueError(f"run {run_id} is {partial}: no cost is projected from it")
     if tokens_per_second <= 0:
         raise ValueError("a measured rate must be positive")
     tokens = inp.training_examples * inp.tokens_per_example * inp.epochs

@@ -12,11 +12,24 @@ from pathlib import Path
 from advisor.errors import AdvisorError
 
 GENERAL_PAIRS = Path(__file__).with_name("general_pairs.jsonl")
+CHECKS_FILE = "checks.jsonl"  # in an adapter folder: the questions behind "what it learned"
 # Seed 003: an adapter trained only on bare question-answer pairs can answer worse when
 # given retrieved context. A share of the training pairs is also taught in the RAG prompt,
 # so that the LoRA + RAG arm of the comparison is a fair test.
 RAG_SHARE = 0.3
-_PASSAGE_WORDS = 70  # context passages are trimmed so an example fits the sequence limit
+_PASSAGE_WORDS = 45  # a context passage: the words from the answer's sentence on
+# Fine-tuning absorbs a new fact when it sees the fact in several phrasings (Ovadia et al.
+# 2023, "Fine-Tuning or Retrieval?"). Each training fact is also taught in these wordings
+# of its question; the held-out paraphrases (a golden `reworded` twin) and the validation
+# and test facts never are, so "paraphrase" and "unseen" stay honest. Measured in
+# bench/finetune.py: on the demo, 4 epochs of these 5 phrasings state more trained and
+# paraphrased facts than 8 epochs of the bare question, in half the tokens.
+REPHRASINGS = (
+    "Quick question: {q}",
+    "{q} Answer briefly.",
+    "I need to know this. {q}",
+    "Tell me, {lower}",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,8 @@ class Pair:
     # on a bare pair, the passage that holds its answer (to build such examples from).
     context: tuple[str, ...] = ()
     evidence: str = ""
+    paraphrase: str = ""  # the same question in other words, never trained (a check)
+    phrasing: int = 0  # 0: the question as written; n: its n-th rewording (REPHRASINGS)
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"prompt": self.prompt, "completion": self.completion}
@@ -44,6 +59,26 @@ class PairSet:
     method: str  # "golden" or "templates"
     general: int  # general-purpose pairs mixed into train
     rag_examples: int = 0  # retrieval-style examples (context + question -> cited answer)
+    rephrased: int = 0  # rewordings of training questions (REPHRASINGS) in train
+
+    def checks(self) -> list[dict[str, str]]:
+        """What the adapter is asked after training, to say what it learned: each training
+        fact in its own wording (trained), its held-out rewording (paraphrase), and the
+        validation and test facts (unseen)."""
+        facts = [
+            p for p in self.train if not p.phrasing and not p.context and p.source != "general"
+        ]
+        out = [{"relation": "trained", "question": p.prompt, "answer": p.completion} for p in facts]
+        out += [
+            {"relation": "paraphrase", "question": p.paraphrase, "answer": p.completion}
+            for p in facts
+            if p.paraphrase
+        ]
+        out += [
+            {"relation": "unseen", "question": p.prompt, "answer": p.completion}
+            for p in self.val + self.test
+        ]
+        return out
 
     def data_hash(self) -> str:
         h = hashlib.sha256()
@@ -57,6 +92,9 @@ class PairSet:
             with (folder / f"{name}.jsonl").open("w", encoding="utf-8") as f:
                 for p in split:
                     f.write(json.dumps(p.as_json(), ensure_ascii=False) + "\n")
+        with (folder / CHECKS_FILE).open("w", encoding="utf-8") as f:
+            for row in self.checks():
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def pairs_from_golden(
@@ -74,7 +112,15 @@ def pairs_from_golden(
     for q in load_golden(golden_path).questions:
         texts = [t for d in q.documents for t in passages.get(d, [])]
         evidence = best_passage(q.answer, texts)
-        pairs.append(Pair(q.question, f"{q.answer}.", ", ".join(q.documents), evidence=evidence))
+        pairs.append(
+            Pair(
+                q.question,
+                f"{q.answer}.",
+                ", ".join(q.documents),
+                evidence=evidence,
+                paraphrase=q.reworded or "",
+            )
+        )
     return pairs
 
 
@@ -91,16 +137,41 @@ def retrieval_examples(pairs: list[Pair], share: float, rng: random.Random) -> l
     out = []
     for pair in rng.sample(usable, want):
         other = rng.choice([p for p in usable if p.evidence != pair.evidence] or usable)
-        passages = [_trim(pair.evidence), _trim(other.evidence)]
+        held = _around(pair.evidence, pair.completion)
+        passages = [held, _around(other.evidence, other.completion)]
         rng.shuffle(passages)
-        n = passages.index(_trim(pair.evidence)) + 1
+        n = passages.index(held) + 1
         answer = pair.completion.rstrip().rstrip(".")
         out.append(Pair(pair.prompt, f"{answer} [{n}].", pair.source, tuple(passages)))
     return out
 
 
-def _trim(text: str) -> str:
-    return " ".join(text.split()[:_PASSAGE_WORDS])
+def rephrased(pairs: list[Pair], wordings: tuple[str, ...] = REPHRASINGS) -> list[Pair]:
+    """Each pair's question again in `wordings` (same answer, same source)."""
+    out = []
+    for p in pairs:
+        lower = p.prompt[:1].lower() + p.prompt[1:]
+        out += [
+            Pair(w.format(q=p.prompt, lower=lower), p.completion, p.source, phrasing=n)
+            for n, w in enumerate(wordings, start=1)
+        ]
+    return out
+
+
+def _around(text: str, answer: str) -> str:
+    """`_PASSAGE_WORDS` words of a passage from the sentence that states `answer` (its
+    start when none does): short enough to train on quickly, and never without the fact
+    the example cites."""
+    from advisor.words import normalise
+
+    words = text.split()
+    want = normalise(answer.rstrip(". "))
+    starts = [i for i in range(len(words)) if i == 0 or words[i - 1].endswith((".", "!", "?", ":"))]
+    holds = [
+        i for i in starts if want and want in normalise(" ".join(words[i : i + _PASSAGE_WORDS]))
+    ]
+    start = holds[0] if holds else 0
+    return " ".join(words[start : start + _PASSAGE_WORDS])
 
 
 def best_passage(answer: str, passages: list[str]) -> str:
@@ -154,9 +225,11 @@ def split_pairs(
     general_share: float = 0.15,
     method: str = "golden",
     rag_share: float = RAG_SHARE,
+    wordings: tuple[str, ...] = REPHRASINGS,
 ) -> PairSet:
-    """Shuffle and split 80/10/10; mix general pairs into train (10-20%, seed 004) and
-    add retrieval-style copies of a `rag_share` of the training pairs (seed 003)."""
+    """Shuffle and split 80/10/10 by fact; mix general pairs into train (10-20%, seed 004),
+    add retrieval-style copies of a `rag_share` of the training pairs (seed 003), and each
+    training question again in `wordings` (REPHRASINGS)."""
     if len(pairs) < 10:
         raise AdvisorError(
             f"Only {len(pairs)} training pairs; at least 10 are needed "
@@ -183,12 +256,14 @@ def split_pairs(
             for line in GENERAL_PAIRS.read_text("utf-8").splitlines()
             if line.strip()
         ]
+        # a share of the distinct training questions (their rewordings aside)
         want = round(len(train) * general_share / (1 - general_share))
         general = rng.sample(pool, min(want, len(pool)))
     rag = retrieval_examples(train, rag_share, rng)
-    mixed = train + general + rag
+    again = rephrased(train, wordings)
+    mixed = train + again + general + rag
     rng.shuffle(mixed)
-    return PairSet(mixed, val, test, method, len(general), len(rag))
+    return PairSet(mixed, val, test, method, len(general), len(rag), len(again))
 
 
 def pairs_for_documents(

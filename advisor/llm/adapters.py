@@ -45,3 +45,23 @@ def read_run(adapter_dir: Path, base_model_id: str | None = None) -> dict[str, A
             f"model; this one is {base_model_id!r} (ADVISOR_BASE_MODEL or --base-model)"
         )
     return run
+
+
+def partial_note(run: dict[str, Any]) -> str:
+    """ "" for a complete run; else how it is partial, to stand beside its name everywhere."""
+    status = run.get("status", "complete")
+    if status == "complete":
+        return ""
+    steps, total = run.get("steps"), (run.get("params") or {}).get("max_steps")
+    done = f" after {steps} steps" if steps is not None else ""
+    return f"partial: {status}{done}" + (f" of {total}" if total else "")
+
+
+def label(adapter_dir: Path) -> str:
+    """An adapter's name as selectors show it, marked when the run was cut short."""
+    try:
+        run = json.loads((adapter_dir / RUN_FILE).read_text())
+    except (OSError, ValueError):
+        return adapter_dir.name
+    note = partial_note(run) if isinstance(run, dict) else ""
+    return f"{adapter_dir.name} ({note})" if note else adapter_dir.name

@@ -85,7 +85,8 @@ def build_report(
     inputs = cost_inputs(rules, given, **overrides)
     costs = cost_report(inputs, sheet)
     card = (getattr(comparison, "adapter", None) or {}) if comparison is not None else {}
-    if card.get("tokens_per_second"):  # the adapter's training, measured on this machine
+    # the adapter's training, measured on this machine (never from a run cut short)
+    if card.get("tokens_per_second") and not card.get("partial"):
         costs["measured_training"] = measured_training(
             inputs, sheet, str(card.get("run_id")), float(card["tokens_per_second"])
         )

@@ -56,11 +56,17 @@ def _retrain_figure(r: Any, name: str) -> list[tuple[str, str, str]]:
     help_ = f"The adapter's own training run ({card.get('run_id')})" + (
         f", {tps:,.0f} tokens/s." if tps else "."
     )
+    if not card.get("train_seconds_measured", True):
+        help_ += (
+            f" The run was {card.get('partial') or 'partial'}: this is the estimate for a "
+            "whole run from the tokens it saw, not a measured run."
+        )
+        return [(name + " (estimate)", f"about {card['train_seconds']:.0f} s", help_)]
     return [(name, f"{card['train_seconds']:.0f} s", help_)]
 
 
 def _update_figures(r: Any) -> list[tuple[str, str, str]]:
-    from advisor.compare.change.text import seconds
+    from advisor.compare.change.text import known_line, seconds
 
     first, stale = [], []
     for arm, m in r.arms.items():
@@ -74,16 +80,19 @@ def _update_figures(r: Any) -> list[tuple[str, str, str]]:
                 f"{_of(m['old_stated'], m['n'])}.",
             ))  # fmt: skip
         if _adapter(arm):
+            known = m.get("knew")
             stale.append((
-                f"Old facts still stated · {arm}",
-                _of(m["old_stated"], m["n"]),
-                f"Changed facts it still answers with the old value (before the update: "
-                f"{m['before_old_stated']}); new facts stated: {_of(m['new_stated'], m['n'])}.",
+                f"Stale, of what it knew · {arm}",
+                "not learned" if not known else _of(m["knew_still_old"], known),
+                known_line(arm, m, "update") + ". Old facts stated over all changed "
+                f"questions: {_of(m['old_stated'], m['n'])}; new: {_of(m['new_stated'], m['n'])}.",
             ))  # fmt: skip
     return first + stale + _retrain_figure(r, "Retrain wall time (this machine)")
 
 
 def _forget_figures(r: Any) -> list[tuple[str, str, str]]:
+    from advisor.compare.change.text import known_line
+
     figures = []
     doc = ", ".join(r.documents)
     for arm, m in r.arms.items():
@@ -95,7 +104,14 @@ def _forget_figures(r: Any) -> list[tuple[str, str, str]]:
                 f"Chunks of {doc} among those retrieved for its questions (before the "
                 f"forget: {m['chunks_before']}). Must be 0.",
             ))  # fmt: skip
-        if _retrieval(arm) or _adapter(arm):
+        if _adapter(arm):
+            known = m.get("knew")
+            figures.append((
+                f"Leaked, of what it knew · {arm}",
+                "not learned" if not known else _of(m["leaked"], known),
+                known_line(arm, m, "forget") + f". Over all its questions: {leak}.",
+            ))  # fmt: skip
+        elif _retrieval(arm):
             figures.append((
                 f"Leak rate · {arm}",
                 leak,
@@ -123,7 +139,12 @@ def _retrain_cost(r: Any) -> None:
         prices = state.price_sheet(rules)
         if prices is None:
             return
-        cost = retrain_cost(state.cost_inputs(rules), prices, r.retrain.get("train_seconds"))
+        cost = retrain_cost(
+            state.cost_inputs(rules),
+            prices,
+            r.retrain.get("train_seconds"),
+            r.retrain.get("train_seconds_measured", True),
+        )
     except Exception as exc:  # the figures above still stand
         st.caption(f"Retraining cost not available: {exc}")
         return

@@ -70,6 +70,8 @@ def _pairs():
 def _start(split) -> None:
     """Start training (a button callback: it runs before the page, so the page already
     shows the Train button disabled)."""
+    from advisor.compare.learned import check
+    from advisor.finetune.estimate import remember
     from advisor.finetune.train import QUICK_STEPS, TrainConfig, train_lora
 
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
@@ -95,7 +97,9 @@ def _start(split) -> None:
                 job.cancel,
                 base_model=settings.base_model,
                 device=settings.device,
+                check=None if quick else check,
             )
+            remember(settings.model_cache, job.result.run)
         except Exception as exc:  # shown on the page in one line, never as a traceback
             job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
 
@@ -128,7 +132,7 @@ def _loss_figure(train: list[tuple[int, float]], val: list[tuple[int, float]]):
 
 
 def _curves(reports: list[Any]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    train = [(r.step, r.loss) for r in reports]
+    train = [(r.step, r.loss) for r in reports if r.phase != "checking"]
     val = [(r.step, r.eval_loss) for r in reports if r.eval_loss is not None]
     return train, val
 
@@ -144,12 +148,18 @@ def _progress_body() -> None:
     job = _job()
     if job is None:
         return
+    from advisor.finetune.estimate import duration
+
     last = job.reports[-1] if job.reports else None
-    if last:
+    if last and job.running and job.cancel.is_set():
+        st.progress(last.step / last.total_steps, text="Cancelling: stopping after this step...")
+    elif last and last.phase == "checking":
+        st.progress(1.0, text="Checking what the adapter learned (its facts, asked again)...")
+    elif last:
         st.progress(
             last.step / last.total_steps,
             text=f"step {last.step}/{last.total_steps} · loss {last.loss:.3f} · "
-            f"{last.tokens_per_second:,.0f} tokens/s · ETA {last.eta_seconds:,.0f} s",
+            f"{last.tokens_per_second:,.0f} tokens/s · ETA {duration(last.eta_seconds)}",
         )
         train, val = _curves(job.reports)
         st.plotly_chart(_loss_figure(train, val), width="stretch", key=KEY + "loss")
@@ -162,7 +172,12 @@ def _progress_body() -> None:
     elif job.running:
         st.progress(0.0, text="Loading the base model...")
     if job.running:
-        st.button("Cancel training", key=KEY + "cancel", on_click=job.cancel.set)
+        st.button(
+            "Cancelling..." if job.cancel.is_set() else "Cancel training",
+            key=KEY + "cancel",
+            on_click=job.cancel.set,
+            disabled=job.cancel.is_set(),
+        )
         return
     if not job.shown_done:
         # The thread has ended: rerun the whole page, not just this fragment, so the
@@ -172,18 +187,28 @@ def _progress_body() -> None:
     if job.error:
         st.error(job.error)
     elif job.result is not None:
+        from advisor.compare.learned import learned_lines
+
         run = job.result.run
         done = (
-            f"{run['steps']} steps in {run['train_seconds']:,.0f} s, "
+            f"{run['steps']} steps in {duration(run['train_seconds'])}, "
             f"{run['tokens_per_second']:,.0f} tokens/s, peak {run['peak_memory_mb']:,.0f} MB. "
             f"Adapter: {job.result.out.name}"
         )
         if job.result.status == "cancelled":  # neutral: nothing failed, but it is partial
-            st.info(f"Cancelled: a partial adapter was kept ({done}).")
+            st.info(
+                f"Cancelled: a partial adapter was kept ({done}). It is marked partial "
+                f"wherever it is offered; a whole run would take about "
+                f"{duration(run['full_run_seconds'])} here."
+            )
         elif job.quick:
             st.info(f"Quick check complete ({done}). Too few steps to learn facts.")
         else:
             st.success(f"Complete: {done}")
+        if run.get("learned"):
+            lines = learned_lines(run["learned"])
+            st.markdown(f"**{lines[0]}**")
+            st.code("\n".join(lines[1:]), language=None)
         st.session_state["lora_run"] = run
 
 
@@ -212,7 +237,10 @@ def render() -> None:
 def _train_controls(split) -> None:
     st.markdown(
         f"**{wording.plural(len(split.train), 'training pair')}** ({split.method}, including "
-        f"{split.general} general-purpose), {len(split.val)} validation, {len(split.test)} test."
+        f"{split.rephrased} rewordings of its questions, {split.general} general-purpose and "
+        f"{split.rag_examples} retrieval-style), {len(split.val)} validation, "
+        f"{len(split.test)} test. Each fact is taught in several phrasings, as fine-tuning "
+        "needs to absorb it; held-out paraphrases and the test facts check what it learned."
     )
     st.dataframe(
         [p.as_json() for p in split.train],
@@ -239,8 +267,9 @@ def _train_controls(split) -> None:
     )
     quick = st.session_state.get(KEY + "preset") == "quick"
     c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
-    c1.number_input("Epochs", 1, 50, 8, key=KEY + "epochs", disabled=quick)
+    c1.number_input("Epochs", 1, 50, 4, key=KEY + "epochs", disabled=quick)
     c2.selectbox("LoRA rank", [8, 16], index=1, key=KEY + "rank")
+    st.caption(f"Estimated time: {_estimate(split, quick).text}")
     c3.button(
         "Train",
         disabled=bool(job and job.running),
@@ -250,9 +279,26 @@ def _train_controls(split) -> None:
     )
 
 
+def _estimate(split, quick: bool):
+    """How long the run set up above will take here (from the last run on this machine)."""
+    from advisor.finetune.estimate import estimate
+    from advisor.finetune.train import QUICK_STEPS, TrainConfig
+
+    epochs = 1 if quick else int(st.session_state.get(KEY + "epochs", 4))
+    config = TrainConfig(epochs=epochs, max_steps=QUICK_STEPS if quick else None)
+    settings = state.settings()
+    return estimate(settings.model_cache, split, config, settings.base_model, settings.device)
+
+
 def _ask(adapter: Path) -> None:
+    from advisor.llm.adapters import label
+
     st.subheader("Ask the adapter")
-    st.caption("The same question, answered once without and once with retrieval.")
+    name = label(adapter)
+    st.caption(
+        f"Adapter {name}: the same question, answered once without and once with retrieval."
+        + (" A partial adapter answers as far as it was trained." if "partial" in name else "")
+    )
     with st.form(KEY + "ask_form", border=False):
         q = st.text_input(
             "Question", key=KEY + "question", placeholder="Who is the safety officer?"

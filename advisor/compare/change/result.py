@@ -76,6 +76,13 @@ def update_measures(
     stale_share              stale / n: the share of changed facts it only knows as old
     seconds_to_first_correct from the start of the update (re-ingest included) to its
                              first answer stating a new fact; None: it never did
+    knew                     changed facts it stated (in the old form) before the update:
+                             the denominator of staleness; the rest it never learned
+    not_learned              changed facts it did not state before (neither stale nor not)
+    knew_still_old           of `knew`, answers after the update still stating the old
+                             fact and not the new one
+    knew_new                 of `knew`, answers after the update stating the new fact
+    stale_of_known           knew_still_old / knew (None when it knew none)
     """
     out: dict[str, dict[str, Any]] = {}
     for arm in arms:
@@ -83,6 +90,9 @@ def update_measures(
         post = [c for c in after if c["arm"] == arm]
         correct = [c["at"] for c in post if c.get("new_stated") and c.get("at") is not None]
         stale = sum(1 for c in post if c.get("old_stated") and not c.get("new_stated"))
+        knew = known(pre)
+        on_known = [c for c in post if c["question_id"] in knew]
+        still = sum(1 for c in on_known if c.get("old_stated") and not c.get("new_stated"))
         out[arm] = {
             "n": len(post),
             "before_new_stated": _count(pre, "new_stated"),
@@ -94,8 +104,19 @@ def update_measures(
             "stale_share": _share(stale, len(post)),
             "new_share": _share(_count(post, "new_stated"), len(post)),
             "seconds_to_first_correct": round(min(correct), 3) if correct else None,
+            "knew": len(knew),
+            "not_learned": len({c["question_id"] for c in pre}) - len(knew),
+            "knew_still_old": still,
+            "knew_new": _count(on_known, "new_stated"),
+            "stale_of_known": _share(still, len(knew)),
         }
     return out
+
+
+def known(before: list[dict[str, Any]]) -> set[str]:
+    """The questions whose fact an arm stated before a change (its `before` cells): what
+    it knew, so what can go stale or leak."""
+    return {c["question_id"] for c in before if c.get("old_stated")}
 
 
 def forget_measures(
@@ -110,6 +131,10 @@ def forget_measures(
     chunks_before, chunks_after
                    chunks of the document retrieved for its questions (retrieval arms;
                    after a forget this must be 0)
+    knew           facts of the document it stated before the forget (the denominator)
+    not_learned    the document's facts it did not state before (they cannot leak)
+    leaked         of `knew`, facts it still states after the forget
+    leak_of_known  leaked / knew (None when it knew none)
     """
     out: dict[str, dict[str, Any]] = {}
     for arm in arms:
@@ -117,6 +142,8 @@ def forget_measures(
         post = [c for c in after if c["arm"] == arm]
         scored = [c for c in post if c.get("old_stated") is not None]
         retrieval = any(c.get("doc_chunks") is not None for c in pre + post)
+        knew = known(pre)
+        leaked = sum(1 for c in post if c["question_id"] in knew and c.get("old_stated"))
         out[arm] = {
             "n": len(scored),
             "asked": len(post),
@@ -125,6 +152,11 @@ def forget_measures(
             "leak_rate": _share(_count(scored, "old_stated"), len(scored)),
             "chunks_before": sum(c.get("doc_chunks") or 0 for c in pre) if retrieval else None,
             "chunks_after": sum(c.get("doc_chunks") or 0 for c in post) if retrieval else None,
+            "knew": len(knew),
+            "not_learned": len({c["question_id"] for c in pre if c.get("old_stated") is not None})
+            - len(knew),
+            "leaked": leaked,
+            "leak_of_known": _share(leaked, len(knew)),
         }
     return out
 
@@ -135,7 +167,9 @@ def retrain_card(adapter: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     return {
         "run_id": adapter.get("run_id"),
-        "train_seconds": adapter.get("train_seconds"),
+        "train_seconds": adapter.get("train_seconds"),  # the full run's (an estimate if partial)
+        "train_seconds_measured": adapter.get("train_seconds_measured", True),
+        "partial": adapter.get("partial") or "",
         "tokens_per_second": adapter.get("tokens_per_second"),
         "train_pairs": adapter.get("train_pairs"),
     }

@@ -76,14 +76,18 @@ def plan_from_run(
 
 
 def retrain_cost(
-    inputs: CostInputs, prices: PriceSheet, train_seconds: float | None = None
+    inputs: CostInputs,
+    prices: PriceSheet,
+    train_seconds: float | None = None,
+    measured: bool = True,
 ) -> dict[str, Any]:
     """What retraining the fine-tune at the user's update cadence costs a month.
 
     The cost model's retraining line items (training runs, re-evaluation and refreshed
     pairs per retrain) for these inputs: the fine-tune's monthly cost with the derived
     retrains minus the same with none. `train_seconds` (a measured run on this machine)
-    adds how many hours a month those retrains would take here.
+    adds how many hours a month those retrains would take here; `measured` False: that
+    figure is the estimate for a whole run from a partial one, and is marked so.
     """
     runs = inputs.fine_tune_retrains
     with_retrains = estimate(inputs, prices)["fine_tune"]
@@ -99,4 +103,5 @@ def retrain_cost(
         "measured_hours_per_month": (
             round(runs * train_seconds / 3600, 3) if train_seconds is not None else None
         ),
+        "hours_estimated": not measured,
     }

@@ -75,7 +75,7 @@ def _figures(r: ChangeResult) -> list[str]:
                 f"{arm:<10} {_of(m['new_stated'], m['n']):<18} "
                 f"{_of(m['old_stated'], m['n']):<18} {seconds(m['seconds_to_first_correct'])}"
             )
-        return lines
+        return [*lines, "", *(known_line(arm, m, UPDATE) for arm, m in r.arms.items())]
     docs = ", ".join(r.documents)
     head = f"{'arm':<10} {'reference still stated':<24} chunks of {docs} retrieved (before)"
     lines = ["", head, "-" * len(head)]
@@ -84,7 +84,28 @@ def _figures(r: ChangeResult) -> list[str]:
             "n/a" if m["chunks_after"] is None else f"{m['chunks_after']} ({m['chunks_before']})"
         )
         lines.append(f"{arm:<10} {_of(m['stated_after'], m['n']):<24} {chunks}")
-    return lines
+    return [*lines, "", *(known_line(arm, m, "forget") for arm, m in r.arms.items())]
+
+
+def known_line(arm: str, m: dict[str, Any], kind: str) -> str:
+    """Staleness or leaks out of what the arm stated before the change: a fact it never
+    stated was not learned, so it is neither stale nor leaked."""
+    if "knew" not in m:  # a change recorded before these figures existed
+        return f"{arm}: what it knew before the change was not recorded"
+    unknown = f"; {m['not_learned']} not learned" if m["not_learned"] else ""
+    if not m["knew"]:
+        return (
+            f"{arm}: stated none of these facts before the change (not learned): nothing to measure"
+        )
+    if kind == UPDATE:
+        return (
+            f"{arm}: of the {m['knew']} changed fact(s) it stated before, still old "
+            f"{_of(m['knew_still_old'], m['knew'])}, new {_of(m['knew_new'], m['knew'])}{unknown}"
+        )
+    return (
+        f"{arm}: of the {m['knew']} fact(s) of the document it stated before, still stated "
+        f"{_of(m['leaked'], m['knew'])}{unknown}"
+    )
 
 
 def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:
@@ -92,9 +113,15 @@ def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:
     card = r.retrain or {}
     if card.get("train_seconds") is not None:
         tps = card.get("tokens_per_second")
+        if card.get("train_seconds_measured", True):
+            took = f"took {card['train_seconds']:.0f} s on this machine"
+        else:  # a cancelled run: its own seconds are not a training run's
+            took = (
+                f"would take about {card['train_seconds']:.0f} s on this machine (an estimate "
+                f"for the whole run from a {card.get('partial') or 'partial'} run)"
+            )
         lines.append(
-            f"A training run of the adapter ({card.get('run_id')}) took "
-            f"{card['train_seconds']:.0f} s on this machine"
+            f"A training run of the adapter ({card.get('run_id')}) {took}"
             + (f" ({tps:,.0f} tokens/s)." if tps else ".")
         )
     if cost is not None and r.kind == UPDATE and r.retrain is not None:
@@ -108,7 +135,8 @@ def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:
         ]
         hours = cost.get("measured_hours_per_month")
         if hours is not None:
-            lines.append(f"  This adapter's measured run makes that {hours:.2f} h of training")
+            run = "estimated whole run" if cost.get("hours_estimated") else "measured run"
+            lines.append(f"  This adapter's {run} makes that {hours:.2f} h of training")
             lines[-1] += " a month on this machine."
     return lines
 

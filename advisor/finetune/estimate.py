@@ -1,0 +1,117 @@
+"""How long a training run will take here, said before it starts.
+
+Each finished run leaves its measured speed in the user's model cache (one record per base
+model, device and dtype): seconds per unit of training text and the fixed seconds around
+it (loading the model, checking what it learned). The next run's estimate is its own
+amount of text times that speed, so it holds for a larger corpus, more epochs or the
+quick preset alike. Before any run on this machine there is nothing to estimate from; the
+run's ETA (from the tokens seen so far) takes over after its first steps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.finetune.pairs import PairSet
+
+SPEED_FILE = "train-speed.json"
+_TEMPLATE_CHARS = 120  # the system prompt and chat markers around every example
+
+
+def work(pairs: PairSet, epochs: int, batch_size: int, max_steps: int | None) -> float:
+    """Characters of training text the run will see (the estimate's unit)."""
+    per_epoch = sum(
+        len(p.prompt) + len(p.completion) + sum(len(c) for c in p.context) + _TEMPLATE_CHARS
+        for p in pairs.train
+    )
+    steps_per_epoch = max(1, math.ceil(len(pairs.train) / batch_size))
+    steps = min(epochs * steps_per_epoch, max_steps or 10**9)
+    return per_epoch * steps / steps_per_epoch
+
+
+def _key(run_or_ref: dict[str, Any]) -> str:
+    return f"{run_or_ref.get('base_model')}|{run_or_ref.get('device')}|{run_or_ref.get('dtype')}"
+
+
+def _load(cache_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((cache_dir / SPEED_FILE).read_text("utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}  # no record, or one that cannot be read: no estimate, never an error
+
+
+def remember(cache_dir: Path, run: dict[str, Any]) -> None:
+    """Keep a finished run's speed for the next estimate (a cancelled run's too: its
+    seconds per unit of text are as measured)."""
+    seen, planned = run.get("tokens_seen") or 0, run.get("tokens_planned") or 0
+    units = (run.get("work_chars") or 0) * (seen / planned if planned else 0)
+    if not units or not run.get("train_seconds"):
+        return
+    data = _load(cache_dir)
+    data[_key(run)] = {
+        "seconds_per_char": run["train_seconds"] / units,
+        "fixed_seconds": max(0.0, run.get("wall_seconds", 0) - run["train_seconds"]),
+        "at": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{SPEED_FILE}.tmp"
+        tmp.write_text(json.dumps(data, indent=2), "utf-8")
+        tmp.replace(cache_dir / SPEED_FILE)
+    except OSError:
+        pass  # an estimate is a convenience: a read-only cache only loses it
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float | None
+    text: str  # "about 1.6 min (from the last run on this machine, 2026-12-02 13:20)"
+
+
+def estimate(
+    cache_dir: Path,
+    pairs: PairSet,
+    config: Any,
+    base_model: Any = None,
+    device: str = "auto",
+) -> Estimate:
+    """The estimate for training `pairs` with `config` (a TrainConfig) here."""
+    from advisor.llm.base_model import base_model_ref
+    from advisor.llm.device import resolve_device, train_dtype
+
+    resolved = resolve_device(device)
+    key = _key(
+        {
+            "base_model": base_model_ref(base_model).record().get("base_model"),
+            "device": resolved,
+            "dtype": train_dtype(resolved),
+        }
+    )
+    speed = _load(cache_dir).get(key)
+    if not isinstance(speed, dict) or not speed.get("seconds_per_char"):
+        return Estimate(
+            None, "no run on this machine yet; the ETA shows after the first training steps"
+        )
+    units = work(pairs, config.epochs, config.batch_size, config.max_steps)
+    seconds = units * float(speed["seconds_per_char"]) + float(speed.get("fixed_seconds", 0))
+    return Estimate(
+        seconds, f"about {duration(seconds)} (from the last run on this machine, {speed['at']})"
+    )
+
+
+def duration(seconds: float) -> str:
+    """45 s, 3.5 min, 12 min, 2.4 h: the unit a person reads an ETA in."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    if minutes < 10:
+        return f"{minutes:.1f} min"
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    return f"{minutes / 60:.1f} h"

@@ -46,11 +46,12 @@ PARAPHRASES = {
 TRAIN = """
 import json, sys, time
 from pathlib import Path
+from advisor.compare.learned import check
 from advisor.finetune.pairs import pairs_from_golden, split_pairs
 from advisor.finetune.train import train_lora
 start = time.perf_counter()
 split = split_pairs(pairs_from_golden(Path(sys.argv[1])), seed=0)
-result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]))
+result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]), check=check)
 print(json.dumps({"wall": time.perf_counter() - start, "run": result.run}))
 """
 
@@ -90,6 +91,13 @@ def main() -> None:
             f"train loss {run['train_loss'][0][1]:.2f} -> {run['train_loss'][-1][1]:.2f}, "
             f"validation loss {run['val_loss'][0][1]:.2f} -> {run['val_loss'][-1][1]:.2f}"
         )
+        from advisor.compare.learned import learned_lines
+
+        # what the trained model (transformers + peft) stated right after training; the
+        # sets below ask the merged int8 ONNX engine the comparison answers with: the two
+        # must agree on the trained questions (target: at least 90%)
+        for line in learned_lines(run.get("learned")):
+            print("  " + line)
         split = split_pairs(pairs_from_golden(golden), seed=0)
         by_question = {q.question: q for q in load_golden(golden).questions}
         train = [by_question[p.prompt] for p in split.train if p.prompt in by_question]

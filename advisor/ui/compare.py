@@ -136,13 +136,14 @@ def _setup() -> None:
             key=KEY + "typed",
             height=120,
         )
+    from advisor.llm.adapters import label as adapter_label
+
     adapters = _adapters()
     adapter = c2.selectbox("LoRA adapter", [None, *adapters], key=KEY + "adapter",
                            index=1 if adapters else 0,  # the newest run: just trained
                            format_func=lambda p: "none (base and RAG only)" if p is None
                            else adapter_label(p))  # fmt: skip
     from advisor.compare.arms import REGISTRY
-    from advisor.llm.adapters import label as adapter_label
 
     names = [n for n, a in REGISTRY.items() if adapter is not None or not a.needs_adapter]
     arms = c2.multiselect(

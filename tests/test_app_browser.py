@@ -355,7 +355,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     expect(stale).to_be_visible(timeout=600 * SECOND)
     labels = page.get_by_test_id("stMetricLabel")
     expect(labels.get_by_text("First correct answer · rag", exact=True)).to_be_visible()
-    expect(labels.get_by_text("Old facts still stated · lora", exact=True)).to_be_visible()
+    expect(labels.get_by_text("Stale, of what it knew · lora", exact=True)).to_be_visible()
     expect(labels.get_by_text("Retrain wall time (this machine)", exact=True)).to_be_visible()
     expect(page.locator(".st-key-chg_look_update")).to_be_visible()  # the page's last part
     _shot(page, "7-stale")
@@ -367,7 +367,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     confirm.get_by_role("button", name="Yes, forget and re-ask").click()
     gone = page.get_by_role("heading", name="Before and after the forget")
     expect(gone).to_be_visible(timeout=600 * SECOND)
-    expect(labels.get_by_text("Leak rate · lora", exact=True)).to_be_visible()
+    expect(labels.get_by_text("Leaked, of what it knew · lora", exact=True)).to_be_visible()
     expect(labels.get_by_text("Chunks still retrieved · rag", exact=True)).to_be_visible()
     expect(page.get_by_text("takes a retrain without the document")).to_be_visible()
     expect(page.locator(".st-key-chg_look_forget")).to_be_visible()

@@ -85,7 +85,9 @@ def test_the_changes_show_their_figures_and_before_and_after(data):
     assert metrics["Stale, of what it knew · lora"] == "1 of 1"
     assert metrics["Retrain wall time (this machine)"] == "42 s"
     assert metrics["Chunks still retrieved · rag"] == "0"
-    assert metrics["Leak rate · rag"] == "0%" and metrics["Leaked, of what it knew · lora"] == "1 of 1"
+    assert (
+        metrics["Leak rate · rag"] == "0%" and metrics["Leaked, of what it knew · lora"] == "1 of 1"
+    )
     assert metrics["Retrain without it (this machine)"] == "42 s"
     grids = [d.value for d in at.dataframe if "id" not in d.value.columns]
     assert len(grids) == 2

@@ -244,3 +244,24 @@ def test_cli_bad_input_is_one_line(tmp_path):
         str(tmp_path / "d"),
     )
     assert r.returncode == 2 and "no such adapter folder" in r.stderr
+
+
+def test_the_next_run_is_estimated_from_the_last_one_on_this_machine(trained, model_dir, tmp_path):
+    """A finished run leaves its speed in the model cache; the same run again is
+    estimated at the wall time it took, twice the epochs at about twice its training."""
+    from advisor.finetune.estimate import SPEED_FILE, duration, estimate, remember
+
+    split, result, _ = trained
+    run = result.run
+    assert (model_dir / SPEED_FILE).exists()  # training left its speed in the model cache
+    config = TrainConfig(**run["params"])
+    here = tmp_path / "cache"  # other runs in this session write the shared cache too
+    assert estimate(here, split, config).seconds is None  # no run here yet: no guess
+    remember(here, run)
+    same = estimate(here, split, config)
+    assert same.seconds == pytest.approx(run["wall_seconds"], rel=0.01)
+    assert "from the last run on this machine" in same.text
+    double = estimate(here, split, config.model_copy(update={"epochs": 2 * config.epochs}))
+    fixed = run["wall_seconds"] - run["train_seconds"]
+    assert double.seconds - fixed == pytest.approx(2 * run["train_seconds"], rel=0.01)
+    assert [duration(s) for s in (45, 210, 1500, 9000)] == ["45 s", "3.5 min", "25 min", "2.5 h"]

@@ -69,7 +69,7 @@ def finetune(
         return  # a subcommand (export): the training options are not used
     from advisor.compare.learned import check, learned_lines
     from advisor.errors import AdvisorError
-    from advisor.finetune.estimate import duration, estimate, remember
+    from advisor.finetune.estimate import duration, estimate
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
     from advisor.finetune.train import TrainConfig, train_lora
 
@@ -137,7 +137,6 @@ def finetune(
     if bar is not None:
         bar.__exit__(None, None, None)
     run = result.run
-    remember(settings.model_cache, run)
     if as_json:
         click.echo(json.dumps({"out": str(result.out), **run}, indent=2))
         return

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.errors import AdvisorError
-from advisor.finetune.estimate import work
+from advisor.finetune.estimate import remember, work
 from advisor.finetune.pairs import Pair, PairSet
 from advisor.llm.adapters import RUN_FILE
 from advisor.llm.adapters import read_run as read_run  # re-exported for callers
@@ -345,6 +345,7 @@ def train_lora(
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
+    remember(cache_dir, run)  # the next run's estimate, on this machine
     return RunResult(out, status, run)
 
 

@@ -71,7 +71,6 @@ def _start(split) -> None:
     """Start training (a button callback: it runs before the page, so the page already
     shows the Train button disabled)."""
     from advisor.compare.learned import check
-    from advisor.finetune.estimate import remember
     from advisor.finetune.train import QUICK_STEPS, TrainConfig, train_lora
 
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
@@ -99,7 +98,6 @@ def _start(split) -> None:
                 device=settings.device,
                 check=None if quick else check,
             )
-            remember(settings.model_cache, job.result.run)
         except Exception as exc:  # shown on the page in one line, never as a traceback
             job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
 

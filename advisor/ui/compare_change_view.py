@@ -83,7 +83,8 @@ def _update_figures(r: Any) -> list[tuple[str, str, str]]:
             known = m.get("knew")
             stale.append((
                 f"Stale, of what it knew · {arm}",
-                "not learned" if not known else _of(m["knew_still_old"], known),
+                "n/a" if known is None  # recorded before these figures existed
+                else "not learned" if not known else _of(m["knew_still_old"], known),
                 known_line(arm, m, "update") + ". Old facts stated over all changed "
                 f"questions: {_of(m['old_stated'], m['n'])}; new: {_of(m['new_stated'], m['n'])}.",
             ))  # fmt: skip
@@ -108,7 +109,8 @@ def _forget_figures(r: Any) -> list[tuple[str, str, str]]:
             known = m.get("knew")
             figures.append((
                 f"Leaked, of what it knew · {arm}",
-                "not learned" if not known else _of(m["leaked"], known),
+                "n/a" if known is None  # recorded before these figures existed
+                else "not learned" if not known else _of(m["leaked"], known),
                 known_line(arm, m, "forget") + f". Over all its questions: {leak}.",
             ))  # fmt: skip
         elif _retrieval(arm):

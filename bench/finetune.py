@@ -1,15 +1,15 @@
-"""The default toy LoRA run on the demo corpus: wall time, peak memory, and what it learned.
+"""The default LoRA run on the demo corpus: wall time, speed against the floor, what it
+learned, and whether the engine that answers keeps it.
 
     .venv/bin/python bench/finetune.py
 
-Training runs in a child process so its peak memory is its own. Containment: the gold
-answer appears in the model's answer (case and punctuation aside).
+Training runs in a child process so its peak memory is its own. An answer counts when it
+states the fact (advisor.compare.scoring.correct: not an echo of the question).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,30 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-# Other wordings of golden questions: does the adapter answer the fact, or the sentence?
-PARAPHRASES = {
-    "q03": "How heavy a load can the Skylift carry?",
-    "q04": "What is the Skylift's flight time when fully loaded?",
-    "q06": "How far away can the Scout read an RFID tag?",
-    "q09": "My drone shows E-217. What is wrong?",
-    "q13": "What is the maximum fleet size per site in HiveMind?",
-    "q14": "How many API requests per minute does HiveMind allow?",
-    "q16": "On what date did version 3.2 of HiveMind come out?",
-    "q21": "What is the list price of one Skylift drone?",
-    "q25": "For how many months are Skylift and Scout drones under warranty?",
-    "q26": "How much is the extended warranty for one drone?",
-    "q27": "How much is the per diem for trips outside Finland?",
-    "q30": "How many days do new employees have to complete the drone safety course?",
-    "q33": "Who collects the old battery packs for recycling?",
-    "q35": "Which person acts as safety officer?",
-    "q36": "For how many days are flight logs kept?",
-    "q37": "Who performs the annual pen test?",
-    "q39": "What is the price of the advanced pilot course?",
-    "q40": "What percentage margin does a Gold partner earn?",
-    "q41": "Who started Kestrel Dynamics?",
-    "q38": "How many remote days per week are allowed?",
-}
 
 TRAIN = """
 import json, sys, time
@@ -55,74 +31,107 @@ result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]), check=check)
 print(json.dumps({"wall": time.perf_counter() - start, "run": result.run}))
 """
 
+# The floor: a plain forward and backward pass of the same LoRA model over one epoch of
+# the same batches (full logits, no optimizer step), in the same process as nothing else.
+FLOOR = """
+import json, random, sys, time, warnings
+from pathlib import Path
+import torch
+from peft import LoraConfig, get_peft_model
+from advisor.finetune.pairs import pairs_from_golden, split_pairs
+from advisor.finetune.train import TrainConfig, _batches, _encode
+from advisor.llm.base_model import load_base
+from advisor.llm.device import train_dtype
+run = json.loads(Path(sys.argv[2], "run.json").read_text())
+cfg = TrainConfig(**run["params"])
+split = split_pairs(pairs_from_golden(Path(sys.argv[1])), seed=0)
+tok, model = load_base(Path(sys.argv[3]), train_dtype("cpu"), None, "cpu")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)
+    model = get_peft_model(model, LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha,
+        target_modules=cfg.target_modules, lora_dropout=0.0, task_type="CAUSAL_LM"))
+rows = [_encode(tok, p, cfg.max_seq_len) for p in split.train]
+pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+model.train()
+tokens, start = 0, time.perf_counter()
+for ids, labels, mask in _batches(rows, cfg.batch_size, pad, random.Random(0)):
+    model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+    model.zero_grad()
+    tokens += int(mask.sum())
+print(json.dumps({"tokens_per_second": tokens / (time.perf_counter() - start)}))
+"""
 
-def contained(gold: str, answer: str) -> bool:
-    def norm(s):
-        return re.sub(r"[^a-z0-9 ]", "", s.lower().replace(",", ""))
 
-    return norm(gold.rstrip(".")) in norm(answer)
+def _child(script: str, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def agreement(stated: list[dict], generator, label: str) -> str:
+    """Whether `generator` states the same facts as transformers + peft did, per question."""
+    from advisor.compare.learned import MAX_NEW_TOKENS
+    from advisor.compare.scoring import correct
+    from advisor.compare.stats import bootstrap_ci
+    from advisor.rag.prompt import build_plain_messages
+
+    start = time.perf_counter()
+    same, kept = [], 0
+    for row in stated:
+        text = generator.generate(build_plain_messages(row["question"]), MAX_NEW_TOKENS).text
+        says = correct(text, row["answer"], row["question"])
+        same.append(1.0 if says == row["adapter"] else 0.0)
+        kept += says and row["adapter"]
+    mean, low, high = bootstrap_ci(same)
+    knew = sum(r["adapter"] for r in stated)
+    return (
+        f"  {label}: same outcome as transformers + peft on {int(sum(same))} of {len(same)} "
+        f"trained questions, {mean:.0%} (95% interval {low:.0%} to {high:.0%}; target >= 90%); "
+        f"of the {knew} facts peft stated, it states {kept}  [{time.perf_counter() - start:.0f} s]"
+    )
 
 
 def main() -> None:
-    from advisor.finetune.pairs import pairs_from_golden, split_pairs
+    from advisor.compare.learned import learned_lines
     from advisor.llm.embedded import EmbeddedGenerator
     from advisor.llm.lora import LoraGenerator
-    from advisor.rag.golden import load_golden
-    from advisor.rag.prompt import build_plain_messages
 
     golden = ROOT / "demo_corpus" / "golden.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         data, out = Path(tmp) / "data", Path(tmp) / "adapter"
         EmbeddedGenerator(data)  # de-quantize and cache first: not part of the training run
-        done = subprocess.run(
-            [sys.executable, "-c", TRAIN, str(golden), str(out), str(data)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+        r = _child(TRAIN, str(golden), str(out), str(data))
         run = r["run"]
+        floor = _child(FLOOR, str(golden), str(out), str(data))["tokens_per_second"]
         print(
-            f"toy LoRA run on the demo corpus: wall {r['wall']:.0f} s (target < 120 s), "
+            f"default LoRA run on the demo corpus: wall {r['wall']:.0f} s (target < 120 s), "
+            f"of which training {run['train_seconds']:.0f} s; "
             f"peak memory {run['peak_memory_mb']:.0f} MB (target < 4096 MB)"
         )
         print(
-            f"  {run['steps']} steps, {run['tokens_per_second']:.0f} tokens/s, "
-            f"train loss {run['train_loss'][0][1]:.2f} -> {run['train_loss'][-1][1]:.2f}, "
+            f"  {run['steps']} steps, {run['tokens_per_second']:.0f} tokens/s = "
+            f"{run['tokens_per_second'] / floor:.2f}x a plain forward and backward pass of the "
+            f"same model on the same batches ({floor:.0f} tokens/s, the floor)"
+        )
+        print(
+            f"  train loss {run['train_loss'][0][1]:.2f} -> {run['train_loss'][-1][1]:.2f}, "
             f"validation loss {run['val_loss'][0][1]:.2f} -> {run['val_loss'][-1][1]:.2f}"
         )
-        from advisor.compare.learned import learned_lines
-
-        # what the trained model (transformers + peft) stated right after training; the
-        # sets below ask the merged int8 ONNX engine the comparison answers with: the two
-        # must agree on the trained questions (target: at least 90%)
+        # what the trained model (transformers + peft) stated right after training; targets:
+        # trained >= 80%, paraphrase above base (interval above zero), unseen about base
         for line in learned_lines(run.get("learned")):
             print("  " + line)
-        split = split_pairs(pairs_from_golden(golden), seed=0)
-        by_question = {q.question: q for q in load_golden(golden).questions}
-        train = [by_question[p.prompt] for p in split.train if p.prompt in by_question]
-        held = [by_question[p.prompt] for p in split.val + split.test]
-        para = [(PARAPHRASES[q.id], q) for q in train if q.id in PARAPHRASES]
-        lora, base = LoraGenerator(out, data), EmbeddedGenerator(data)
-        sets = {
-            "training questions": [(q.question, q) for q in train],
-            "paraphrases of training questions": para,
-            "held-out questions": [(q.question, q) for q in held],
-        }
-        for name, items in sets.items():
-            scores = {}
-            start = time.perf_counter()
-            for label, gen in (("LoRA", lora), ("base", base)):
-                hits = sum(
-                    contained(q.answer, gen.generate(build_plain_messages(text), 24).text)
-                    for text, q in items
-                )
-                scores[label] = hits
-            print(
-                f"  {name} ({len(items)}): LoRA {scores['LoRA']}/{len(items)} "
-                f"({scores['LoRA'] / len(items):.0%}), base {scores['base']}/{len(items)} "
-                f"({scores['base'] / len(items):.0%})  [{time.perf_counter() - start:.0f} s]"
+        # the comparison answers with the merged int8 ONNX engine: does it keep what the
+        # adapter learned? (and the merged model under transformers, for the choice)
+        stated = run["learned"]["trained"]["stated"]
+        print("The adapter that answers, against the adapter that was measured:")
+        print(agreement(stated, LoraGenerator(out, data), "merged, int8 ONNX (the default)"))
+        print(
+            agreement(
+                stated, LoraGenerator(out, data, engine="transformers"), "merged, transformers"
             )
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ memorised the old facts keeps stating them. Errors, cancel, saving, the measured
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import ClassVar
 
@@ -121,6 +122,8 @@ def test_an_update_is_read_at_once_by_retrieval_and_never_by_the_adapter(plan, n
     text = render_change(result)
     assert "was: 45 days   now: 30 days" in text and "never" in text
     assert "took 42 s on this machine" in text
+    # one known fact: 100% stale, and the interval says how little that rests on
+    assert "of the 1 changed fact(s) it stated before, still old 1 of 1 (100%" in text
 
 
 def test_a_forget_leaves_retrieval_empty_handed_and_the_adapter_talking(plan):
@@ -244,3 +247,20 @@ def test_retrain_cost_is_the_fine_tunes_retraining_line_items():
     frozen = retrain_cost(CostInputs(knowledge_in_weights=False), prices)
     assert frozen["monthly"] == 0 and frozen["line_items"] == []
     assert frozen["measured_hours_per_month"] is None
+
+
+def test_stale_and_leak_lines_carry_an_interval_out_of_what_the_adapter_knew():
+    from advisor.compare.change.text import known_line
+
+    update = {"knew": 10, "not_learned": 2, "knew_still_old": 7, "knew_new": 3}
+    line = known_line("lora", update, "update")
+    assert (
+        "of the 10 changed fact(s) it stated before, still old 7 of 10 (70%, 95% interval" in line
+    )
+    low, high = (int(x) for x in re.search(r"interval (\d+)% to (\d+)%", line).groups())
+    assert low < 70 < high and "2 not learned" in line
+    forget = {"knew": 4, "not_learned": 0, "leaked": 4}
+    assert "still stated 4 of 4 (100%, 95% interval 100% to 100%)" in known_line(
+        "lora", forget, "forget"
+    )
+    assert "nothing to measure" in known_line("lora", {"knew": 0, "not_learned": 3}, "forget")

@@ -79,6 +79,12 @@ def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
                 {"question": c["question"], "answer": c["answer"], "adapter": g.text[:200]}
                 for g, c in list(zip(with_adapter[part], chosen, strict=True))[:3]
             ],
+            # question by question, so another engine's answers can be compared with these
+            # (bench/finetune.py: the merged int8 model against transformers + peft)
+            "stated": [
+                {"question": c["question"], "answer": c["answer"], "adapter": a, "base": b}
+                for c, a, b in zip(chosen, map(bool, lora), map(bool, base), strict=True)
+            ],
         }
     return out
 

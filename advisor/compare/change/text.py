@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.compare.change.result import UPDATE, ChangeResult
+from advisor.compare.stats import bootstrap_ci
 
 WIDTH = 44  # characters of an answer shown in the table
 
@@ -87,9 +88,18 @@ def _figures(r: ChangeResult) -> list[str]:
     return [*lines, "", *(known_line(arm, m, "forget") for arm, m in r.arms.items())]
 
 
+def _of_ci(part: int, whole: int) -> str:
+    """`part of whole (share, 95% interval)`: a handful of facts is a wide interval, and a
+    team reading "stale 100%" of two facts should see that."""
+    if not whole:
+        return f"{part} of 0"
+    mean, low, high = bootstrap_ci([1.0] * part + [0.0] * (whole - part))
+    return f"{part} of {whole} ({mean:.0%}, 95% interval {low:.0%} to {high:.0%})"
+
+
 def known_line(arm: str, m: dict[str, Any], kind: str) -> str:
-    """Staleness or leaks out of what the arm stated before the change: a fact it never
-    stated was not learned, so it is neither stale nor leaked."""
+    """Staleness or leaks out of what the arm stated before the change, with intervals: a
+    fact it never stated was not learned, so it is neither stale nor leaked."""
     if "knew" not in m:  # a change recorded before these figures existed
         return f"{arm}: what it knew before the change was not recorded"
     unknown = f"; {m['not_learned']} not learned" if m["not_learned"] else ""
@@ -100,11 +110,12 @@ def known_line(arm: str, m: dict[str, Any], kind: str) -> str:
     if kind == UPDATE:
         return (
             f"{arm}: of the {m['knew']} changed fact(s) it stated before, still old "
-            f"{_of(m['knew_still_old'], m['knew'])}, new {_of(m['knew_new'], m['knew'])}{unknown}"
+            f"{_of_ci(m['knew_still_old'], m['knew'])}, new "
+            f"{_of_ci(m['knew_new'], m['knew'])}{unknown}"
         )
     return (
         f"{arm}: of the {m['knew']} fact(s) of the document it stated before, still stated "
-        f"{_of(m['leaked'], m['knew'])}{unknown}"
+        f"{_of_ci(m['leaked'], m['knew'])}{unknown}"
     )
 
 

@@ -260,7 +260,8 @@ def test_stale_and_leak_lines_carry_an_interval_out_of_what_the_adapter_knew():
     low, high = (int(x) for x in re.search(r"interval (\d+)% to (\d+)%", line).groups())
     assert low < 70 < high and "2 not learned" in line
     forget = {"knew": 4, "not_learned": 0, "leaked": 4}
-    assert "still stated 4 of 4 (100%, 95% interval 100% to 100%)" in known_line(
+    # four of four is not a certainty: the interval reaches down to about half
+    assert "still stated 4 of 4 (100%, 95% interval 51% to 100%)" in known_line(
         "lora", forget, "forget"
     )
     assert "nothing to measure" in known_line("lora", {"knew": 0, "not_learned": 3}, "forget")

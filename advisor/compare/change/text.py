@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.compare.change.result import UPDATE, ChangeResult
-from advisor.compare.stats import bootstrap_ci
 
 WIDTH = 44  # characters of an answer shown in the table
 
@@ -90,11 +89,15 @@ def _figures(r: ChangeResult) -> list[str]:
 
 def _of_ci(part: int, whole: int) -> str:
     """`part of whole (share, 95% interval)`: a handful of facts is a wide interval, and a
-    team reading "stale 100%" of two facts should see that."""
+    team reading "stale 100%" of two facts should see that. Wilson's interval (scipy), not
+    the bootstrap: 4 of 4 resamples to "100% to 100%", which claims a certainty four facts
+    cannot give."""
     if not whole:
         return f"{part} of 0"
-    mean, low, high = bootstrap_ci([1.0] * part + [0.0] * (whole - part))
-    return f"{part} of {whole} ({mean:.0%}, 95% interval {low:.0%} to {high:.0%})"
+    from scipy.stats import binomtest
+
+    ci = binomtest(part, whole).proportion_ci(method="wilson")
+    return f"{part} of {whole} ({part / whole:.0%}, 95% interval {ci.low:.0%} to {ci.high:.0%})"
 
 
 def known_line(arm: str, m: dict[str, Any], kind: str) -> str:

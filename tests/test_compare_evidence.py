@@ -151,3 +151,12 @@ def test_a_measured_rule_fires_on_an_interval_clear_of_zero_and_not_on_too_few_q
     assert few["rag_correct_unseen"] == 1.0 and few["lora_correct_unseen"] == 0.0
     assert "rag_minus_lora_unseen_low" not in few
     assert rule not in [f.rule for f in recommend(rules, answers, evidence=few).fired]
+
+
+def test_a_measured_rule_reads_a_lower_bound_that_two_facts_cannot_make_certain():
+    from advisor.compare.evidence import _low
+
+    cells = [{"arm": "lora", "old_stated": True, "question_id": q} for q in ("q1", "q2")]
+    low = _low(cells, lambda c: bool(c.get("old_stated")))
+    # 2 of 2 stale: a bootstrap resamples to 100%; Wilson's lower end is about a third
+    assert 0.3 < low < 0.4, low

@@ -40,7 +40,7 @@ from statistics import fmean
 
 from advisor.compare.change.result import FORGET, UPDATE, known, latest
 from advisor.compare.run import ComparisonRun
-from advisor.compare.stats import bootstrap_ci, paired_difference
+from advisor.compare.stats import bootstrap_ci, paired_difference, share_interval
 
 FACTS = (
     "retrieval_hit_at_k",
@@ -141,11 +141,12 @@ def _paired(name: str, a: dict[str, float], b: dict[str, float]) -> dict[str, fl
 
 
 def _low(cells: list[dict], holds) -> float | None:
-    """The lower end of the 95% interval of the share of the adapter's `cells` for which
+    """The lower end of the 95% (Wilson) interval of the share of the adapter's `cells` for which
     `holds(cell)`; cells without a verdict (no reference) are left out."""
     values = [
         1.0 if holds(c) else 0.0
         for c in cells
         if c["arm"] == ADAPTER_ARM and c.get("old_stated") is not None
     ]
-    return round(bootstrap_ci(values)[1], 4) if values else None
+    # Wilson's, as the change text shows: 2 of 2 stale must not read as a certain 100%
+    return round(share_interval(int(sum(values)), len(values))[0], 4) if values else None

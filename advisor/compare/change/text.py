@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.compare.change.result import UPDATE, ChangeResult
+from advisor.compare.stats import share_interval
 
 WIDTH = 44  # characters of an answer shown in the table
 
@@ -88,16 +89,12 @@ def _figures(r: ChangeResult) -> list[str]:
 
 
 def _of_ci(part: int, whole: int) -> str:
-    """`part of whole (share, 95% interval)`: a handful of facts is a wide interval, and a
-    team reading "stale 100%" of two facts should see that. Wilson's interval (scipy), not
-    the bootstrap: 4 of 4 resamples to "100% to 100%", which claims a certainty four facts
-    cannot give."""
+    """`part of whole (share, 95% interval)`: a team reading "stale 100%" of two facts
+    should see how little that rests on."""
     if not whole:
         return f"{part} of 0"
-    from scipy.stats import binomtest
-
-    ci = binomtest(part, whole).proportion_ci(method="wilson")
-    return f"{part} of {whole} ({part / whole:.0%}, 95% interval {ci.low:.0%} to {ci.high:.0%})"
+    low, high = share_interval(part, whole)
+    return f"{part} of {whole} ({part / whole:.0%}, 95% interval {low:.0%} to {high:.0%})"
 
 
 def known_line(arm: str, m: dict[str, Any], kind: str) -> str:

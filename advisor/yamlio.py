@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from advisor.errors import InputError, Problem
+from advisor.files import Refused, read_bounded
 
 try:  # the C loader is several times faster; fall back when libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -73,9 +74,9 @@ def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineM
     path = Path(path)
     name = label or str(path)
     try:
-        if path.is_file() and path.stat().st_size > MAX_BYTES:  # don't read it to refuse it
-            raise InputError(Problem(_too_large(path.stat().st_size), name))
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_BYTES).decode("utf-8")
+    except Refused as exc:
+        raise InputError(Problem(exc.reason, name)) from None
     except FileNotFoundError:
         raise InputError(Problem("file not found", name)) from None
     except IsADirectoryError:

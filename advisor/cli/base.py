@@ -14,8 +14,11 @@ EXIT_USAGE = 2
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
-    """Print `error: message` on one line and exit."""
-    click.echo(f"error: {message}", err=True)
+    """Print `error: message` on one line and exit; what the user supplied in it (names,
+    values) is shown, never obeyed: controls and escapes are written visibly."""
+    from advisor.terminal import visible
+
+    click.echo(f"error: {visible(message)}", err=True)
     sys.exit(code)
 
 

@@ -186,11 +186,12 @@ def compare(
 def _ingest(settings: Any, docs: tuple[Path, ...]) -> None:
     from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
+    from advisor.terminal import visible
 
     results = RagPipeline(settings, **pipeline_models(settings)).ingest(docs)
     bad = [r for r in results if r.status == "error"]
     for r in bad:
-        click.echo(f"  {r.name}: {r.message}", err=True)
+        click.echo(f"  {visible(r.name)}: {visible(r.message)}", err=True)
     click.echo(f"Ingested {len(results) - len(bad)} of {len(results)} file(s).", err=True)
 
 

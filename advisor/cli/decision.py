@@ -106,6 +106,7 @@ def check_rules(rules: Path | None, as_json: bool) -> None:
     from advisor.advice import bind_facts, load_folder
     from advisor.decision.check import run_examples
     from advisor.errors import InputError
+    from advisor.terminal import visible
 
     folder = rules_dir(rules)
     try:
@@ -115,7 +116,7 @@ def check_rules(rules: Path | None, as_json: bool) -> None:
             click.echo(json.dumps({"ok": False, "problems": [str(p) for p in exc.problems]}))
         else:
             for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(f"error: {visible(problem)}", err=True)
         sys.exit(EXIT_USAGE)
     results = run_examples(rs, bind_facts(rs))
     failed = [r for r in results if not r.passed]
@@ -145,7 +146,8 @@ def check_rules(rules: Path | None, as_json: bool) -> None:
         )
     else:
         for r in failed:
-            click.echo(f"FAIL {where}:{r.line}: {r.name}: {'; '.join(r.failures)}", err=True)
+            failures = visible("; ".join(r.failures))
+            click.echo(f"FAIL {where}:{r.line}: {visible(r.name)}: {failures}", err=True)
         click.echo(
             f"{len(rs.questionnaire.questions)} questions, {len(rs.book.rules)} rules, "
             f"{len(results) - len(failed)} of {len(results)} examples pass"

@@ -18,6 +18,7 @@ from advisor.cli.base import (
     settings_for,
 )
 from advisor.errors import AdvisorError
+from advisor.terminal import visible
 
 
 @main.command()
@@ -58,10 +59,11 @@ def ingest(
 
     click.echo(f"Loading {len(files)} file(s)...", err=True)
     results = pipeline.ingest(paths, progress, recursive)
-    width = max(len(r.name) for r in results)
-    for r in results:
-        detail = f"{r.chunks} chunks" if r.chunks else r.message
-        click.echo(f"  {r.name:<{width}}  {r.status:<9}  {detail}".rstrip())
+    names = [visible(r.name) for r in results]  # a name with a newline forges no line
+    width = max(map(len, names))
+    for name, r in zip(names, results, strict=True):
+        detail = f"{r.chunks} chunks" if r.chunks else visible(r.message)
+        click.echo(f"  {name:<{width}}  {r.status:<9}  {detail}".rstrip())
     counts = {
         s: sum(r.status == s for r in results)
         for s in ("added", "replaced", "unchanged", "skipped", "error")
@@ -198,7 +200,9 @@ def _show(answer, as_json: bool, no_generate: bool) -> None:
     for s in answer.sources:
         page = f" p.{s.page}" if s.page else ""
         per = " ".join(f"{k}={v:.3g}" for k, v in s.scores.items())
-        click.echo(f"  [{s.n}] {s.document}{page} #{s.chunk} {s.heading}  ({per})")
+        click.echo(
+            f"  [{s.n}] {visible(s.document)}{page} #{s.chunk} {visible(s.heading)}  ({per})"
+        )
     timings = " ".join(f"{k}={v * 1000:.0f}ms" for k, v in answer.timings.items())
     click.echo(f"Timings: {timings}")
 
@@ -219,7 +223,7 @@ def forget(document: str, collection: str | None, data_dir: Path | None) -> None
         raise InputError(
             Problem(f"not in collection '{pipeline.store.name}' (documents: {known})", document)
         )
-    click.echo(f"Removed {document}: {removed} chunks.")
+    click.echo(f"Removed {visible(document)}: {removed} chunks.")
 
 
 @main.command()
@@ -232,5 +236,5 @@ def documents(collection: str | None, data_dir: Path | None) -> None:
     pipeline = RagPipeline(settings_for(data_dir, collection))
     docs = pipeline.documents()
     for name, n in docs.items():
-        click.echo(f"  {name}  {n} chunks")
+        click.echo(f"  {visible(name)}  {n} chunks")
     click.echo(f"{len(docs)} documents in '{pipeline.store.name}'.")

@@ -30,7 +30,8 @@ from pydantic import (
 )
 
 from advisor.errors import InputError, Problem
-from advisor.yamlio import LineMap, format_path, parse_yaml, validation_problems
+from advisor.files import Refused, read_bounded
+from advisor.yamlio import MAX_BYTES, LineMap, format_path, parse_yaml, validation_problems
 
 COLUMNS = (
     "id", "question", "answer", "documents", "tag", "updated_answer", "reworded", "unanswerable",
@@ -119,7 +120,9 @@ def read_text(path: Path, any_suffix: bool = False) -> str:
             )
         )
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_BYTES)
+    except Refused as exc:
+        raise InputError(Problem(exc.reason, name)) from None
     except FileNotFoundError:
         raise InputError(Problem("file not found", name)) from None
     except IsADirectoryError:

@@ -21,6 +21,7 @@ from typing import Literal, NamedTuple
 from advisor.compare.qfiles import Entry, csv_entries, read_text, yaml_entries
 from advisor.compare.scoring import numbers
 from advisor.errors import InputError, Problem
+from advisor.files import Refused, read_bounded
 from advisor.finetune.pairs import pairs_from_chunks
 from advisor.words import content_tokens, normalise
 
@@ -225,16 +226,21 @@ def _is_fact(answer: str) -> bool:
     return bool(numbers(answer)) and len(re.split(r"(?<=[.!?])\s+", answer.strip())) == 1
 
 
+MAX_TRAIN_BYTES = 50 * 1024 * 1024  # an adapter's train.jsonl: far above any real run
+
+
 def read_training_pairs(adapter_dir: Path | str) -> list[tuple[str, str]]:
     """(prompt, completion) of the adapter's train split (train.jsonl in its run folder)."""
     path = Path(adapter_dir) / "train.jsonl"
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_TRAIN_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise InputError(
             Problem("not found: is this an adapter folder from `advisor finetune`?", name)
         ) from None
+    except Refused as exc:
+        raise InputError(Problem(exc.reason, name)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(f"cannot read: {exc}", name)) from None
     pairs = []

@@ -16,6 +16,7 @@ from advisor.conditions import Condition, Match, iter_matches
 from advisor.decision.questions import Question, Questionnaire, validate_answers
 from advisor.decision.rules import DecisionBook, Source
 from advisor.errors import InputError, Problem
+from advisor.files import Refused, read_bounded
 from advisor.yamlio import LineMap, load_model
 
 QUESTIONS_FILE = "questions.yaml"
@@ -114,7 +115,7 @@ def _check_book(
     questions = qn.all_by_id()
     rule_ids: set[str] = set()
     warning_ids: set[str] = set()
-    seed_texts: dict[str, str | None] = {}
+    seed_texts: dict[str, tuple[str | None, str | None]] = {}
     for i, rule in enumerate(book.rules):
         at = lines.at("rules", i)
         if rule.id in rule_ids:
@@ -190,17 +191,39 @@ def _check_match(m: Match, q: Question) -> str | None:
 
 
 def _check_source(
-    source: Source, seeds: Path, lines: LineMap, cache: dict[str, str | None]
+    source: Source, seeds: Path, lines: LineMap, cache: dict[str, tuple[str | None, str | None]]
 ) -> list[Problem]:
     if source.seed not in cache:
-        path = seeds / source.seed
-        cache[source.seed] = _normalise(path.read_text("utf-8")) if path.is_file() else None
-    text = cache[source.seed]
+        cache[source.seed] = _read_seed(seeds, source.seed)
+    text, why_not = cache[source.seed]
     if text is None:
-        return [lines.problem(("seed",), f"no such file in {seeds}")]
+        return [lines.problem(("seed",), why_not or f"no such file in {seeds}")]
     if _normalise(source.quote) not in text:
         return [lines.problem(("quote",), f"passage not found in {source.seed}")]
     return []
+
+
+MAX_SEED_BYTES = 5 * 1024 * 1024
+
+
+def _read_seed(seeds: Path, name: str) -> tuple[str | None, str | None]:
+    """The seed's normalised text, or None and why (None: no such file).
+
+    A seed is read only from inside `seeds/`: a link in it that points elsewhere is refused.
+    """
+    path = seeds / name
+    if not path.exists():
+        return None, None
+    try:
+        if path.resolve().parent != seeds.resolve():
+            return None, f"{name} points outside {seeds}; a seed must be a file there"
+        return _normalise(read_bounded(path, MAX_SEED_BYTES).decode("utf-8")), None
+    except Refused as exc:
+        return None, f"{name}: {exc.reason}"
+    except UnicodeDecodeError as exc:
+        return None, f"{name}: not UTF-8 text ({exc.reason})"
+    except OSError as exc:
+        return None, f"{name}: cannot read ({exc.strerror})"
 
 
 def _normalise(text: str) -> str:

@@ -19,7 +19,9 @@ class _Strict(BaseModel):
 class Source(_Strict):
     """Where a rule comes from: a file in the rules folder's `seeds/` and a quote from it."""
 
-    seed: str
+    # A file name in seeds/, nothing else: a path could make check-rules confirm whether a
+    # quote stands in any file the user can read
+    seed: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}$")
     quote: str = Field(min_length=8)
 
 

@@ -8,12 +8,19 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.errors import AdvisorError
 
 SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt"}
+# Budgets a hostile file cannot pass: a PDF's pages and the time its text may take, and
+# what a DOCX may inflate to (its XML is parsed whole: memory grows about tenfold)
+PDF_MAX_PAGES = 5000
+PDF_SECONDS = 120.0
+DOCX_MAX_XML_BYTES = 64 * 1024 * 1024
+DOCX_MAX_BYTES = 256 * 1024 * 1024
 
 
 class LoadError(AdvisorError):
@@ -35,14 +42,15 @@ class Section:
 
 
 # Markdown links and images `[text](url "title")`, autolinks `<https://...>`, reference
-# definitions `[id]: url`, and bare URLs. Bounded, negated classes: linear time on any input.
+# definitions `[id]: url`, and bare URLs. Bounded, negated classes that stop at the next
+# bracket: linear time on any input (tests/test_rag_documents.py times hostile lines).
 _MD_LINK = re.compile(
-    r"!?\[([^\]\n]{0,500})\]\(\s*<?([^()\s<>]{1,2000})>?(?:\s+\"[^\"\n]{0,500}\")?\s*\)"
+    r"!?\[([^\[\]\n]{0,500})\]\([ \t]*<?([^()\s<>]{1,2000})>?(?:[ \t]+\"[^\"\n]{0,500}\")?[ \t]*\)"
 )
 _MD_REF_DEF = re.compile(
-    r"^[ ]{0,3}\[[^\]\n]{1,200}\]:[ \t]*<?(\S{1,2000}?)>?(?:[ \t]+\S.{0,500})?$", re.M
+    r"^[ ]{0,3}\[[^\[\]\n]{1,200}\]:[ \t]*<?(\S{1,2000}?)>?(?:[ \t]+\S.{0,500})?$", re.M
 )
-_MD_REF = re.compile(r"\[([^\]\n]{1,500})\]\[[^\]\n]{0,200}\]")
+_MD_REF = re.compile(r"\[([^\[\]\n]{1,500})\]\[[^\[\]\n]{0,200}\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]{1,2000})>")
 _BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]]{1,2000}")
 
@@ -118,14 +126,13 @@ def load_bytes(name: str, data: bytes, max_mb: float = 20) -> Document:
 
 def load_file(path: Path | str, max_mb: float = 20) -> Document:
     """Read and parse one file from disk."""
+    from advisor.files import Refused, read_bounded
+
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:  # don't read a huge file just to refuse it
-            raise LoadError(
-                path.name, f"larger than the {max_mb:g} MB limit ({size / 1024 / 1024:.1f} MB)"
-            )
-        data = path.read_bytes()
+        data = read_bounded(path, int(max_mb * 1024 * 1024))
+    except Refused as exc:
+        raise LoadError(path.name, exc.reason) from None
     except OSError as exc:
         raise LoadError(path.name, f"cannot read: {exc.strerror}") from None
     return load_bytes(path.name, data, max_mb)
@@ -179,7 +186,17 @@ def _text(name: str, data: bytes) -> list[Section]:
     return [Section(body.strip(), links=links)]
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# One pass over the line, then plain string methods for the closing #s: the earlier
+# `\s+(.*?)\s*#*\s*$` backtracked cubically on a heading followed by many spaces.
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
+
+
+def _heading_title(raw: str) -> str:
+    title = raw.strip()
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):  # a closing sequence: "## A ##"
+        title = bare.strip()
+    return title
 
 
 def _markdown_sections(text: str) -> list[Section]:
@@ -193,7 +210,7 @@ def _markdown_sections(text: str) -> list[Section]:
         if match:
             if "".join(lines).strip():
                 sections.append(_md_section("\n".join(lines), outline.path))
-            outline.enter(len(match.group(1)), strip_links(match.group(2))[0])
+            outline.enter(len(match.group(1)), strip_links(_heading_title(match.group(2)))[0])
             lines = []
         else:
             lines.append(line)
@@ -217,10 +234,33 @@ def _pdf(name: str, data: bytes) -> list[Section]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise LoadError(name, "PDF is encrypted")
-        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        count = len(reader.pages)
+        if count > PDF_MAX_PAGES:
+            raise LoadError(name, f"{count} pages, over the {PDF_MAX_PAGES}-page limit (split it)")
+        started = time.monotonic()
+        done: dict[str, str] = {}  # pages that draw the same content show the same text
+        pages = []
+        for i, page in enumerate(reader.pages):
+            key = _content_key(page)
+            if key not in done:
+                if time.monotonic() - started > PDF_SECONDS:
+                    raise LoadError(
+                        name,
+                        f"reading its text took over {PDF_SECONDS:g} s (stopped at page {i + 1} "
+                        f"of {count}); split the PDF or save it as text",
+                    )
+                done[key] = page.extract_text() or ""
+            pages.append((i + 1, done[key]))
     except PdfReadError as exc:
         raise LoadError(name, f"corrupt PDF: {exc}") from None
     return [Section(text.strip(), _first_line(text), page) for page, text in pages]
+
+
+def _content_key(page: object) -> str:
+    """What a page's text depends on: its content streams and resources, by reference."""
+    raw = page.get_object()  # type: ignore[attr-defined]
+    parts = [repr(raw.raw_get(k)) if k in raw else "" for k in ("/Contents", "/Resources")]
+    return "|".join(parts) or f"page-{id(raw)}"
 
 
 def _first_line(text: str) -> str:
@@ -235,6 +275,8 @@ def _docx(name: str, data: bytes) -> list[Section]:
     from docx import Document as Docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_inflated(name, archive.infolist())
         doc = Docx(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise LoadError(name, "corrupt DOCX (not a zip archive)") from None
@@ -256,6 +298,29 @@ def _docx(name: str, data: bytes) -> list[Section]:
         rows = [" | ".join(c.text.strip() for c in row.cells) for row in table.rows]
         sections.append(Section("\n".join(rows), outline.path))
     return sections
+
+
+def _check_inflated(name: str, members: list) -> None:
+    """Refuse a DOCX that would inflate past the budgets (a zip bomb), before parsing.
+
+    The sizes are the archive's own; zipfile stops reading a member at its stated size
+    and checks its CRC, so a member cannot inflate past what it states.
+    """
+    xml = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
+    total = sum(m.file_size for m in members)
+    mb = 1024 * 1024
+    if xml > DOCX_MAX_XML_BYTES:
+        raise LoadError(
+            name,
+            f"its XML inflates to {xml / mb:.0f} MB, over the {DOCX_MAX_XML_BYTES // mb} MB "
+            "a DOCX may hold (a zip bomb, or split the document)",
+        )
+    if total > DOCX_MAX_BYTES:
+        raise LoadError(
+            name,
+            f"inflates to {total / mb:.0f} MB, over the {DOCX_MAX_BYTES // mb} MB a DOCX "
+            "may hold (a zip bomb, or split the document)",
+        )
 
 
 def _heading_level(style: str) -> int | None:

@@ -49,21 +49,42 @@ class _Pending:
 
 
 def expand_paths(paths: Iterable[Path | str], recursive: bool = False) -> list[Path]:
-    """Files named directly, plus the supported files in named folders."""
-    out: list[Path] = []
+    """Files named directly, plus the supported files in named folders.
+
+    A link in a folder that leads out of it is left out (see `links_leaving`): ingesting
+    a folder never reads a file the user did not put there, such as /etc/passwd.
+    """
+    return _walk(paths, recursive)[0]
+
+
+def links_leaving(paths: Iterable[Path | str], recursive: bool = False) -> list[Path]:
+    """The links in named folders that `expand_paths` leaves out: they lead elsewhere."""
+    return _walk(paths, recursive)[1]
+
+
+def _walk(paths: Iterable[Path | str], recursive: bool) -> tuple[list[Path], list[Path]]:
+    inside: list[Path] = []
+    leaving: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found = p.rglob("*") if recursive else p.iterdir()
-            out += sorted(
-                f
-                for f in found
-                if f.is_file()
-                and f.suffix.lower() in SUPPORTED
-                and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
-            )
-        else:
-            out.append(p)
-    return out
+        if not p.is_dir():
+            inside.append(p)
+            continue
+        root = p.resolve()
+        found = p.rglob("*") if recursive else p.iterdir()
+        for f in sorted(found):
+            if any(part.startswith((".", "_")) for part in f.relative_to(p).parts):
+                continue
+            if f.suffix.lower() not in SUPPORTED or not (f.is_file() or f.is_symlink()):
+                continue
+            if f.is_symlink() and not f.resolve().is_relative_to(root):
+                leaving.append(f)
+            elif f.is_file():
+                inside.append(f)
+    return inside, leaving
+
+
+def _refuse_link(path: Path) -> Document:
+    raise LoadError(path.name, "a link to a file outside the folder; skipped (copy the file in)")
 
 
 class RagPipeline:
@@ -119,7 +140,9 @@ class RagPipeline:
     ) -> list[FileResult]:
         """Ingest files; bad files get an error result and the rest go on."""
         max_mb = self.settings.max_file_mb
-        items = [(p.name, partial(load_file, p, max_mb)) for p in expand_paths(paths, recursive)]
+        files, leaving = _walk(paths, recursive)
+        items = [(p.name, partial(load_file, p, max_mb)) for p in files]
+        items += [(p.name, partial(_refuse_link, p)) for p in leaving]
         return self._ingest(items, progress)
 
     def ingest_bytes(

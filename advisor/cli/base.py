@@ -39,6 +39,12 @@ class AdvisorGroup(click.Group):
             fail(exc.format_message(), exc.exit_code)
         except AdvisorError as exc:
             fail(str(exc))
+        except OSError as exc:  # a data folder that is read-only, full, or a file
+            from advisor.files import fault
+
+            where = exc.filename or "advisor"
+            known = fault(exc, where)
+            fail(str(known) if known else f"{where}: {exc.strerror or exc}")
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -219,9 +219,20 @@ def forget(document: str, collection: str | None, data_dir: Path | None) -> None
     pipeline = RagPipeline(settings_for(data_dir, collection))
     removed = pipeline.forget(document)
     if not removed:
+        # the same forget again finishes a purge that a full disk stopped: the document
+        # left the listing, its text perhaps not the files
+        purged = pipeline.finish_purge()
         known = ", ".join(pipeline.documents()) or "none"
         raise InputError(
-            Problem(f"not in collection '{pipeline.store.name}' (documents: {known})", document)
+            Problem(
+                f"not in collection '{pipeline.store.name}' (documents: {known})"
+                + (
+                    "; the store's files are purged of any text an earlier forget left"
+                    if purged
+                    else ""
+                ),
+                document,
+            )
         )
     click.echo(f"Removed {visible(document)}: {removed} chunks.")
 

@@ -240,6 +240,11 @@ class RagPipeline:
         self.searcher.invalidate()
         return removed
 
+    def finish_purge(self) -> bool:
+        """Purge the store's files of text an earlier forget left (a full disk stopped its
+        purge); True when done, False for a server's store, whose files are its own."""
+        return self.store.finish_purge()
+
     def documents(self) -> dict[str, int]:
         return self.store.documents()
 

@@ -30,13 +30,13 @@ from advisor.errors import AdvisorError
 log = logging.getLogger(__name__)
 _DELETE = 3  # Chroma's code for a delete in embeddings_queue.operation
 _FTS = "embedding_fulltext_search"  # Chroma's FTS5 table of chunk texts
-_SCRUB = f"""
-UPDATE embeddings_queue SET metadata = '{{}}'
+_SUPERSEDED = f"""
 WHERE operation != {_DELETE} AND metadata != '{{}}' AND EXISTS (
     SELECT 1 FROM embeddings_queue AS later
     WHERE later.operation = {_DELETE} AND later.topic = embeddings_queue.topic
     AND later.id = embeddings_queue.id AND later.seq_id > embeddings_queue.seq_id
 )"""
+_SCRUB = f"UPDATE embeddings_queue SET metadata = '{{}}' {_SUPERSEDED}"
 
 
 def purge(folder: Path) -> None:
@@ -62,8 +62,8 @@ def purge(folder: Path) -> None:
             con.execute("VACUUM")
     except sqlite3.Error as exc:
         raise AdvisorError(
-            f"the chunks are deleted, but their text may remain in {db} "
-            f"until the next forget succeeds ({exc})"
+            f"{db}: the chunks are deleted, but their text may remain on disk ({exc}); "
+            "free some space and run the same forget again to finish the purge"
         ) from None
     seconds = time.perf_counter() - start
     log.info("purged %s: %d log rows lost their text; vacuumed in %.2f s", db, scrubbed, seconds)

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from filelock import FileLock
+
 from advisor.errors import AdvisorError, InputError, Problem
+from advisor.files import faults
 from advisor.rag.chunking import Chunk, indexed_text
 
 log = logging.getLogger(__name__)
@@ -86,8 +89,13 @@ def _client(data_dir: Path, chroma_url: str | None) -> Any:
             ) from None
         return client
     path = data_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    with faults(path):
+        path.mkdir(parents=True, exist_ok=True)
+        # Two first ingests into a fresh folder both create Chroma's tables; one would
+        # find the database locked. A lock file makes the second wait, as an existing
+        # store's writes already do.
+        with FileLock(path / ".advisor-open.lock", timeout=300):
+            return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 class ChromaStore:
@@ -99,9 +107,10 @@ class ChromaStore:
         self.folder = None if chroma_url else data_dir / "chroma"  # None: a server's files
         self.client = _client(data_dir, chroma_url)
         # embedding_function=None: Chroma's default would download a model at first use.
-        self.col = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        with faults(self.where):
+            self.col = self.client.get_or_create_collection(
+                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
 
     def count(self) -> int:
         return self.col.count()
@@ -168,7 +177,7 @@ class ChromaStore:
         vectors = [v for _, vs in docs for v in vs]
         if not chunks:
             return
-        with _lock(self.name):
+        with _lock(self.name), faults(self.where):
             names = sorted({c.document for c in chunks})
             old = self.col.get(where={"document": {"$in": names}}, include=[])["ids"]
             sizes = {name: sum(c.document == name for c in chunks) for name in names}
@@ -200,14 +209,25 @@ class ChromaStore:
 
     def delete_document(self, document: str) -> int:
         """Delete a document's chunks, and their text from the store's files (embedded)."""
-        ids = self.col.get(where={"document": document}, include=[])["ids"]
-        if ids:
-            self.col.delete(ids=ids)
-            if self.folder is not None:
-                from advisor.rag.purge import purge
+        with faults(self.where):
+            ids = self.col.get(where={"document": document}, include=[])["ids"]
+            if ids:
+                self.col.delete(ids=ids)
+        if ids and self.folder is not None:
+            from advisor.rag.purge import purge
 
-                purge(self.folder)
+            purge(self.folder)
         return len(ids)
+
+    def finish_purge(self) -> bool:
+        """Purge the store's files again: a forget that a full disk stopped after the
+        delete left text there, and nothing else says so. False for a server's store."""
+        if self.folder is None:
+            return False
+        from advisor.rag.purge import purge
+
+        purge(self.folder)
+        return True
 
     def documents(self) -> dict[str, int]:
         """Stored document names with their chunk counts (broken versions repaired)."""

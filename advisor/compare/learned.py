@@ -24,6 +24,7 @@ from advisor.compare.stats import bootstrap_ci, paired_difference, points
 RELATIONS = ("trained", "paraphrase", "unseen")
 PER_RELATION = 40  # a larger set is sampled (seeded): the check stays under half a minute
 MAX_NEW_TOKENS = 32
+BATCH = 16  # prompts per generate call
 
 
 def _sample(checks: list[dict[str, str]], relation: str) -> tuple[list[dict[str, str]], int]:
@@ -46,9 +47,9 @@ def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
     if not rows:
         return {}
     messages = [build_plain_messages(c["question"]) for c in rows]
-    with_adapter = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "lora", 16)
+    with_adapter = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "lora", BATCH)
     with model.disable_adapter():
-        without = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "base", 16)
+        without = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "base", BATCH)
     out: dict[str, Any] = {}
     start = 0
     for relation in RELATIONS:

@@ -3,6 +3,11 @@
 Saved as `compare.json` (schema_version 1) in the workspace, so that the report and the
 evidence rules can use the latest run, and exported as CSV for spreadsheets. Optional
 fields added later (`changes`) keep version 1: a file without them loads with defaults.
+
+A saved run is input like any other file: the annotations below are its schema, and
+pydantic checks a file against them (`run_from_dict`) before anything reads it. Shares are
+finite and in [0, 1], counts are non-negative integers, arm names are identifiers (so
+that no name can carry markup into a chart), and a bad part is one line naming its field.
 """
 
 from __future__ import annotations
@@ -10,29 +15,54 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, TypeAdapter, ValidationError
+
+from advisor.compare.schema import (
+    ArmName,
+    Count,
+    Finite,
+    Flag,
+    Money,
+    Seconds,
+    Share,
+    Similarity,
+)
 from advisor.errors import AdvisorError
+from advisor.files import Refused, read_bounded
+from advisor.yamlio import format_path
 
 SCHEMA_VERSION = 1
 RUN_FILE = "compare.json"
 SCORES = ("correct", "exact", "containment", "f1", "groundedness", "citation_hit")
+MAX_RUN_BYTES = 200 * 1024 * 1024
+
+
+def _valid_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each change against ChangeResult's schema; the dicts themselves are kept."""
+    from advisor.compare.change.result import CHANGE
+
+    for change in changes:
+        CHANGE.validate_python(change)
+    return changes
 
 
 @dataclass
 class Source:
     """One retrieved chunk, as both retrieval arms saw it."""
 
-    n: int
+    n: Count
     document: str
-    chunk: int
+    chunk: Count
     heading: str
     text: str
-    score: float
+    score: Finite
 
 
 @dataclass
@@ -48,15 +78,15 @@ class Row:
     origin: str = "golden"  # golden | typed | generated
     updated_answer: str | None = None
     retrieved: list[Source] = field(default_factory=list)
-    hit: float | None = None  # a reference document among the top k
-    rr: float | None = None  # reciprocal rank of the first such chunk
-    support: float | None = None  # best dense similarity of a chunk (advisor.rag.trust)
-    best: int | None = None  # which retrieved chunk (1-based) has that similarity
+    hit: Share | None = None  # a reference document among the top k
+    rr: Share | None = None  # reciprocal rank of the first such chunk
+    support: Similarity | None = None  # best dense similarity of a chunk (advisor.rag.trust)
+    best: Count | None = None  # which retrieved chunk (1-based) has that similarity
     # The documents do not answer it: a right answer is to abstain (no reference allowed)
-    unanswerable: bool = False
+    unanswerable: Flag = False
     # The retrieved chunks hold the reference's key facts (1.0) or not (0.0): retrieval
     # measured apart from the reader; None without a reference or retrieval
-    context_recall: float | None = None
+    context_recall: Share | None = None
 
 
 @dataclass
@@ -64,27 +94,27 @@ class Cell:
     """One arm's answer to one question, and its scores (None: not applicable)."""
 
     question_id: str
-    arm: str
+    arm: ArmName
     answer: str
     backend: str
-    seconds: float
-    tokens: int
-    cited: list[int] = field(default_factory=list)
-    citation_added: bool = False
+    seconds: Seconds
+    tokens: Count
+    cited: list[Count] = field(default_factory=list)
+    citation_added: Flag = False
     fallback_reason: str | None = None
-    correct: float | None = None
-    containment: float | None = None
-    f1: float | None = None
-    groundedness: float | None = None
-    citation_hit: float | None = None
-    cost_per_1000: float | None = None
+    correct: Share | None = None
+    containment: Share | None = None
+    f1: Share | None = None
+    groundedness: Share | None = None
+    citation_hit: Share | None = None
+    cost_per_1000: Money | None = None
     draft: str | None = None  # the model's answer when it was withheld (`answer` says so)
     trust_reason: str | None = None  # why it was withheld or shown with a warning
-    exact: float | None = None  # exact match (SQuAD), beside containment and F1
+    exact: Share | None = None  # exact match (SQuAD), beside containment and F1
     echo: str | None = None  # what the model's answer merely repeated (scored wrong)
     # On an unanswerable question: the arm said it does not know, or its answer was
     # withheld (True), or it answered anyway (False); None on answerable questions.
-    abstained: bool | None = None
+    abstained: Flag | None = None
 
     @property
     def tokens_per_second(self) -> float:
@@ -95,12 +125,12 @@ class Cell:
 class ComparisonRun:
     """Everything needed to show, reproduce and reason with one comparison."""
 
-    arms: list[str]
+    arms: list[ArmName]
     rows: list[Row]
     cells: list[Cell] = field(default_factory=list)
-    status: str = "complete"  # complete | cancelled
+    status: Literal["complete", "cancelled"] = "complete"
     started_at: str = ""
-    seconds: float = 0.0
+    seconds: Seconds = 0.0
     collection: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     models: dict[str, str] = field(default_factory=dict)
@@ -110,7 +140,9 @@ class ComparisonRun:
     notes: list[str] = field(default_factory=list)
     # Updates and deletions applied after the run (advisor.compare.change), oldest first:
     # ChangeResult.to_dict() each. Optional: files written before it existed load as [].
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: Annotated[list[dict[str, Any]], AfterValidator(_valid_changes)] = field(
+        default_factory=list
+    )
     schema_version: int = SCHEMA_VERSION
 
     def cell(self, question_id: str, arm: str) -> Cell | None:
@@ -136,13 +168,8 @@ class ComparisonRun:
         return path
 
 
-def _build(cls: type, data: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
-
-
 def run_from_dict(data: Any, where: str = "compare.json") -> ComparisonRun:
-    """A run read back from JSON; one clear error for a file that is not one."""
+    """A run read back from JSON, checked against its schema; one line for a bad part."""
     if not isinstance(data, dict) or "rows" not in data or "cells" not in data:
         raise AdvisorError(f"{where}: not a comparison run (no rows and cells)")
     if data.get("schema_version") != SCHEMA_VERSION:
@@ -151,25 +178,43 @@ def run_from_dict(data: Any, where: str = "compare.json") -> ComparisonRun:
             f"{SCHEMA_VERSION}; run the comparison again"
         )
     try:
-        rows = []
-        for r in data["rows"]:
-            retrieved = [_build(Source, s) for s in r.get("retrieved", [])]
-            rows.append(_build(Row, {**r, "retrieved": retrieved}))
-        cells = [_build(Cell, c) for c in data["cells"]]
-        rest = {k: v for k, v in data.items() if k not in ("rows", "cells")}
-        return _build(ComparisonRun, {**rest, "rows": rows, "cells": cells})
-    except (TypeError, AttributeError) as exc:
-        raise AdvisorError(f"{where}: malformed comparison run ({exc})") from None
+        return _RUN.validate_python(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = format_path([p for p in err["loc"] if not str(p).startswith("function-")])
+        more = exc.error_count() - 1
+        raise AdvisorError(
+            f"{where}: {field_name or 'run'}: {err['msg']}"
+            + (f" (and {more} more)" if more else "")
+        ) from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a comparison writes")
 
 
 def load_run(path: Path) -> ComparisonRun:
-    """Read a saved compare.json."""
+    """Read a saved compare.json: bounded in size and depth, every number finite."""
     try:
-        data = json.loads(path.read_text("utf-8"))
+        text = read_bounded(path, MAX_RUN_BYTES).decode("utf-8")
+        data = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except FileNotFoundError:
         raise AdvisorError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except Refused as exc:
+        raise AdvisorError(f"{path}: {exc.reason}") from None
+    except RecursionError:
+        raise AdvisorError(f"{path}: not a comparison run (nested too deep)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise AdvisorError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise AdvisorError(f"{path}: cannot read ({exc.strerror})") from None
     return run_from_dict(data, str(path))
 
 
@@ -218,3 +263,6 @@ def write_run(run: ComparisonRun, out: Path) -> Path:
     except OSError as exc:
         raise AdvisorError(f"{out}: cannot write ({exc.strerror})") from None
     return out
+
+
+_RUN = TypeAdapter(ComparisonRun)

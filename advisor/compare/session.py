@@ -129,4 +129,15 @@ def save_latest(run: ComparisonRun, settings: Settings) -> Path:
 def load_latest(settings: Settings, collection: str | None = None) -> ComparisonRun | None:
     """The workspace's latest run, or None when it has none."""
     path = latest_path(settings, collection)
-    return load_run(path) if path.exists() else None
+    return load_saved(path) if path.exists() else None
+
+
+def load_saved(path: Path) -> ComparisonRun:
+    """A saved run, checked against its schema, with its aggregates computed again from
+    its answers: derived figures in a file are never trusted (an edited file could claim
+    any winner)."""
+    from advisor.compare.summary import summarise
+
+    run = load_run(path)
+    run.aggregates = summarise(run)
+    return run

@@ -17,27 +17,62 @@ A cell here is a dict: question_id, arm, answer (as the user sees it), backend, 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, TypeAdapter
+from typing_extensions import TypedDict  # pydantic reads its annotations on Python 3.11
+
+from advisor.compare.schema import ArmName, Count, Finite, Flag, Seconds
 
 UPDATE, FORGET = "update", "forget"
+
+
+class ChangeCell(TypedDict, total=False):
+    """A cell of `before` or `after` (module docstring), as a saved run must hold it."""
+
+    question_id: str
+    arm: ArmName
+    answer: str
+    backend: str
+    seconds: Seconds
+    old_stated: Flag | None
+    new_stated: Flag | None
+    withheld: Flag
+    doc_chunks: Count | None
+    at: Seconds | None
+
+
+def _measures(arms: dict[str, dict[str, Finite | None]]) -> dict[str, dict[str, Any]]:
+    """Counts are non-negative; a share, a rate or `_of_known` lies in [0, 1]."""
+    for arm, measures in arms.items():
+        for key, value in measures.items():
+            if value is None:
+                continue
+            share = key.endswith(("_share", "_rate", "_of_known"))
+            if value < 0 or (share and value > 1):
+                raise ValueError(f"{arm}.{key}: {value} is out of range")
+    return arms
 
 
 @dataclass
 class ChangeResult:
     """One update or forget, the answers around it, and what they show per arm."""
 
-    kind: str  # update | forget
+    kind: Literal["update", "forget"]
     documents: list[str]  # the updated or forgotten documents
     started_at: str
     question_set: str = ""
-    status: str = "complete"  # complete | cancelled
-    seconds: float = 0.0  # the whole change, both rounds of questions included
-    change_seconds: float = 0.0  # the re-ingest or the forget alone
+    status: Literal["complete", "cancelled"] = "complete"
+    seconds: Seconds = 0.0  # the whole change, both rounds of questions included
+    change_seconds: Seconds = 0.0  # the re-ingest or the forget alone
     files: list[dict[str, Any]] = field(default_factory=list)  # name, status, chunks, message
     questions: list[dict[str, Any]] = field(default_factory=list)  # id, question, old, new
-    before: list[dict[str, Any]] = field(default_factory=list)
-    after: list[dict[str, Any]] = field(default_factory=list)
-    arms: dict[str, dict[str, Any]] = field(default_factory=dict)  # measurements per arm
+    before: list[ChangeCell] = field(default_factory=list)  # type: ignore[assignment]
+    after: list[ChangeCell] = field(default_factory=list)  # type: ignore[assignment]
+    # measurements per arm (update_measures, forget_measures)
+    arms: Annotated[dict[ArmName, dict[str, Finite | None]], AfterValidator(_measures)] = field(
+        default_factory=dict
+    )
     retrain: dict[str, Any] | None = None  # the adapter's measured training run
     notes: list[str] = field(default_factory=list)
 
@@ -181,3 +216,6 @@ def latest(changes: list[dict[str, Any]], kind: str) -> ChangeResult | None:
         if data.get("kind") == kind and data.get("status") == "complete":
             return ChangeResult.from_dict(data)
     return None
+
+
+CHANGE = TypeAdapter(ChangeResult)  # a saved change's schema (advisor.compare.run)

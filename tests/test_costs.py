@@ -197,7 +197,7 @@ def test_bare_numbers_in_an_override_file_keep_their_origin(tmp_path):
         ("gpu_per_hour.a100", "expected PATH=VALUE"),
         ("gpu_per_hour.a101=2", "unknown price figure"),
         ("gpu_per_hour.a100=cheap", "expected a number"),
-        ("gpu_per_hour.a100=-3", "must be zero or more"),
+        ("gpu_per_hour.a100=-3", "must be from 0 to 1,000,000,000, got -3"),
     ],
 )
 def test_bad_set_overrides(item, fragment):

@@ -120,3 +120,63 @@ def test_markdown_report_renders_document_images_and_links_inert(rules_copy):
     assert "<img" not in md
     html = to_html(report)
     assert "<img" not in html and 'src="http://tracker' not in html
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("--input", "documents=1e308"),
+            "--input: documents: Input should be less than or equal to 1000000000",
+        ),
+        (
+            ("--input", "monthly_queries=1e300"),
+            "monthly_queries: Input should be less than or equal to",
+        ),
+        (
+            ("--set", "gpu_per_hour.a100=1e308"),
+            "--set: gpu_per_hour.a100: must be from 0 to 1,000,000,000",
+        ),
+    ],
+)
+def test_huge_but_finite_numbers_are_refused_with_the_allowed_range(tmp_path, args, says):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("knowledge_change: weekly\n")
+    for command in ("costs", "advise"):
+        done = run_cli(command, str(answers), *args)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and says in lines[0], done.stderr
+
+
+def test_every_cost_stays_finite_with_every_input_and_price_at_its_largest():
+    import math
+
+    from advisor.costs.analysis import cost_report
+    from advisor.costs.inputs import NUMERIC_INPUTS, CostInputs
+    from advisor.costs.prices import MAX_FIGURE, figure_paths, with_values
+
+    def top(name):  # every numeric input has an upper bound: that is the promise
+        for m in CostInputs.model_fields[name].metadata:
+            if getattr(m, "le", None) is not None:
+                return m.le
+            if getattr(m, "lt", None) is not None:
+                return m.lt * 0.999
+        raise AssertionError(f"{name} has no upper bound")
+
+    largest = {name: top(name) for name in NUMERIC_INPUTS}
+    inputs = CostInputs(**largest, retrains_per_month=1000)
+    prices = with_values(PRICES, dict.fromkeys(figure_paths(PRICES), MAX_FIGURE))
+
+    def numbers(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from numbers(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                yield from numbers(v)
+        elif isinstance(value, float | int) and not isinstance(value, bool):
+            yield value
+
+    found = list(numbers(cost_report(inputs, prices)))
+    assert found and all(math.isfinite(v) for v in found)

@@ -9,7 +9,7 @@ from typing import Any
 
 from advisor.costs.inputs import NUMERIC_INPUTS, CostInputs
 from advisor.costs.model import APPROACHES, ApproachCost, estimate
-from advisor.costs.prices import PriceSheet, figure_paths, with_values
+from advisor.costs.prices import MAX_FIGURE, PriceSheet, figure_paths, with_values
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def sensitivity(inp: CostInputs, prices: PriceSheet, top: int = 8) -> dict[str, 
                 (
                     path,
                     (inp, with_values(prices, {path: value * 0.5})),
-                    (inp, with_values(prices, {path: value * 1.5})),
+                    (inp, with_values(prices, {path: min(value * 1.5, MAX_FIGURE)})),
                 )
             )
     for name, low, high in knobs:

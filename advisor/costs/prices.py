@@ -16,6 +16,9 @@ GpuName = Literal["a100", "h100", "l4"]
 ModelClass = Literal["large_api", "small_api", "small_api_finetuned"]
 
 
+MAX_FIGURE = 1e9  # a billion per unit is past any price, rate or count on the sheet
+
+
 class _Strict(BaseModel):
     # allow_inf_nan=False: `.inf`, `.nan` or 1e400 in a price file is an error naming it
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -24,7 +27,8 @@ class _Strict(BaseModel):
 class Figure(_Strict):
     """One number and where it comes from."""
 
-    value: float = Field(ge=0)
+    # bounded figures keep every cost finite (1e308 overflowed into inf and NaN)
+    value: float = Field(ge=0, le=MAX_FIGURE)
     source: str = Field(min_length=3)
 
 
@@ -110,7 +114,12 @@ def with_values(
         node[last]["value"] = value
         if source:
             node[last]["source"] = source
-    return PriceSheet.model_validate(data)
+    try:
+        return PriceSheet.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"] if p != "value")
+        raise InputError(Problem(err["msg"], source or "prices", field=where)) from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +220,9 @@ def apply_settings(sheet: PriceSheet, assignments: list[str]) -> PriceSheet:
             ) from None
         if not math.isfinite(value):  # inf, nan, and 1e400 (which float() makes inf)
             raise InputError(Problem(f"expected a finite number, got {raw!r}", "--set", field=path))
-        if value < 0:
-            raise InputError(Problem("must be zero or more", "--set", field=path))
+        if not 0 <= value <= MAX_FIGURE:
+            raise InputError(
+                Problem(f"must be from 0 to {MAX_FIGURE:,.0f}, got {raw}", "--set", field=path)
+            )
         values[path] = value
     return with_values(sheet, values, "set on the command line") if values else sheet

@@ -19,37 +19,52 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TRAIN = """
+# The pairs as `advisor finetune --docs demo_corpus/` makes them (pairs_for_documents:
+# the golden facts, their rewordings and retrieval-style examples built from the chunks)
+PAIRS = """
+from advisor.finetune.pairs import pairs_for_documents, split_pairs
+from advisor.settings import Settings
+pairs, method, _ = pairs_for_documents(Settings(), Path(sys.argv[1]).parent, None)
+split = split_pairs(pairs, 0, method=method)
+"""
+
+TRAIN = (
+    """
 import json, sys, time
 from pathlib import Path
-from advisor.compare.learned import check
-from advisor.finetune.pairs import pairs_from_golden, split_pairs
-from advisor.finetune.train import train_lora
 start = time.perf_counter()
-split = split_pairs(pairs_from_golden(Path(sys.argv[1])), seed=0)
+from advisor.compare.learned import check
+from advisor.finetune.train import train_lora
+"""
+    + PAIRS
+    + """
 result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]), check=check)
 print(json.dumps({"wall": time.perf_counter() - start, "run": result.run}))
 """
+)
 
 # The floor: a plain forward and backward pass of the same LoRA model over one epoch of
 # the same batches (full logits, no optimizer step), in the same process as nothing else.
-FLOOR = """
+FLOOR = (
+    """
 import json, random, sys, time, warnings
 from pathlib import Path
 import torch
 from peft import LoraConfig, get_peft_model
-from advisor.finetune.pairs import pairs_from_golden, split_pairs
 from advisor.finetune.train import TrainConfig, _batches, _encode
 from advisor.llm.base_model import load_base
 from advisor.llm.device import train_dtype
 run = json.loads(Path(sys.argv[2], "run.json").read_text())
 cfg = TrainConfig(**run["params"])
-split = split_pairs(pairs_from_golden(Path(sys.argv[1])), seed=0)
+"""
+    + PAIRS
+    + """
 tok, model = load_base(Path(sys.argv[3]), train_dtype("cpu"), None, "cpu")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     model = get_peft_model(model, LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha,
-        target_modules=cfg.target_modules, lora_dropout=0.0, task_type="CAUSAL_LM"))
+        target_modules=cfg.target_modules, lora_dropout=0.0, task_type="CAUSAL_LM",
+        layers_to_transform=None if cfg.layers == "all" else cfg.layers))
 rows = [_encode(tok, p, cfg.max_seq_len) for p in split.train]
 pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 model.train()
@@ -60,6 +75,7 @@ for ids, labels, mask in _batches(rows, cfg.batch_size, pad, random.Random(0)):
     tokens += int(mask.sum())
 print(json.dumps({"tokens_per_second": tokens / (time.perf_counter() - start)}))
 """
+)
 
 
 def _child(script: str, *args: str) -> dict:

@@ -126,6 +126,22 @@ def test_lora_target_modules_come_from_the_architecture():
     assert find_target_modules(neox) == ["query_key_value"]
 
 
+def test_lora_adapts_the_upper_half_of_the_blocks_by_default():
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+    from advisor.errors import AdvisorError
+    from advisor.finetune.targets import find_layers
+
+    llama = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32,
+                             num_hidden_layers=5, num_attention_heads=2))  # fmt: skip
+    gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=64, n_embd=16, n_layer=4, n_head=2))
+    assert find_layers(llama, "upper_half") == [2, 3, 4]
+    assert find_layers(gpt2, "upper_half") == [2, 3]
+    assert find_layers(llama, "all") is None and find_layers(llama, [4, 1, 4]) == [1, 4]
+    with pytest.raises(AdvisorError, match="blocks 0 to 4, not"):
+        find_layers(llama, [7])
+
+
 def test_lora_trains_on_the_users_model(tiny_adapter, tiny_llama):
     run = tiny_adapter.run
     assert tiny_adapter.status == "complete" and run["steps"] == 2
@@ -138,6 +154,8 @@ def test_lora_trains_on_the_users_model(tiny_adapter, tiny_llama):
     assert run["device"] == "cpu" and run["dtype"] == train_dtype("cpu")
     adapter_config = json.loads((tiny_adapter.out / "adapter_config.json").read_text())
     assert set(adapter_config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    # the upper half of its 2 blocks, recorded where the exports and peft read it
+    assert run["params"]["layers"] == [1] and adapter_config["layers_to_transform"] == [1]
 
 
 def test_an_adapter_is_refused_on_another_base_model(tiny_adapter, tiny_llama, model_dir, tmp_path):

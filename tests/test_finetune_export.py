@@ -365,3 +365,28 @@ def test_finetune_page_offers_the_export_of_a_finished_run(run_dir, tmp_path, mo
         assert [b.proto.label for b in buttons] == ["Download the export (.zip)"]
     finally:
         get_settings.cache_clear()
+
+
+def test_the_exports_adapt_the_blocks_the_run_adapted(run_dir, tmp_path):
+    # a card from before `layers` adapted every block, and its exports say so
+    old = export_adapter(run_dir, tmp_path / "old").out
+    assert (
+        _call_kwargs(ast.parse((old / "train_trl.py").read_text()), "LoraConfig")[
+            "layers_to_transform"
+        ]
+        is None
+    )
+    assert "peft_layers_to_transform" not in yaml.safe_load((old / "axolotl.yaml").read_text())
+    card = json.loads((run_dir / "run.json").read_text())
+    card["params"]["layers"] = [15, 16, 17]
+    (run_dir / "run.json").write_text(json.dumps(card))
+    new = export_adapter(run_dir, tmp_path / "new").out
+    trl = _call_kwargs(ast.parse((new / "train_trl.py").read_text()), "LoraConfig")
+    assert trl["layers_to_transform"] == [15, 16, 17]
+    assert yaml.safe_load((new / "axolotl.yaml").read_text())["peft_layers_to_transform"] == [
+        15,
+        16,
+        17,
+    ]
+    assert "no option for the blocks\n# 15,16,17" in (new / "llamafactory.yaml").read_text()
+    assert "in blocks 15, 16, 17" in (new / "README.txt").read_text()

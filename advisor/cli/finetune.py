@@ -142,13 +142,22 @@ def finetune(
         return
     first, last = run["train_loss"][0][1], run["train_loss"][-1][1]
     val = run["val_loss"]
+    layers = run["params"].get("layers", "all")
+    if layers == "all":
+        blocks = "every block"
+    elif layers == list(range(layers[0], layers[-1] + 1)):
+        blocks = f"blocks {layers[0]}-{layers[-1]}"
+    else:
+        blocks = "blocks " + ", ".join(map(str, layers))
     click.echo(
         f"{run['base_model']} on {run['device']} ({run['dtype']}), LoRA on "
-        f"{', '.join(run['params']['target_modules'])}"
+        f"{', '.join(run['params']['target_modules'])} in {blocks}"
     )
     click.echo(
         f"{result.status}: {run['steps']} steps in {duration(run['train_seconds'])} "
-        f"({duration(run['wall_seconds'])} in all), "
+        f"({duration(run['wall_seconds'])} in all: loading the model "
+        f"{duration(run.get('load_seconds', 0))}, checking what it learned "
+        f"{duration(run.get('check_seconds', 0))}), "
         f"{run['tokens_per_second']:.0f} tokens/s, peak memory "
         f"{run['peak_memory_mb']:.0f} MB"
     )

@@ -87,6 +87,7 @@ def lora_settings(run: dict[str, Any], has_context: bool, card: str = RUN_FILE) 
 
     # Only the knobs TrainConfig knows: a card may carry more (a newer or older run).
     known = {k: v for k, v in run["params"].items() if k in TrainConfig.model_fields}
+    known.setdefault("layers", "all")  # a card from before `layers`: every block adapted
     try:
         params = TrainConfig(**known)
     except ValidationError as exc:  # one line: the first field at fault
@@ -101,6 +102,7 @@ def lora_settings(run: dict[str, Any], has_context: bool, card: str = RUN_FILE) 
         "alpha": params.alpha,
         "dropout": float(run["params"].get("dropout", 0.0)),  # train.py trains with none
         "target_modules": list(params.target_modules),
+        "layers": None if params.layers == "all" else list(params.layers),
         "learning_rate": params.learning_rate,
         "epochs": params.epochs,
         "max_steps": params.max_steps,

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,7 +37,8 @@ QUICK_STEPS = 3  # the quick preset: enough to see a run through, too few to lea
 
 class TrainConfig(BaseModel):
     """LoRA and training knobs. Defaults learn the demo's facts in under two minutes on
-    two cores (bench/finetune.py): 4 epochs over 5 phrasings of each fact."""
+    two cores (bench/finetune.py): 4 epochs over 5 phrasings of each fact, on the upper
+    half of the model's blocks."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +46,9 @@ class TrainConfig(BaseModel):
     alpha: int = Field(32, ge=1)
     # None: found from the model's architecture (q/k/v/o_proj on Llama; run.json records them)
     target_modules: list[str] | None = None
+    # Which blocks get adapters (advisor.finetune.targets.find_layers); run.json records
+    # the indices. A card without this field is an older run, adapted on every block.
+    layers: Literal["upper_half", "all"] | list[int] = "upper_half"
     learning_rate: float = Field(3e-3, gt=0, le=1)
     epochs: int = Field(4, ge=1, le=1000)
     max_steps: int | None = Field(None, ge=1)
@@ -195,7 +199,7 @@ def train_lora(
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from advisor.finetune.targets import find_target_modules
+    from advisor.finetune.targets import find_layers, find_target_modules
     from advisor.llm.base_model import load_base
     from advisor.llm.device import describe, train_dtype
 
@@ -209,8 +213,13 @@ def train_lora(
     rng = random.Random(cfg.seed)
     # our own copy: safe to train
     tok, model = load_base(cache_dir, where["dtype"], ref, where["device"])
+    load_seconds = time.perf_counter() - started
+    layers = find_layers(model, cfg.layers)
     cfg = cfg.model_copy(
-        update={"target_modules": cfg.target_modules or find_target_modules(model)}
+        update={
+            "target_modules": cfg.target_modules or find_target_modules(model),
+            "layers": "all" if layers is None else layers,
+        }
     )
     if where["device"] == "cuda":
         torch.cuda.reset_peak_memory_stats()
@@ -222,6 +231,7 @@ def train_lora(
                 r=cfg.rank,
                 lora_alpha=cfg.alpha,
                 target_modules=cfg.target_modules,
+                layers_to_transform=layers,
                 lora_dropout=0.0,
                 bias="none",
                 task_type="CAUSAL_LM",
@@ -294,13 +304,15 @@ def train_lora(
         if status == "cancelled" or step >= total:
             break
     train_seconds = time.perf_counter() - train_started
-    learned = None
+    learned, check_seconds = None, 0.0
     if check is not None and status == "complete":
         if progress:
             last = train_curve[-1][1] if train_curve else 0.0
             progress(StepReport(step, total, cfg.epochs, last, None, 0.0, 0.0, "checking"))
         model.eval()
+        check_started = time.perf_counter()
         learned = check(tok, model, pairs.checks())
+        check_seconds = time.perf_counter() - check_started
     model.save_pretrained(tmp)
     run = {
         "status": status,
@@ -324,6 +336,8 @@ def train_lora(
         "val_loss": val_curve,
         "wall_seconds": round(time.perf_counter() - started, 2),
         "train_seconds": round(train_seconds, 2),
+        "load_seconds": round(load_seconds, 2),  # the base model, before training
+        "check_seconds": round(check_seconds, 2),  # asking what it learned, after
         "tokens_per_second": round(tokens / train_seconds, 1) if train_seconds else 0.0,
         "tokens_seen": tokens,
         "tokens_planned": int(planned),

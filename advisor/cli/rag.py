@@ -62,7 +62,8 @@ def ingest(
     names = [visible(r.name) for r in results]  # a name with a newline forges no line
     width = max(map(len, names))
     for name, r in zip(names, results, strict=True):
-        detail = f"{r.chunks} chunks" if r.chunks else visible(r.message)
+        detail = "; ".join(p for p in (f"{r.chunks} chunks" if r.chunks else "", r.message) if p)
+        detail = visible(detail)
         click.echo(f"  {name:<{width}}  {r.status:<9}  {detail}".rstrip())
     counts = {
         s: sum(r.status == s for r in results)

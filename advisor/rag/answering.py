@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from advisor.llm.base import Generation, Generator, Message, generate_many
+from advisor.rag.injection import flagged
 from advisor.rag.prompt import build_messages, build_plain_messages, cite
-from advisor.rag.trust import Trust, best_support, judge
+from advisor.rag.trust import MIN_GROUNDED, Trust, best_support, judge, supports
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,13 @@ def finish(question: str, context: Context | None, gen: Generation, messages: li
     if context is None:
         return Reply(gen.text, gen, messages)
     text, cited, added = cite(gen.text, context.texts)
-    trust = judge(question, text, context.texts, context.support, best=context.best)
+    marked = flagged(context.texts)
+    trust = judge(question, text, context.texts, context.support, best=context.best, flagged=marked)
     if trust.abstain:
         return Reply(trust.notice, gen, messages, [], False, trust, draft=text)
+    # a citation counts only where the cited passage itself backs the claim: a model told
+    # to "cite [1]" must not lend the claim the authority of the real policy in [1]
+    cited = [n for n in cited if supports(text, question, [context.texts[n - 1]], MIN_GROUNDED)]
     return Reply(text, gen, messages, cited, added, trust)
 
 

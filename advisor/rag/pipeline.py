@@ -16,6 +16,7 @@ from advisor.rag.answer import Answer, FileResult, SourceRef, Status
 from advisor.rag.answering import Context, answer_many
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import SUPPORTED, Document, LoadError, load_bytes, load_file
+from advisor.rag.injection import instruction_like
 from advisor.rag.models import Embedder, default_embedder
 from advisor.rag.search import Hit, Mode, Reranker, Searcher
 from advisor.rag.store import ChromaStore
@@ -42,6 +43,7 @@ class _Pending:
     chunks: list[Chunk]
     vectors: list[list[float] | None]
     existed: bool
+    note: str = ""  # e.g. chunks that read like instructions to the model
 
     @property
     def complete(self) -> bool:
@@ -81,6 +83,17 @@ def _walk(paths: Iterable[Path | str], recursive: bool) -> tuple[list[Path], lis
             elif f.is_file():
                 inside.append(f)
     return inside, leaving
+
+
+def _note(chunks: list[Chunk]) -> str:
+    """What ingest says of a document whose chunks read like instructions to the model."""
+    phrases = [p for p in (instruction_like(c.text) for c in chunks) if p]
+    if not phrases:
+        return ""
+    some = f"{len(phrases)} chunk reads" if len(phrases) == 1 else f"{len(phrases)} chunks read"
+    return (
+        f'{some} like instructions to the model ("{phrases[0]}"); answers that use them are flagged'
+    )
 
 
 def _refuse_link(path: Path) -> Document:
@@ -186,9 +199,8 @@ class RagPipeline:
                 )
                 for i in ready:
                     w = waiting.pop(i)
-                    finish(
-                        i, FileResult(w.name, "replaced" if w.existed else "added", len(w.chunks))
-                    )
+                    status = "replaced" if w.existed else "added"
+                    finish(i, FileResult(w.name, status, len(w.chunks), w.note))
 
         stored_ids = self.store.stored_doc_ids([name for name, _ in items])
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-load") as pool:
@@ -209,7 +221,9 @@ class RagPipeline:
                     finish(i, FileResult(doc.name, "unchanged"))
                     continue
                 chunks = chunk_document(doc, self.chunk_size, s.chunk_overlap)
-                waiting[i] = _Pending(doc.name, chunks, [None] * len(chunks), stored is not None)
+                waiting[i] = _Pending(
+                    doc.name, chunks, [None] * len(chunks), stored is not None, _note(chunks)
+                )
                 queue += [(i, c) for c in range(len(chunks))]
                 while len(queue) >= _EMBED_BATCH:
                     flush(_EMBED_BATCH)

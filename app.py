@@ -3,7 +3,9 @@
 import streamlit as st
 
 from advisor import log
+from advisor.errors import AdvisorError
 from advisor.settings import get_settings
+from advisor.terminal import visible
 from advisor.ui import (
     compare,
     costs,
@@ -63,4 +65,9 @@ with st.sidebar:
         f"base model `{s.base_model.name if s.base_model else 'built-in'}` · "
         f"device `{s.device}` · vector store `{s.chroma_url or 'embedded'}`"
     )
-page.run()
+try:
+    page.run()
+except AdvisorError as exc:
+    # a fault a page did not expect (a data folder that is read-only or full, a store that
+    # is not a database): one line on the page, the app keeps running
+    st.error(visible(exc), icon=":material/error:")

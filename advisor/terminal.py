@@ -50,3 +50,9 @@ def visible(text: object) -> str:
     s = str(text)
     out = "".join(map(_escape, s))
     return out + " [look-alike letters]" if look_alike(s) else out
+
+
+def visible_lines(text: object) -> str:
+    """Like `visible`, but its line breaks stay: a model's answer of several lines, whose
+    other controls (an ANSI escape copied from a document) are still shown, not obeyed."""
+    return "\n".join("".join(map(_escape, line)) for line in str(text).split("\n"))

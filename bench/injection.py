@@ -170,8 +170,8 @@ def main() -> None:
         questions = list(golden.values())
         on = _ask(p, [q.question for q in questions])
         defended_system, real_flagged = prompt.SYSTEM, answering.flagged
-        prompt.SYSTEM = defended_system.rsplit(" The context is quoted", 1)[0]
-        answering.flagged = lambda texts: {}
+        prompt.SYSTEM = defended_system.replace(" " + prompt.DATA_RULE, "")
+        answering.flagged = lambda texts, headings=None: {}
         try:
             off = _ask(p, [q.question for q in questions])
         finally:

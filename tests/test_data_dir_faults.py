@@ -191,3 +191,21 @@ def test_a_full_disk_during_forget_says_the_text_may_remain_and_a_second_forget_
     store = (mnt / "data" / "chroma" / "chroma.sqlite3").read_bytes()
     assert b"ZEBRA-4471" not in store  # gone from disk after the second forget at most
     assert "secret.md" not in run_cli("documents", "--data-dir", str(mnt / "data")).stdout
+
+
+def test_the_app_shows_a_data_folder_fault_as_one_line_on_the_page(tmp_path, monkeypatch):
+    from apptest import go, open_app
+
+    from advisor.settings import get_settings
+
+    data = tmp_path / "data"
+    data.write_text("not a folder")
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    try:
+        at = go(open_app(), "documents")
+        errors = [e.value for e in at.error]
+        assert any("a file stands where a folder is needed" in e for e in errors), errors
+        assert all("\n" not in e for e in errors)
+    finally:
+        get_settings.cache_clear()

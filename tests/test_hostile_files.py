@@ -358,3 +358,9 @@ def test_an_error_naming_a_hostile_file_stays_on_one_line(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
     assert "x\\n\\x1b[31mforged\\u202e.yaml" in done.stderr
+
+
+def test_an_answer_keeps_its_lines_but_shows_escapes_copied_from_a_document():
+    from advisor.terminal import visible_lines
+
+    assert visible_lines("Line one\n\x1b[2JLine two\u202e") == "Line one\n\\x1b[2JLine two\\u202e"

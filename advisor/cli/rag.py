@@ -18,7 +18,7 @@ from advisor.cli.base import (
     settings_for,
 )
 from advisor.errors import AdvisorError
-from advisor.terminal import visible
+from advisor.terminal import visible, visible_lines
 
 
 @main.command()
@@ -184,7 +184,7 @@ def _show(answer, as_json: bool, no_generate: bool) -> None:
         click.echo(json.dumps(_as_json(answer), indent=2, ensure_ascii=False))
         return
     if not no_generate:
-        click.echo(answer.text)
+        click.echo(visible_lines(answer.text))  # a document's ANSI escape is shown, not run
         note = " (citation added by attribution)" if answer.citation_added else ""
         click.echo(f"\n-- answered by {answer.backend}{note}")
         if answer.fallback_reason:
@@ -192,9 +192,11 @@ def _show(answer, as_json: bool, no_generate: bool) -> None:
         if answer.trust is not None:  # how far to trust it (advisor.rag.trust)
             t = answer.trust
             if t.abstain:
-                click.echo(f"-- withheld: {t.reason}; the model said: {answer.draft}")
+                click.echo(
+                    f"-- withheld: {visible(t.reason)}; the model said: {visible(answer.draft)}"
+                )
             elif t.reason:
-                click.echo(f"-- check this answer: {t.reason}")
+                click.echo(f"-- check this answer: {visible(t.reason)}")
             if t.grounded is not None and not t.abstain:  # a withheld answer is not shown
                 click.echo(f"-- grounded {t.grounded:.0%} in the passages")
     click.echo("Sources:" if answer.sources else "Sources: none (no retrieval)")

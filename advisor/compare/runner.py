@@ -183,7 +183,12 @@ def _rows(plan: Plan) -> list[Row]:
 
 def _context(row: Row) -> Context:
     """The row's retrieval as the answering path reads it (retrieved once per question)."""
-    return Context([src.text for src in row.retrieved], row.support, row.best)
+    return Context(
+        [src.text for src in row.retrieved],
+        row.support,
+        row.best,
+        [src.heading for src in row.retrieved],
+    )
 
 
 def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:

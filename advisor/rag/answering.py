@@ -25,6 +25,7 @@ class Context:
     texts: list[str]
     support: float | None = None  # the best dense similarity (None: no dense score)
     best: int | None = None  # which passage (1-based) has it
+    headings: list[str] | None = None  # each passage's heading path, when known
 
     @classmethod
     def of_hits(cls, hits: Sequence) -> Context:
@@ -39,7 +40,7 @@ class Context:
             ),
             None,
         )
-        return cls([h.chunk.text for h in hits], support, best)
+        return cls([h.chunk.text for h in hits], support, best, [h.chunk.heading for h in hits])
 
 
 @dataclass
@@ -72,7 +73,7 @@ def finish(question: str, context: Context | None, gen: Generation, messages: li
     if context is None:
         return Reply(gen.text, gen, messages)
     text, cited, added = cite(gen.text, context.texts)
-    marked = flagged(context.texts)
+    marked = flagged(context.texts, context.headings)
     trust = judge(question, text, context.texts, context.support, best=context.best, flagged=marked)
     if trust.abstain:
         return Reply(trust.notice, gen, messages, [], False, trust, draft=text)

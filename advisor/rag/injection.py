@@ -63,8 +63,19 @@ _PATTERNS = [
 ]
 
 
-def instruction_like(text: str) -> str | None:
-    """The first phrase of `text` that reads like an instruction to the model, or None."""
+# A heading that is a chat role: Markdown's "### Instruction:" becomes a heading of the
+# chunk's outline ("Notes > Instruction:"), out of its text, so headings are read too
+_ROLE_HEADING = re.compile(
+    r"^(?:instruction|system|response|assistant|developer)s?(?:\s+prompt)?\s*:$", re.I
+)
+
+
+def instruction_like(text: str, heading: str = "") -> str | None:
+    """The first phrase of `text` (or of its heading path, "A > B") that reads like an
+    instruction to the model, or None."""
+    for part in heading.split(" > "):
+        if _ROLE_HEADING.match(part.strip()):
+            return part.strip()
     for pattern in _PATTERNS:
         match = pattern.search(text)
         if match:
@@ -73,11 +84,12 @@ def instruction_like(text: str) -> str | None:
     return None
 
 
-def flagged(texts: list[str]) -> dict[int, str]:
+def flagged(texts: list[str], headings: list[str] | None = None) -> dict[int, str]:
     """Passage number (1-based, as the prompt numbers them) -> its instruction-like phrase."""
     found = {}
     for n, text in enumerate(texts, 1):
-        phrase = instruction_like(text)
+        heading = headings[n - 1] if headings else ""
+        phrase = instruction_like(text, heading)
         if phrase is not None:
             found[n] = phrase
     return found

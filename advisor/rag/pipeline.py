@@ -87,7 +87,7 @@ def _walk(paths: Iterable[Path | str], recursive: bool) -> tuple[list[Path], lis
 
 def _note(chunks: list[Chunk]) -> str:
     """What ingest says of a document whose chunks read like instructions to the model."""
-    phrases = [p for p in (instruction_like(c.text) for c in chunks) if p]
+    phrases = [p for p in (instruction_like(c.text, c.heading) for c in chunks) if p]
     if not phrases:
         return ""
     some = f"{len(phrases)} chunk reads" if len(phrases) == 1 else f"{len(phrases)} chunks read"

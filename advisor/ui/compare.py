@@ -208,13 +208,14 @@ def _results(run: Any) -> None:
             "scored wrong): " + ", ".join(f"{label(a)} {n}" for a, n in echoes.items() if n)
         )
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(correctness_figure(run), use_container_width=True, key=KEY + "fig1")
-    c2.plotly_chart(latency_figure(run), use_container_width=True, key=KEY + "fig2")
+    c1.plotly_chart(correctness_figure(run), width="stretch", key=KEY + "fig1")
+    c2.plotly_chart(latency_figure(run), width="stretch", key=KEY + "fig2")
     only = st.radio("Show", ["all", "disagree", "fail"], horizontal=True, key=KEY + "only",
                     format_func={"all": "every question", "disagree": "arms disagree",
                                  "fail": "every arm failed"}.get)  # fmt: skip
     rows = grid_rows(run, only)
-    st.dataframe(rows, hide_index=True, use_container_width=True, height=420,
+    # as tall as its rows (a header and 35 px a row), scrolling past twelve
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)),
                  column_config={"id": None, **{a: st.column_config.TextColumn(label(a),
                                 width="medium") for a in run.arms}})  # fmt: skip
     _detail(run)

@@ -232,7 +232,7 @@ def show(r: Any) -> None:
     st.caption(f"Before → after, per arm: {LEGEND[r.kind]}.")
     config = {a: st.column_config.TextColumn(SHORT.get(a, a), width="small", help=_label(a))
               for a in _arms(r)}  # fmt: skip
-    st.dataframe(_grid(r), hide_index=True, use_container_width=True, key=f"{KEY}grid_{r.kind}",
+    st.dataframe(_grid(r), hide_index=True, width="stretch", key=f"{KEY}grid_{r.kind}",
                  column_config={"question": st.column_config.TextColumn("Question", width="large"),
                                 "reference": "Reference", **config})  # fmt: skip
     _closer(r)

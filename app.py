@@ -1,5 +1,7 @@
 """The Streamlit app: a router and a shared sidebar. Pages live in advisor/ui/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from advisor import log
@@ -19,9 +21,10 @@ from advisor.ui import (
 
 log.configure()  # quiet unless ADVISOR_LOG_LEVEL asks for more
 
-st.set_page_config(
-    page_title="RAG or fine-tune? Advisor", page_icon=":material/explore:", layout="wide"
-)
+# The icon is a file served by the app itself: a Material icon as the page icon made the
+# browser fetch it from a public font host, which fails offline.
+ICON = Path(__file__).resolve().parent / "advisor" / "ui" / "assets" / "icon.png"
+st.set_page_config(page_title="RAG or fine-tune? Advisor", page_icon=str(ICON), layout="wide")
 page = st.navigation(
     [
         st.Page(

@@ -35,7 +35,8 @@ def render() -> None:
         st.error(str(exc))
         return
     st.caption(
-        f"Workspace `{pipeline.store.name}`: only this browser session sees these documents."
+        f"Workspace `{pipeline.store.name}`: anyone with this page's link (its `?ws=` id) "
+        "opens these documents, so share the link only with people who may read them."
     )
     _flash()
     _sources(pipeline)

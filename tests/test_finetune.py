@@ -256,7 +256,10 @@ def test_the_next_run_is_estimated_from_the_last_one_on_this_machine(trained, mo
     assert (model_dir / SPEED_FILE).exists()  # training left its speed in the model cache
     config = TrainConfig(**run["params"])
     here = tmp_path / "cache"  # other runs in this session write the shared cache too
-    assert estimate(here, split, config).seconds is None  # no run here yet: no guess
+    # no run here yet: the built-in model gets the laptop measurement, and says so
+    first = estimate(here, split, config)
+    assert first.seconds is not None and "no run on this machine yet" in first.text
+    assert "as measured on a 2-core laptop CPU" in first.text
     remember(here, run)
     same = estimate(here, split, config)
     assert same.seconds == pytest.approx(run["wall_seconds"], rel=0.01)

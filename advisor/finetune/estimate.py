@@ -4,8 +4,10 @@ Each finished run leaves its measured speed in the user's model cache (one recor
 model, device and dtype): seconds per unit of training text and the fixed seconds around
 it (loading the model, checking what it learned). The next run's estimate is its own
 amount of text times that speed, so it holds for a larger corpus, more epochs or the
-quick preset alike. Before any run on this machine there is nothing to estimate from; the
-run's ETA (from the tokens seen so far) takes over after its first steps.
+quick preset alike. Before any run on this machine, the built-in model on a CPU is
+estimated from the speed measured on a 2-core laptop CPU (PRIORS), and says so; another
+base model or device has nothing to estimate from until its first run, and the run's ETA
+(from the tokens seen so far) takes over after its first steps.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from typing import Any
 from advisor.finetune.pairs import PairSet
 
 SPEED_FILE = "train-speed.json"
+# The built-in model's default run (`advisor finetune --docs demo_corpus/`) on 2 idle
+# cores, 2026-12-04 (docs/benchmarks.md): 103 s of training for 175,012 characters in
+# bfloat16, 52 s around it. Without native bfloat16 the CPU trains in float32, about
+# 1.8x slower (docs/fine-tuning.md).
+_BUILT_IN = "SmolLM2-135M-Instruct"
+PRIORS = {
+    f"{_BUILT_IN}|cpu|bfloat16": {"seconds_per_char": 5.9e-4, "fixed_seconds": 52.0},
+    f"{_BUILT_IN}|cpu|float32": {"seconds_per_char": 1.06e-3, "fixed_seconds": 60.0},
+}
 _TEMPLATE_CHARS = 120  # the system prompt and chat markers around every example
 
 
@@ -94,12 +105,21 @@ def estimate(
         }
     )
     speed = _load(cache_dir).get(key)
-    if not isinstance(speed, dict) or not speed.get("seconds_per_char"):
-        return Estimate(
-            None, "no run on this machine yet; the ETA shows after the first training steps"
-        )
+    measured = isinstance(speed, dict) and bool(speed.get("seconds_per_char"))
+    if not measured:
+        speed = PRIORS.get(key)
+        if speed is None:
+            return Estimate(
+                None, "no run on this machine yet; the ETA shows after the first training steps"
+            )
     units = work(pairs, config.epochs, config.batch_size, config.max_steps)
     seconds = units * float(speed["seconds_per_char"]) + float(speed.get("fixed_seconds", 0))
+    if not measured:
+        return Estimate(
+            seconds,
+            f"about {duration(seconds)} (as measured on a 2-core laptop CPU; no run on this "
+            "machine yet, its own speed replaces this after the first)",
+        )
     return Estimate(
         seconds, f"about {duration(seconds)} (from the last run on this machine, {speed['at']})"
     )

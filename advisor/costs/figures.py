@@ -7,6 +7,7 @@ of prices and cost inputs, one colour per line item, break-even sentences.
 
 from __future__ import annotations
 
+import math
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -229,12 +230,20 @@ def line_items_figure(report: dict[str, Any]) -> go.Figure:
                 marker_color=item_colour(name),
             )
         )
+    # Every item's legend entry visible: a legend beside the chart scrolled two of 16
+    # items (the largest among them) out of sight; below it, in rows, the chart grows
+    # by a row of entries for every two items instead.
+    rows = math.ceil(len(names) / 2)
     fig.update_layout(
         barmode="stack",
         title=f"What the {months}-month total is made of",
         xaxis_title="Approach",
         yaxis_title=f"Total over {months} months ({report['currency']})",
-    )
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0, "entrywidth": 0.5,
+                "entrywidthmode": "fraction", "traceorder": "normal"},
+        height=420 + 22 * rows,
+        margin={"b": 40 + 22 * rows},
+    )  # fmt: skip
     return fig
 
 

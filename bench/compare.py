@@ -69,6 +69,7 @@ def main() -> None:
     # the ONNX one): the default engine's speed-up, measured in this process.
     from advisor.llm.embedded import EmbeddedGenerator
     from advisor.llm.lora import LoraGenerator
+    from advisor.rag.answering import Context, prompt_for
 
     slow = {
         False: EmbeddedGenerator(data, engine="transformers"),
@@ -78,7 +79,10 @@ def main() -> None:
     ratios = []
     for arm in plan.arms:
         fast = plan.lora if arm.needs_adapter else plan.base
-        prompts = [arm.messages(r.question, [s.text for s in r.retrieved]) for r in rows]
+        prompts = [
+            prompt_for(r.question, arm.context(Context([s.text for s in r.retrieved])))
+            for r in rows
+        ]
         times = []
         for gen in (fast, slow[arm.needs_adapter]):
             t0 = time.perf_counter()

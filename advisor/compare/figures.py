@@ -105,3 +105,41 @@ def latency_figure(run: ComparisonRun) -> Any:
         margin={"t": 30, "b": 10},
     )
     return fig
+
+
+LOSS_COLOURS = {"training loss": "#1f77b4", "validation loss": "#ff7f0e"}
+
+
+def loss_figure(train: list[tuple[int, float]], val: list[tuple[int, float]]) -> Any:
+    """The adapter's training loss per step and validation loss per epoch: one chart for
+    the Fine-tune page and the report. Validation is measured before the first step
+    (step 0) and after each epoch, so it is drawn as marked points joined by a line, in a
+    colour of its own (the report drew both curves in black)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, points, mode in (
+        ("training loss", train, "lines"),
+        ("validation loss", val, "lines+markers"),
+    ):
+        if not points:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[s for s, _ in points],
+                y=[v for _, v in points],
+                mode=mode,
+                name=name,
+                line={"color": LOSS_COLOURS[name]},
+                marker={"color": LOSS_COLOURS[name], "size": 8},
+            )
+        )
+    fig.update_layout(
+        height=300,
+        margin={"t": 40, "b": 40},
+        title="LoRA loss by step",
+        xaxis_title="Training step",
+        yaxis_title="Loss (cross-entropy)",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+    return fig

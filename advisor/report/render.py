@@ -81,26 +81,12 @@ def _charts(report: Report) -> dict[str, Any]:
         fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     )
     if report.lora_run and report.lora_run.get("train_loss"):
-        import plotly.graph_objects as go
+        from advisor.compare.figures import loss_figure
 
         run = report.lora_run
-        loss = go.Figure()
-        loss.add_trace(
-            go.Scatter(
-                x=[s for s, _ in run["train_loss"]],
-                y=[v for _, v in run["train_loss"]],
-                name="train",
-            )
+        loss = loss_figure(
+            [tuple(p) for p in run["train_loss"]], [tuple(p) for p in run.get("val_loss") or []]
         )
-        if run.get("val_loss"):
-            loss.add_trace(
-                go.Scatter(
-                    x=[s for s, _ in run["val_loss"]],
-                    y=[v for _, v in run["val_loss"]],
-                    name="validation",
-                )
-            )
-        loss.update_layout(title="LoRA loss by step", xaxis_title="Step", yaxis_title="Loss")
         charts["loss"] = Markup(loss.to_html(full_html=False, include_plotlyjs=False))
     arms = (report.comparison or {}).get("arms", {})
     scored = {a: s["correct"] for a, s in arms.items() if s.get("correct")}

@@ -108,25 +108,10 @@ def _start(split) -> None:
 
 
 def _loss_figure(train: list[tuple[int, float]], val: list[tuple[int, float]]):
-    """Training loss per step and validation loss per epoch, with labelled axes."""
-    import plotly.graph_objects as go
+    """The one loss chart (advisor.compare.figures), shared with the report."""
+    from advisor.compare.figures import loss_figure
 
-    fig = go.Figure()
-    for name, points, mode in (
-        ("training loss", train, "lines"),
-        ("validation loss", val, "lines+markers"),
-    ):
-        fig.add_trace(
-            go.Scatter(x=[s for s, _ in points], y=[v for _, v in points], mode=mode, name=name)
-        )
-    fig.update_layout(
-        height=280,
-        margin={"t": 30, "b": 40},
-        xaxis_title="Training step",
-        yaxis_title="Loss (cross-entropy)",
-        legend={"orientation": "h", "y": 1.12},
-    )
-    return fig
+    return loss_figure(train, val)
 
 
 def _curves(reports: list[Any]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:

@@ -68,9 +68,12 @@ with st.sidebar:
         f"base model `{s.base_model.name if s.base_model else 'built-in'}` · "
         f"device `{s.device}` · vector store `{s.chroma_url or 'embedded'}`"
     )
+for notice in state.notices():  # saved work that could not all be restored, and why
+    st.warning(visible(notice), icon=":material/history:")
 try:
     page.run()
 except AdvisorError as exc:
     # a fault a page did not expect (a data folder that is read-only or full, a store that
     # is not a database): one line on the page, the app keeps running
     st.error(visible(exc), icon=":material/error:")
+state.persist()  # the work this run changed goes into the workspace: a reload finds it

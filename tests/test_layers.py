@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "compare": {"llm", "rag", "finetune", "costs"},
     "advice": {"decision", "costs", "compare"},
     "report": {"decision", "costs", "advice", "compare"},
+    "workspace": set(),
 }
 
 

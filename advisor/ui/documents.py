@@ -229,7 +229,7 @@ def _ask(pipeline) -> None:
             except AdvisorError as exc:
                 area.error(str(exc))
                 return
-        st.session_state.setdefault("rag_answers", []).append(answer)
+        state.asked_questions().append(answer)
         st.session_state[KEY + "last"] = answer
     answer = st.session_state.get(KEY + "last")
     if answer is not None:

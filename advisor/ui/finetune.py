@@ -192,7 +192,28 @@ def _progress_body() -> None:
             lines = learned_lines(run["learned"])
             st.markdown(f"**{lines[0]}**")
             st.code("\n".join(lines[1:]), language=None)
-        st.session_state["lora_run"] = run
+        state.set_adapter(job.result.out)
+
+
+def _last_run(adapter: Path) -> None:
+    """What the workspace's last training run left, as the page said when it ended."""
+    from advisor.compare.learned import learned_lines
+    from advisor.finetune.estimate import duration
+    from advisor.llm.adapters import partial_note
+
+    run = state.lora_run() or {}
+    took = duration(float(run.get("train_seconds") or 0))
+    steps = run.get("steps", "?")
+    line = f"Last run in this workspace: adapter {adapter.name}, {steps} steps in {took}"
+    partial = partial_note(run)
+    if partial:  # neutral, as when it ended: nothing failed, but it is partial
+        st.info(f"{line} ({partial}). It is marked partial wherever it is offered.")
+    else:
+        st.success(line + ".")
+    if run.get("learned"):
+        lines = learned_lines(run["learned"])
+        st.markdown(f"**{lines[0]}**")
+        st.code("\n".join(lines[1:]), language=None)
 
 
 def render() -> None:
@@ -211,10 +232,15 @@ def render() -> None:
     _progress()
     job = _job()
     done = job is not None and job.result is not None and not job.running
-    if done:
-        _ask(job.result.out)
+    last = job.result.out if done else None
+    if job is None:  # a reload, or the link opened elsewhere: the workspace's last run
+        last = state.adapter()
+        if last is not None:
+            _last_run(last)
+    if last is not None:
+        _ask(last)
     if job is None or not job.running:  # a run being written is not exported
-        finetune_export.render(job.result.out if done else None)
+        finetune_export.render(last)
 
 
 def _train_controls(split) -> None:

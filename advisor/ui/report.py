@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 
 import streamlit as st
 
@@ -29,9 +28,8 @@ def render() -> None:
     rules = state.rules_or_error()
     if rules is None:
         return
-    rag = [asdict(a) for a in st.session_state.get("rag_answers", [])]
     try:
-        report = state.report(rules, rag, st.session_state.get("lora_run"))
+        report = state.report(rules)
     except AdvisorError as exc:
         st.error(str(exc))
         return
@@ -44,7 +42,14 @@ def render() -> None:
         f"{plural(len(weighing), 'rule')} behind the verdict, "
         f"{plural(len(rec['warnings']), 'warning')}, "
         f"costs over {report.costs['horizon_months']} months, "
-        f"{plural(len(rag), 'RAG answer')}, LoRA run: {'yes' if report.lora_run else 'no'}."
+        f"{plural(len(report.rag_answers), 'RAG answer')}, LoRA run: "
+        + (f"adapter {report.lora_run['adapter']}" if report.lora_run else "none")
+        + (
+            f", comparison of {report.comparison['stamp']['started_at']}"
+            if report.comparison
+            else ", no comparison"
+        )
+        + "."
     )
     cols = st.columns(4)
     for col, (fmt, mime) in zip(cols, FORMATS, strict=False):

@@ -3,12 +3,19 @@
 The verdict, the cost report and the downloadable report all come from here, built
 with the same answers, the same edited prices and the same cost inputs: what the Costs
 page changes is what the Questionnaire reasons with and what the Report says.
+
+The work is also kept in the workspace (advisor.workspace): `restore()` reads it back
+when a session opens a `?ws=` link, `persist()` writes it after each run of a page that
+changed it. So a reload, or the link opened elsewhere, finds the same answers, edits,
+questions asked and trained adapter, and the report is built from that one state.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,10 @@ from advisor.settings import Settings, get_settings
 ANSWERS = "answers"
 PRICE_EDITS = "cost_price_edits"  # figure path -> value, edited on the Costs page
 INPUT_EDITS = "cost_input_edits"  # cost input name -> value (the horizon included)
+ASKED = "rag_answers"  # questions asked of the documents, with their answers (the report's)
+ADAPTER = "lora_adapter"  # folder name of the adapter the Fine-tune page trained last
+KEPT = "kept_text"  # the workspace file's text as last saved or read: saved only on a change
+NOTICES = "kept_notices"  # why saved work could not all be restored, shown on the page
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,6 +79,8 @@ def workspace() -> str:
         given = st.query_params.get(WS_PARAM, "")
         ws = given if _WS_ID.fullmatch(given) else uuid.uuid4().hex
         st.session_state["ws_id"] = ws
+        if ws == given:
+            _restore()
     if _WS_ID.fullmatch(ws) and st.query_params.get(WS_PARAM) != ws:
         st.query_params[WS_PARAM] = ws
     return ws
@@ -79,6 +92,126 @@ def collection() -> str:
 
 def adapters_dir() -> Path:
     return settings().data_dir / "adapters" / collection()
+
+
+def _restore() -> None:
+    """Read this workspace's saved work into the session; what does not check out against
+    today's rules and prices is dropped, with a line saying what (kept in NOTICES)."""
+    from advisor import workspace
+    from advisor.decision.questions import validate_answers
+
+    notices: list[str] = []
+    st.session_state[NOTICES] = notices
+    s = settings()
+    try:
+        kept, problem = workspace.load(s.data_dir, collection())
+        ruleset = rules(str(s.rules_dir))
+    except AdvisorError as exc:
+        notices.append(str(exc))
+        return
+    if problem:
+        notices.append(problem)
+    good, problems = validate_answers(ruleset.questionnaire, kept.answers, {})
+    if problems:
+        notices.append(f"Saved answers dropped, as the questionnaire changed: {problems[0]}")
+    st.session_state[ANSWERS] = good
+    sheet = advice.folder_prices(ruleset)
+    known = figure_paths(sheet) if sheet is not None else {}
+    edits = {k: v for k, v in kept.price_edits.items() if k in known}
+    if len(edits) < len(kept.price_edits):
+        gone = ", ".join(k for k in kept.price_edits if k not in known)
+        notices.append(f"Saved price edits dropped, not on today's price sheet: {gone}")
+    try:
+        advice.price_sheet(ruleset, edits)
+        st.session_state[PRICE_EDITS] = edits
+    except AdvisorError as exc:
+        notices.append(f"Saved price edits dropped: {exc}")
+    try:
+        advice.cost_inputs(ruleset, good, **kept.input_edits)
+        st.session_state[INPUT_EDITS] = dict(kept.input_edits)
+    except (AdvisorError, TypeError) as exc:
+        notices.append(f"Saved cost inputs dropped: {str(exc).splitlines()[0]}")
+    st.session_state[ASKED] = [a.model_dump() for a in kept.asked]
+    if kept.adapter and (adapters_dir() / kept.adapter / "run.json").is_file():
+        st.session_state[ADAPTER] = kept.adapter
+    st.session_state[KEPT] = workspace.dump(_kept())
+
+
+def notices() -> list[str]:
+    """Why some saved work was not restored (empty when all of it was)."""
+    return st.session_state.get(NOTICES, [])
+
+
+def _kept():
+    from advisor import workspace
+
+    asked = [a if isinstance(a, dict) else asdict(a) for a in asked_questions()]
+    return workspace.WorkspaceState(
+        answers=dict(answers()),
+        price_edits=dict(price_edits()),
+        input_edits=dict(input_edits()),
+        asked=asked[-workspace.MAX_ASKED :],
+        adapter=st.session_state.get(ADAPTER),
+    )
+
+
+def persist() -> None:
+    """Save the session's work into its workspace when it changed since the last save.
+
+    Called after every full run of a page; a failure to write (a full or read-only data
+    folder) is one line on the page, and the work stays in the session."""
+    from advisor import workspace
+
+    kept = _kept()
+    text = workspace.dump(kept)
+    if text == st.session_state.get(KEPT, workspace.dump(workspace.WorkspaceState())):
+        return
+    try:
+        workspace.save(settings().data_dir, collection(), kept)
+    except AdvisorError as exc:
+        st.warning(f"Your work is kept in this browser tab only: {exc}")
+        return
+    st.session_state[KEPT] = text
+
+
+def asked_questions() -> list[Any]:
+    """Questions asked of the documents in this workspace, oldest first (answers or dicts)."""
+    return st.session_state.setdefault(ASKED, [])
+
+
+def set_adapter(folder: Path) -> None:
+    """The adapter the Fine-tune page trained last: the one the report describes."""
+    st.session_state[ADAPTER] = folder.name
+
+
+def adapter() -> Path | None:
+    """The adapter trained last in this workspace, if its folder is still there."""
+    name = st.session_state.get(ADAPTER)
+    folder = adapters_dir() / name if name else None
+    return folder if folder is not None and (folder / "run.json").is_file() else None
+
+
+# what the report reads from a run card (advisor.finetune.train writes them all)
+RUN_KEYS = {
+    "status", "base_model", "steps", "wall_seconds", "tokens_per_second", "peak_memory_mb",
+    "train_loss", "val_loss",
+}  # fmt: skip
+
+
+def lora_run() -> dict[str, Any] | None:
+    """run.json of that adapter, with its folder name as `adapter`; None without one."""
+    from advisor.files import Refused, read_bounded
+
+    folder = adapter()
+    if folder is None:
+        return None
+    try:
+        run = json.loads(read_bounded(folder / "run.json", 4 * 1024 * 1024))
+    except (OSError, Refused, ValueError):
+        return None
+    if not isinstance(run, dict) or not RUN_KEYS <= run.keys():
+        return None  # not a run card this version wrote: nothing to report from
+    return {**run, "adapter": folder.name}
 
 
 def answers() -> dict[str, Any]:
@@ -185,8 +318,9 @@ def recommendation(rules: RuleSet) -> Recommendation:
     )
 
 
-def report(rules: RuleSet, rag_answers: list[dict[str, Any]], lora_run: dict[str, Any] | None):
-    """The downloadable report, built from the same answers, prices and inputs."""
+def report(rules: RuleSet):
+    """The downloadable report, built from the workspace's one state: the same answers,
+    prices and inputs as the pages, its questions asked, its adapter, its comparison."""
     from advisor.report.model import build_report
 
     return build_report(
@@ -194,8 +328,8 @@ def report(rules: RuleSet, rag_answers: list[dict[str, Any]], lora_run: dict[str
         answers(),
         prices=price_sheet(rules),
         cost_overrides=cost_overrides(),
-        rag_answers=rag_answers,
-        lora_run=lora_run,
+        rag_answers=asked_questions(),
+        lora_run=lora_run(),
         comparison=comparison(),
     )
 

@@ -25,37 +25,40 @@ log.configure()  # quiet unless ADVISOR_LOG_LEVEL asks for more
 # browser fetch it from a public font host, which fails offline.
 ICON = Path(__file__).resolve().parent / "advisor" / "ui" / "assets" / "icon.png"
 st.set_page_config(page_title="RAG or fine-tune? Advisor", page_icon=str(ICON), layout="wide")
-page = st.navigation(
-    [
-        st.Page(
-            questionnaire.render,
-            title="Questionnaire",
-            icon=":material/explore:",
-            url_path="questionnaire",
-            default=True,
-        ),
-        st.Page(costs.render, title="Costs", icon=":material/payments:", url_path="costs"),
-        st.Page(
-            documents.render,
-            title="Your documents (RAG)",
-            icon=":material/description:",
-            url_path="documents",
-        ),
-        st.Page(
-            finetune.render,
-            title="Fine-tune (LoRA)",
-            icon=":material/model_training:",
-            url_path="finetune",
-        ),
-        st.Page(
-            compare.render,
-            title="Compare side by side",
-            icon=":material/compare:",
-            url_path="compare",
-        ),
-        st.Page(report.render, title="Report", icon=":material/summarize:", url_path="report"),
-    ]
-)
+# by url path: the default page's own url_path reads "" (the app's root)
+pages = {
+    "questionnaire": st.Page(
+        questionnaire.render,
+        title="Questionnaire",
+        icon=":material/explore:",
+        url_path="questionnaire",
+        default=True,
+    ),
+    "costs": st.Page(costs.render, title="Costs", icon=":material/payments:", url_path="costs"),
+    "documents": st.Page(
+        documents.render,
+        title="Your documents (RAG)",
+        icon=":material/description:",
+        url_path="documents",
+    ),
+    "finetune": st.Page(
+        finetune.render,
+        title="Fine-tune (LoRA)",
+        icon=":material/model_training:",
+        url_path="finetune",
+    ),
+    "compare": st.Page(
+        compare.render,
+        title="Compare side by side",
+        icon=":material/compare:",
+        url_path="compare",
+    ),
+    "report": st.Page(
+        report.render, title="Report", icon=":material/summarize:", url_path="report"
+    ),
+}
+state.register_pages(pages)  # so a page can link to another
+page = st.navigation(list(pages.values()))
 with st.sidebar:
     st.caption(
         "Should you use RAG, fine-tune, do both, or fix the prompt? Every verdict shows "

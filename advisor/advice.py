@@ -22,7 +22,7 @@ from advisor.costs.facts import CostFacts
 from advisor.costs.inputs import CostInputs, inputs_from_answers
 from advisor.costs.mapping import COST_INPUTS_FILE, Case, CostMapping, load_mapping
 from advisor.costs.prices import PriceSheet, apply_settings, load_prices, with_values
-from advisor.decision.engine import Recommendation, advise
+from advisor.decision.engine import FiredRule, Recommendation, advise
 from advisor.decision.loader import PRICES_FILE, RuleSet, check_condition, load_rules
 from advisor.decision.questions import Derive, Questionnaire, resolve
 from advisor.errors import InputError, Problem
@@ -205,6 +205,97 @@ def recommend(
     return advise(rules, given, bind_facts(rules, prices, cost_overrides, evidence))
 
 
+@dataclass(frozen=True)
+class MeasuredEffect:
+    """What a comparison's measurements did to the verdict: the same answers, prices and
+    inputs, without the measured facts (`before`) and with them (`after`)."""
+
+    before: Recommendation
+    after: Recommendation
+
+    @property
+    def added(self) -> list[FiredRule]:
+        """Rules that fire only because of the measurements."""
+        was = {f.rule for f in self.before.fired}
+        return [f for f in self.after.fired if f.rule not in was]
+
+    @property
+    def removed(self) -> list[FiredRule]:
+        """Rules the measurements stopped (a cost fact at the measured training speed)."""
+        now = {f.rule for f in self.after.fired}
+        return [f for f in self.before.fired if f.rule not in now]
+
+    @property
+    def moved(self) -> dict[str, float]:
+        """Option -> change of its raw score, for the options that moved."""
+        a, b = self.after.raw_scores, self.before.raw_scores
+        return {o: a[o] - b.get(o, 0.0) for o in a if abs(a[o] - b.get(o, 0.0)) > 1e-9}
+
+    def sentence(self, facts: dict[str, Any], fallback: str | None = None) -> str:
+        """One sentence on what the measurements did to the verdict, with the paired
+        figure the measured rules read (and its interval); `fallback` (another paired
+        figure) stands in when the run has none on unseen questions (no adapter)."""
+        from advisor.options import OPTIONS
+
+        before, after = self.before.label, self.after.label
+        verdict = f"{before} → {after}" if before != after else f"still {after}"
+        headline = _paired_headline(facts, fallback)
+        if not self.added and not self.removed:
+            return (
+                f"Moves nothing in the verdict ({verdict}): no measured rule is clear of "
+                f"chance. {headline}"
+            )
+        moved = ", ".join(f"{OPTIONS[o]} {v:+g}" for o, v in self.moved.items())
+        rules = "; ".join(f.title for f in self.added) or "; ".join(
+            f"no longer: {f.title}" for f in self.removed
+        )
+        return f"Moves the verdict ({verdict}): {rules} ({moved or 'no score moved'}). {headline}"
+
+
+def _paired_headline(facts: dict[str, Any], fallback: str | None) -> str:
+    """The paired difference the measured rules read, as points with its interval."""
+    for key, a, b, what in (
+        (
+            "rag_minus_lora_unseen",
+            "rag_correct_unseen",
+            "lora_correct_unseen",
+            "RAG minus the adapter",
+        ),
+        ("lora_minus_base_unseen", None, None, "The adapter minus the base model"),
+    ):
+        n = facts.get(f"{key}_n")
+        if not n:
+            continue
+        low, high = facts[f"{key}_low"] * 100, facts[f"{key}_high"] * 100
+        if a is not None and a in facts and b in facts:
+            point = f"{(facts[a] - facts[b]) * 100:+.0f} points, "
+        elif key == "lora_minus_base_unseen" and "lora_gain_unseen" in facts:
+            point = f"{facts['lora_gain_unseen'] * 100:+.0f} points, "
+        else:
+            point = ""
+        return (
+            f"{what} on questions the adapter did not train on: {point}95% interval "
+            f"[{low:+.0f}, {high:+.0f}], {int(n)} questions in both."
+        )
+    if fallback:
+        return fallback[0].upper() + fallback[1:] + "."
+    return "No paired figure: fewer than 5 scored questions in both arms."
+
+
+def measured_effect(
+    rules: RuleSet,
+    given: dict[str, Any],
+    *,
+    evidence: dict[str, Any],
+    prices: PriceSheet | None = None,
+    cost_overrides: dict[str, Any] | None = None,
+) -> MeasuredEffect:
+    """The verdict without and with a comparison's measured facts."""
+    before = recommend(rules, given, prices=prices, cost_overrides=cost_overrides)
+    after = recommend(rules, given, prices=prices, cost_overrides=cost_overrides, evidence=evidence)
+    return MeasuredEffect(before, after)
+
+
 __all__ = [
     "COST_INPUTS_FILE",
     "Folder",
@@ -215,6 +306,7 @@ __all__ = [
     "folder_prices",
     "load_evidence",
     "load_folder",
+    "measured_effect",
     "price_sheet",
     "recommend",
 ]

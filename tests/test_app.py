@@ -59,10 +59,11 @@ def test_questionnaire_verdict_bars_numbers_and_words():
     assert _verdict(at) == "Prompt engineering first"  # a heading: wraps, never cut off
     keys = {w.key for w in [*at.selectbox, *at.number_input, *at.multiselect]}
     assert "qn_failure_mode" in keys and "qn_knowledge_change" not in keys  # follow-up hidden
-    bars = [p.proto.text for p in at.get("progress")]
-    rec = recommend(RULES, {})
-    assert bars == [f"{OPTIONS[o]}: {rec.scores[o]:.0%}" for o in rec.ranking]  # by score
-    assert bars[-1].startswith("Hybrid (fine-tuning + RAG)")  # full labels
+    # Nothing answered: a starting point, said in words, with no share that would read
+    # as a measured "100%" and no "0 rules" behind it.
+    assert not at.get("progress")
+    assert any(c.value.startswith("A starting point, not a verdict yet") for c in at.caption)
+    assert not any(m.value.startswith("**Why:") for m in at.markdown)
     # Nothing is answered until the user answers: no number is pre-filled, and the
     # assumption the cost estimate uses is said in the empty box.
     queries = _by_key(at.number_input, "qn_monthly_queries")
@@ -75,6 +76,11 @@ def test_questionnaire_verdict_bars_numbers_and_words():
     assert "10,000 queries/month" in [c.value for c in at.caption]
     assert at.session_state["answers"]["monthly_queries"] == 10_000
     _by_key(at.selectbox, "qn_failure_mode").set_value("knowledge").run()
+    bars = [p.proto.text for p in at.get("progress")]
+    rec = recommend(RULES, dict(at.session_state["answers"]))
+    assert bars == [f"{OPTIONS[o]}: {rec.scores[o]:.0%}" for o in rec.ranking]  # by score
+    assert any(b.startswith("Hybrid (fine-tuning + RAG)") for b in bars)  # full labels
+    assert not any(c.value.startswith("A starting point") for c in at.caption)
     text = _markdown(at)
     # Flips and reasons in the questions' words, not ids; no "yes (is yes)".
     assert (

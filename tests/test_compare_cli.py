@@ -116,17 +116,17 @@ def test_answerable_and_unanswerable_sets_in_one_run_print_every_measure(model_d
         "  - {id: q2, question: 'What does error code E-217 mean?', "
         "answer: propeller imbalance, documents: [support_faq.html]}\n"
     )
-    # three of the demo's unanswerable questions (the whole file loads as it ships:
-    # tests/test_compare_questions.py), to keep the run short
-    demo = (CORPUS / "unanswerable.yaml").read_text().split("questions:\n")
-    unknown = tmp_path / "unknown.yaml"
-    unknown.write_text("unanswerable: true\nquestions:\n" + "".join(demo[1].splitlines(True)[:3]))
+    # the demo's unanswerable file as it ships; --first 5 keeps the two above and three
+    # of it, to keep the run short
+    unknown = CORPUS / "unanswerable.yaml"
     done = run_cli(
-        "compare", "--questions", str(known), "--questions", str(unknown),
+        "compare", "--questions", str(known), "--questions", str(unknown), "--first", "5",
         "--docs", str(CORPUS / "support_faq.html"), "--arms", "base,rag", "--k", "3",
         "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "run.json"), timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+    plan = next(x for x in done.stderr.splitlines() if x.startswith("5 questions x 2 arms"))
+    assert plan.startswith("5 questions x 2 arms (base, rag): about ")  # with the estimate
     run = json.loads((tmp_path / "run.json").read_text())
     unanswerable = [r for r in run["rows"] if r["unanswerable"]]
     assert len(run["rows"]) == 2 + len(unanswerable) and len(unanswerable) == 3

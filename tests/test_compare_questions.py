@@ -168,6 +168,33 @@ def test_typed_questions():
         typed_questions(["", "   "])
 
 
+def test_typed_questions_take_a_reference_after_a_bar():
+    qs = typed_questions(["How long is the return window? |  45 days ", "Why? |", "Who?"])
+    assert [(q.question, q.answer) for q in qs.questions] == [
+        ("How long is the return window?", "45 days"),
+        ("Why?", None),
+        ("Who?", None),
+    ]
+
+
+def test_the_first_n_questions_are_a_set_of_their_own():
+    qs = typed_questions(["a?", "b?", "c?"])
+    two = qs.first(2)
+    assert [q.question for q in two.questions] == ["a?", "b?"]
+    assert two.name == "typed (first 2 of 3)" and two.sha256 != qs.sha256
+    assert qs.first(3) is qs and qs.first(10) is qs
+    with pytest.raises(InputError, match="first: must be at least 1"):
+        qs.first(0)
+
+
+def test_new_answers_typed_for_an_update_join_the_set():
+    qs = typed_questions(["What is the gate code? | 4711", "Why? | because"])
+    typed = qs.with_updated_answers({"t1": "  4712 ", "t2": "  "})
+    assert [q.updated_answer for q in typed.questions] == ["4712", None]
+    assert typed.sha256 != qs.sha256
+    assert qs.with_updated_answers({"t1": ""}) is qs  # nothing typed: the same set
+
+
 CHUNKS = [
     ("refund_policy.md", "Refunds", "Hardware can be returned within 45 days. Keep the box."),
     ("refund_policy.md", "Refunds", "Opened units lose 12 percent. Ask support first."),

@@ -37,6 +37,14 @@ from advisor.cli.base import (
     help="No golden set? Generate N questions from the collection's documents.",
 )
 @click.option(
+    "--first",
+    "first",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="Only the first N questions of the set: a quick look before the whole run.",
+)
+@click.option(
     "--docs",
     multiple=True,
     type=click.Path(path_type=Path),
@@ -96,6 +104,7 @@ from advisor.cli.base import (
 def compare(
     questions_files: tuple[Path, ...],
     generate: int | None,
+    first: int | None,
     docs: tuple[Path, ...],
     adapter: Path | None,
     arms: str | None,
@@ -124,6 +133,7 @@ def compare(
     change is saved with the run (compare.json) and printed as before / after.
     """
     from advisor.cli import compare_change as change
+    from advisor.compare.estimate import estimate, remember, setup_key
     from advisor.compare.questions import combine, load_question_file
     from advisor.compare.run import write_run
     from advisor.compare.runner import run_comparison
@@ -154,15 +164,18 @@ def compare(
             k=k,
             **_pricing(answers_file),
         )
+        if first is not None:
+            plan.questions = plan.questions.first(first)
         change.precheck(plan.questions, plan.pipeline, update, forget)
-        click.echo(
-            f"{len(plan.questions.questions)} questions x {len(plan.arms)} arms "
-            f"({', '.join(a.name for a in plan.arms)})",
-            err=True,
-        )
+        names = [a.name for a in plan.arms]
+        n = len(plan.questions.questions)
+        guess = estimate(settings.model_cache, setup_key(settings), names, n)
+        click.echo(f"{n} questions x {len(names)} arms ({', '.join(names)}): {guess.text}",
+                   err=True)  # fmt: skip
         with change.ProgressBar("Comparing") as bar:
             run = run_comparison(plan, bar)
         save_latest(run, settings)
+        remember(settings.model_cache, setup_key(settings), run)  # the next estimate
     else:
         run = change.latest_run(settings)
         settings = change.with_run_model(settings, run)  # its base model, unless given

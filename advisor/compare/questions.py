@@ -54,6 +54,28 @@ class QuestionSet:
     sha256: str
     origin: str  # the file's path, "typed" or "generated"
 
+    def first(self, n: int) -> QuestionSet:
+        """The first `n` questions (a quick look before the whole set); itself when n
+        covers them all. Named and hashed as what it is, so a run's stamp says so."""
+        if n < 1:
+            raise InputError(Problem(f"must be at least 1 (got {n})", field="first"))
+        if n >= len(self.questions):
+            return self
+        kept = self.questions[:n]
+        name = f"{self.name} (first {n} of {len(self.questions)})"
+        return replace(self, name=name, questions=kept, sha256=content_hash(kept))
+
+    def with_updated_answers(self, typed: dict[str, str]) -> QuestionSet:
+        """The set with new answers typed for some questions (question id -> the answer
+        once the documents are updated); blanks are ignored, the hash follows the content."""
+        given = {k: " ".join(v.split()) for k, v in typed.items() if v and v.strip()}
+        if not given:
+            return self
+        kept = [
+            replace(q, updated_answer=given[q.id]) if q.id in given else q for q in self.questions
+        ]
+        return replace(self, questions=kept, sha256=content_hash(kept))
+
     def counts(self) -> dict[str, int]:
         """How many questions per relation (unlabelled ones under "none")."""
         out: dict[str, int] = {}
@@ -159,14 +181,16 @@ def _from_entries(entries: list[Entry], name: str) -> list[Question]:
 
 
 def typed_questions(lines: Sequence[str]) -> QuestionSet:
-    """Questions typed one per line: no reference answers; blanks and repeats dropped."""
+    """Questions typed one per line, each optionally followed by `| reference answer`
+    (scored then; without one, correctness is n/a); blanks and repeats dropped."""
     questions: list[Question] = []
     seen: set[str] = set()
     for line in lines:
-        text = " ".join(line.split())
+        text, _, reference = (" ".join(part.split()) for part in line.partition("|"))
         if text and normalise(text) not in seen:
             seen.add(normalise(text))
-            questions.append(Question(f"t{len(questions) + 1}", text, source="typed"))
+            n = f"t{len(questions) + 1}"
+            questions.append(Question(n, text, answer=reference or None, source="typed"))
     if not questions:
         raise InputError(Problem("no questions: type at least one question, one per line"))
     return _make_set("typed", questions, "typed")

@@ -44,6 +44,7 @@ def _adapters() -> list[Path]:
 
 
 def _question_set(source: str) -> Any:
+    """The chosen question set; an AdvisorError says what is missing or wrong."""
     from advisor.compare.questions import (
         generated_questions,
         load_question_file,
@@ -60,7 +61,8 @@ def _question_set(source: str) -> Any:
         folder = state.settings().data_dir / "uploads" / state.collection()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+        if not path.exists() or path.read_bytes() != upload.getvalue():
+            path.write_bytes(upload.getvalue())
         return load_question_file(path)
     if source == SOURCES[2]:
         return typed_questions(st.session_state.get(KEY + "typed", "").splitlines())
@@ -70,8 +72,9 @@ def _question_set(source: str) -> Any:
     return generated_questions(chunks, limit=20)
 
 
-def _start(source: str, adapter: Path | None, arms: list[str], k: int) -> None:
+def _start(questions: Any, adapter: Path | None, arms: list[str], k: int) -> None:
     from advisor.advice import cost_inputs, folder_prices
+    from advisor.compare.estimate import remember, setup_key
     from advisor.compare.runner import run_comparison
     from advisor.compare.session import build_plan, save_latest
 
@@ -79,7 +82,7 @@ def _start(source: str, adapter: Path | None, arms: list[str], k: int) -> None:
     rules = state.rules_or_error()
     inputs = cost_inputs(rules, state.answers()) if rules else None
     plan = build_plan(
-        settings, questions=_question_set(source), adapter=adapter, arms=arms, k=k,
+        settings, questions=questions, adapter=adapter, arms=arms, k=k,
         pipeline=state.pipeline(), prices=folder_prices(rules) if rules else None,
         serving=(inputs.base_serving, inputs.tuned_serving) if inputs else
         ("large_api", "small_api_finetuned"),
@@ -92,6 +95,7 @@ def _start(source: str, adapter: Path | None, arms: list[str], k: int) -> None:
                 plan, lambda d, t, w: setattr(job, "progress", (d, t, w)), job.cancel
             )
             save_latest(job.run, settings)
+            remember(settings.model_cache, setup_key(settings), job.run)  # the next estimate
         except Exception as exc:  # shown on the page, never a traceback
             job.error = str(exc)
 
@@ -132,7 +136,8 @@ def _setup() -> None:
         )
     elif source == SOURCES[2]:
         c1.text_area(
-            "One question per line (no reference answers: correctness is n/a)",
+            "One question per line; add `| reference answer` to score it "
+            "(How long is the return window? | 45 days). Without one, correctness is n/a.",
             key=KEY + "typed",
             height=120,
         )
@@ -150,13 +155,51 @@ def _setup() -> None:
         "Arms", names, default=names, key=KEY + "arms", format_func=lambda n: REGISTRY[n].label
     )
     k = c2.slider("Chunks retrieved (k)", 1, 10, 5, key=KEY + "k")
+    try:
+        questions = _question_set(source)
+    except AdvisorError as exc:
+        c1.caption(str(exc))
+        questions = None
+    if questions is not None and questions.questions:
+        questions = _first(c1, questions, arms)
     job: CompareJob | None = st.session_state.get(KEY + "job")
     busy = job is not None and job.running
-    if st.button("Run the comparison", type="primary", disabled=busy or not arms, key=KEY + "run"):
+    ready = bool(arms) and questions is not None and bool(questions.questions)
+    if st.button("Run the comparison", type="primary", disabled=busy or not ready, key=KEY + "run"):
         try:
-            _start(source, adapter, arms, k)
+            _start(questions, adapter, arms, k)
         except AdvisorError as exc:
             st.error(str(exc))
+
+
+def _first(col, questions: Any, arms: list[str]) -> Any:
+    """The "first N questions" choice, and what the run will be: how many questions of
+    which kind, through which arms, and how long it will take here."""
+    from advisor.compare.estimate import estimate, setup_key
+    from advisor.ui.wording import plural
+
+    total = len(questions.questions)
+    n = int(col.number_input(
+        f"Questions to run (the first N of {total})", 1, total, total, key=KEY + "first"
+    ))  # fmt: skip
+    chosen = questions.first(n)
+    qs = chosen.questions
+    with_ref = sum(1 for q in qs if q.answer is not None and not q.unanswerable)
+    kinds = [f"{with_ref} with a reference answer"]
+    if any(q.unanswerable for q in qs):
+        kinds.append(f"{sum(q.unanswerable for q in qs)} the documents do not answer")
+    if len(qs) - with_ref - sum(q.unanswerable for q in qs):
+        kinds.append(f"{len(qs) - with_ref - sum(q.unanswerable for q in qs)} without one (n/a)")
+    settings = state.settings()
+    guess = estimate(settings.model_cache, setup_key(settings), arms, len(qs))
+    answers = len(qs) * len(arms)
+    st.caption(
+        f"{plural(len(qs), 'question')} ({', '.join(kinds)}) × {plural(len(arms), 'arm')} = "
+        f"{plural(answers, 'answer')}. Estimated time: {guess.text}.",
+        help="Measured on this machine by the last comparison with this model and device; "
+        "the first comparison in a session also loads the models (about 30 s).",
+    )
+    return chosen
 
 
 def _results(run: Any) -> None:
@@ -177,6 +220,7 @@ def _results(run: Any) -> None:
         )  # fmt: skip
     else:
         st.subheader("No reference answers: read the answers side by side below")
+    _effect(run)
     cols = st.columns(len(run.arms))
     for col, arm in zip(cols, run.arms, strict=True):
         s = agg["arms"].get(arm, {})
@@ -213,6 +257,7 @@ def _results(run: Any) -> None:
     only = st.radio("Show", ["all", "disagree", "fail"], horizontal=True, key=KEY + "only",
                     format_func={"all": "every question", "disagree": "arms disagree",
                                  "fail": "every arm failed"}.get)  # fmt: skip
+    st.caption(LEGEND)
     rows = grid_rows(run, only)
     # as tall as its rows (a header and 35 px a row), scrolling past twelve
     st.dataframe(rows, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)),
@@ -232,6 +277,40 @@ def _results(run: Any) -> None:
     d2.download_button(
         "Download the grid (CSV)", to_csv(run), "compare.csv", "text/csv", key=KEY + "dl_csv"
     )
+
+
+LEGEND = (
+    "**correct**: the answer holds the reference's key facts (every number, time and "
+    "code, and 80% of its words), not counting words the question already has; an echo "
+    "of the question, prompt or passages is wrong, and on a question the documents do not "
+    "answer, withholding is right · **F1**: word overlap with the reference · "
+    "**grounded**: share of the answer's words found in the retrieved passages · "
+    "**trained**: asked as the adapter was trained · **paraphrase**: a trained fact in "
+    "other words · **unseen**: a fact the adapter never trained on · **n/a**: no reference"
+)
+
+
+def _effect(run: Any) -> None:
+    """One sentence on what this run does to the verdict, linked to the questionnaire."""
+    from advisor.advice import measured_effect
+    from advisor.compare.text import paired_lines
+
+    rules = state.rules_or_error()
+    if rules is None:
+        return
+    facts = state.evidence()
+    try:
+        effect = measured_effect(
+            rules, state.answers(), evidence=facts, prices=state.price_sheet(rules),
+            cost_overrides=state.cost_overrides(),
+        )  # fmt: skip
+    except AdvisorError as exc:
+        st.error(str(exc))
+        return
+    pairs = [line.strip() for line in paired_lines(run)[1:2]]  # the first pair, overall
+    with st.container(border=True, key=KEY + "effect"):
+        st.markdown("**On the verdict:** " + effect.sentence(facts, pairs[0] if pairs else None))
+        state.page_link("questionnaire", "See the verdict, with the measured rules")
 
 
 def _detail(run: Any) -> None:

@@ -60,7 +60,7 @@ def _questions(run: Any, pipeline: Any, has: Any) -> Any:
     return qs
 
 
-def _start(run: Any, kind: str, target: Any) -> None:
+def _start(run: Any, kind: str, target: Any, typed: dict[str, str] | None = None) -> None:
     """Check at once (one line on the page), then change and re-ask in the background."""
     from advisor.compare.change import (
         apply_forget,
@@ -77,6 +77,10 @@ def _start(run: Any, kind: str, target: Any) -> None:
     if kind == "update":
         names = [Path(p).name for p in target]
         qs = _questions(run, pipeline, lambda q: changed_questions(q, names))
+        if typed:  # new answers typed on the page, for the run's own questions
+            from advisor.compare.change.setup import questions_of
+
+            qs = questions_of(run).with_updated_answers(typed)
         check_update(qs, pipeline, target)
     else:
         qs = _questions(run, pipeline, lambda q: document_questions(q, target))
@@ -116,9 +120,9 @@ def _progress() -> None:
         st.rerun()  # the whole page: the before / after below appears without a click
 
 
-def _run_it(run: Any, kind: str, target: Any) -> None:
+def _run_it(run: Any, kind: str, target: Any, typed: dict[str, str] | None = None) -> None:
     try:
-        _start(run, kind, target)
+        _start(run, kind, target, typed)
     except AdvisorError as exc:
         st.error(str(exc))
 
@@ -144,7 +148,10 @@ def _stale_controls(run: Any) -> None:
         "New versions of your documents (same file names)",
         accept_multiple_files=True,
         key=KEY + "upload",
+        help="The questions whose answer changes need the new answer: an updated_answer "
+        "in the question file (a YAML key or a CSV column), or typed in the table below.",
     )
+    typed = _typed_answers(run, [Path(f.name).name for f in files]) if files else {}
     if files and right.button("Apply the uploaded versions", key=KEY + "apply", disabled=_busy()):
         folder = state.settings().data_dir / "uploads" / state.collection() / "updates"
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +159,34 @@ def _stale_controls(run: Any) -> None:
         for f in files:
             paths.append(folder / Path(f.name).name)
             paths[-1].write_bytes(f.getvalue())
-        _run_it(run, "update", paths)
+        _run_it(run, "update", paths, typed)
+
+
+def _typed_answers(run: Any, names: list[str]) -> dict[str, str]:
+    """New answers typed for the run's questions that cite the uploaded documents and have
+    none in their file (question id -> answer; blank rows: the answer did not change)."""
+    from advisor.compare.change.select import doc_key
+    from advisor.compare.change.setup import questions_of
+
+    wanted = {doc_key(n) for n in names}
+    open_ = [
+        q
+        for q in questions_of(run).questions
+        if q.answer and not q.updated_answer and wanted & {doc_key(d) for d in q.documents}
+    ]
+    if not open_:
+        return {}
+    st.caption(
+        f"{wording.plural(len(open_), 'question')} of this run cite these documents without "
+        "a new answer: type it for those whose answer changed (leave the rest blank)."
+    )
+    rows = [{"id": q.id, "question": q.question, "answer now": q.answer, "new answer": ""}
+            for q in open_]  # fmt: skip
+    edited = st.data_editor(
+        rows, key=KEY + "typed", hide_index=True, width="stretch",
+        disabled=["id", "question", "answer now"], column_config={"id": None},
+    )  # fmt: skip
+    return {r["id"]: r["new answer"] or "" for r in edited}
 
 
 def _forget_controls(run: Any) -> None:

@@ -157,7 +157,14 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
         st.caption("Recommendation")
         st.header(rec.label, anchor=False)
     ruled = {r.option: r for r in rec.ruled_out}
-    for o in rec.ranking:  # by score, full labels; ruled-out options last
+    if not wording.weighing(rec) and not ruled:
+        # Only the prior speaks: a share of 100% would read as a measured certainty.
+        st.caption(
+            "A starting point, not a verdict yet: nothing you answered weighs on it. With "
+            "nothing known, the seed articles advise trying prompts first; answer the "
+            "questions to see where your case leans."
+        )
+    for o in rec.ranking if wording.weighing(rec) or ruled else []:  # by score, full labels
         if o in ruled:
             st.progress(0.0, text=f"{OPTIONS[o]}: ruled out ({ruled[o].title.lower()})")
         else:
@@ -180,6 +187,7 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
     for w in rec.warnings:
         st.warning(f"**{w.title}.** {w.message}  \n*Fix:* {w.fix}")
     _why(rules, rec)
+    _measured(rules)
     st.markdown("**What would flip it**")
     if rec.flips:
         st.markdown("\n".join(f"- {wording.flip_line(rules, f)}" for f in rec.flips))
@@ -215,6 +223,8 @@ def _basis(rec: Recommendation) -> None:
 
 def _why(rules: RuleSet, rec: Recommendation) -> None:
     weighing = wording.weighing(rec)
+    if not weighing:
+        return  # said above: a starting point, no rule behind it
     st.markdown(f"**Why: {wording.plural(len(weighing), 'rule')} behind the verdict**")
     for f in weighing:
         with st.expander(f"{f.title} ({wording.weights(f)})"):
@@ -223,3 +233,26 @@ def _why(rules: RuleSet, rec: Recommendation) -> None:
             quote = wording.plain_symbols(f.source.quote)
             title = wording.source_title(rules, f.source.seed)
             st.markdown(f"> {quote}  \n> — *{title}*")
+
+
+def _measured(rules: RuleSet) -> None:
+    """What the workspace's latest comparison did to this verdict (its measured rules
+    fired above, under Why, with their figures)."""
+    run = state.comparison()
+    if run is None:
+        return
+    from advisor.advice import measured_effect
+    from advisor.compare.text import paired_lines
+
+    facts = state.evidence()
+    effect = measured_effect(
+        rules, state.answers(), evidence=facts, prices=state.price_sheet(rules),
+        cost_overrides=state.cost_overrides(),
+    )  # fmt: skip
+    pairs = [line.strip() for line in paired_lines(run)[1:2]]
+    with st.container(key=KEY + "measured"):
+        st.markdown("**Measured on your documents**")
+        st.caption(
+            f"The comparison of {run.started_at} ({wording.plural(len(run.rows), 'question')}, "
+            f"{', '.join(run.arms)}): " + effect.sentence(facts, pairs[0] if pairs else None)
+        )

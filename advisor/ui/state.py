@@ -63,6 +63,21 @@ def settings() -> Settings:
     return base if model == base.base_model else base.model_copy(update={"base_model": model})
 
 
+_PAGES: dict[str, Any] = {}  # url path -> the st.Page app.py registered (for links)
+
+
+def register_pages(pages: dict[str, Any]) -> None:
+    """The app's pages by url path, so a page can link to another without importing it."""
+    _PAGES.update(pages)
+
+
+def page_link(url_path: str, label: str) -> None:
+    """A link to another page of the app (the same session: nothing is reloaded)."""
+    page = _PAGES.get(url_path)
+    if page is not None:
+        st.page_link(page, label=label, icon=":material/arrow_forward:")
+
+
 WS_PARAM = "ws"  # the workspace id in the page's URL: a reload finds the same workspace
 _WS_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: 122 random bits, never guessed
 
@@ -209,7 +224,7 @@ def lora_run() -> dict[str, Any] | None:
         run = json.loads(read_bounded(folder / "run.json", 4 * 1024 * 1024))
     except (OSError, Refused, ValueError):
         return None
-    if not isinstance(run, dict) or not RUN_KEYS <= run.keys():
+    if not isinstance(run, dict) or not run.keys() >= RUN_KEYS:
         return None  # not a run card this version wrote: nothing to report from
     return {**run, "adapter": folder.name}
 

@@ -200,3 +200,26 @@ def test_the_state_text_is_stable_so_an_unchanged_run_writes_nothing(data_dir):
     at.run()
     assert path.stat().st_mtime_ns == first
     assert workspace.dump(WorkspaceState()) == workspace.dump(WorkspaceState())
+
+
+def test_the_last_question_asked_is_shown_again_after_a_reload(data_dir, embedder):
+    from dataclasses import asdict
+
+    from advisor.rag.answer import Answer, SourceRef
+    from advisor.rag.pipeline import RagPipeline
+    from advisor.rag.trust import Trust
+    from advisor.settings import Settings
+
+    source = SourceRef(1, "team.md", None, 0, "Team", "Ada is the safety officer.", 0.8, {})
+    trust = Trust(1.0, 0.7, (), False, False, None, best=1)
+    answer = Answer("Who is the safety officer?", "Ada [1].", [source], {"retrieve": 0.01},
+                    "embedded:smollm2", "hybrid", [1], trust=trust)  # fmt: skip
+    ws = _new_ws()
+    pipeline = RagPipeline(Settings(data_dir=data_dir), f"ws-{ws}", embedder=embedder)
+    pipeline.ingest_bytes([("team.md", b"# Team\n\nAda is the safety officer.\n")])
+    save(data_dir, f"ws-{ws}", WorkspaceState(asked=[json.loads(json.dumps(asdict(answer)))]))
+    at = open_app(url={"ws": ws})
+    go(at, "documents")
+    captions = [c.value for c in at.caption]
+    assert any("Who is the safety officer?" in c for c in captions), captions
+    assert any("Answered by `embedded:smollm2`" in c for c in captions), captions

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from advisor.rag.trust import Trust
+from advisor.rag.trust import Trust  # light (re and advisor.words); typed answers need it
 
 Status = Literal["added", "replaced", "unchanged", "error", "skipped"]
 
@@ -61,6 +60,14 @@ class Answer:
     fallback_reason: str | None = None
     trust: Trust | None = None  # how far to trust it (advisor.rag.trust)
     draft: str | None = None  # the model's own answer when it was withheld
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """An answer saved as `asdict` (the workspace's questions asked), typed again;
+        pydantic.ValidationError for one that is not an answer."""
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(cls).validate_python(data)
 
     @classmethod
     def of_reply(

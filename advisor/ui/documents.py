@@ -232,9 +232,26 @@ def _ask(pipeline) -> None:
         state.asked_questions().append(answer)
         st.session_state[KEY + "last"] = answer
     answer = st.session_state.get(KEY + "last")
+    if answer is None and state.asked_questions() and not asked:
+        answer = _restored(state.asked_questions()[-1])  # a reload: the last one asked
     if answer is not None:
         with area.container():
             _answer(answer)
+
+
+def _restored(saved):
+    """The last answer asked in this workspace, from its saved form; None if it will not
+    type-check as an answer (saved by another version)."""
+    from pydantic import ValidationError
+
+    from advisor.rag.answer import Answer
+
+    if not isinstance(saved, dict):
+        return saved
+    try:
+        return Answer.from_dict(saved)
+    except ValidationError:
+        return None
 
 
 def _answer(answer) -> None:

@@ -9,6 +9,7 @@ from advisor.compare.run import ComparisonRun
 from advisor.compare.summary import RELATIONS
 
 ARM_COLOURS = {"base": "#7f7f7f", "rag": "#1f77b4", "lora": "#ff7f0e", "lora_rag": "#2ca02c"}
+ARM_SYMBOLS = {"base": "circle", "rag": "square", "lora": "diamond", "lora_rag": "triangle-up"}
 MARK = {1.0: "✓", 0.0: "✗", None: "·"}
 
 
@@ -41,19 +42,30 @@ def grid_rows(run: ComparisonRun, only: str = "all") -> list[dict[str, Any]]:
     return out
 
 
-def correctness_figure(run: ComparisonRun) -> Any:
-    """Correct share per arm with its 95% interval, overall and by relation."""
+def arm_stats(run: ComparisonRun) -> dict[str, dict[str, Any]]:
+    """Each arm's correct share and its shares by relation, as the report keeps them."""
+    agg = run.aggregates
+    return {
+        arm: {
+            "correct": agg.get("arms", {}).get(arm, {}).get("correct"),
+            "by_relation": agg.get("correct_by_relation", {}).get(arm, {}),
+        }
+        for arm in run.arms
+    }
+
+
+def correctness_figure(arms: dict[str, dict[str, Any]]) -> Any:
+    """Correct share per arm with its 95% interval, overall and by relation: one chart for
+    the Compare page (`arm_stats(run)`) and the report (its comparison's `arms`)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     groups = [("all questions", None), *[(r, r) for r in RELATIONS]]
-    for arm in run.arms:
+    for arm, stats in arms.items():
         xs, ys, lo, hi = [], [], [], []
         for name, rel in groups:
             stat = (
-                run.aggregates["arms"].get(arm, {}).get("correct")
-                if rel is None
-                else run.aggregates["correct_by_relation"].get(arm, {}).get(rel)
+                stats.get("correct") if rel is None else (stats.get("by_relation") or {}).get(rel)
             )
             if not stat:
                 continue
@@ -61,26 +73,32 @@ def correctness_figure(run: ComparisonRun) -> Any:
             ys.append(stat["mean"])
             lo.append(stat["mean"] - stat["low"])
             hi.append(stat["high"] - stat["mean"])
+        if not xs:
+            continue
         fig.add_bar(
             name=label(arm),
             x=xs,
             y=ys,
             marker_color=ARM_COLOURS.get(arm),
             error_y={"type": "data", "array": hi, "arrayminus": lo},
+            hovertemplate="%{y:.0%}<extra>" + label(arm) + "</extra>",
         )
     fig.update_layout(
+        title="Correct answers per arm (95% interval)",
         barmode="group",
         yaxis={"title": "correct (share)", "range": [0, 1], "tickformat": ".0%"},
         xaxis={"title": "questions"},
-        legend={"orientation": "h", "y": -0.25},
-        height=380,
-        margin={"t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
+        height=400,
+        margin={"t": 40, "b": 10},
     )
     return fig
 
 
 def latency_figure(run: ComparisonRun) -> Any:
-    """Correctness against seconds per answer: is the better arm also the slower one?"""
+    """Correctness against seconds per answer: is the better arm also the slower one?
+    Arms are told apart by colour and marker, named in a legend below (labels on the
+    points overlapped and were clipped at the edges)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -88,21 +106,27 @@ def latency_figure(run: ComparisonRun) -> Any:
         s = run.aggregates["arms"].get(arm)
         if not s or not s.get("correct"):
             continue
+        c = s["correct"]
         fig.add_scatter(
             x=[s["seconds"]],
-            y=[s["correct"]["mean"]],
-            mode="markers+text",
-            text=[label(arm)],
-            textposition="top center",
+            y=[c["mean"]],
+            mode="markers",
             name=label(arm),
-            marker={"size": 16, "color": ARM_COLOURS.get(arm)},
+            error_y={
+                "type": "data",
+                "array": [c["high"] - c["mean"]],
+                "arrayminus": [c["mean"] - c["low"]],
+            },
+            marker={"size": 14, "color": ARM_COLOURS.get(arm), "symbol": ARM_SYMBOLS.get(arm)},
+            hovertemplate="%{y:.0%} correct, %{x:.2f} s<extra>" + label(arm) + "</extra>",
         )
     fig.update_layout(
+        title="Correct against seconds per answer",
         xaxis={"title": "seconds per answer", "rangemode": "tozero"},
         yaxis={"title": "correct (share)", "range": [0, 1.05], "tickformat": ".0%"},
-        showlegend=False,
-        height=320,
-        margin={"t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
+        height=400,
+        margin={"t": 40, "b": 10},
     )
     return fig
 

@@ -89,24 +89,10 @@ def _charts(report: Report) -> dict[str, Any]:
         )
         charts["loss"] = Markup(loss.to_html(full_html=False, include_plotlyjs=False))
     arms = (report.comparison or {}).get("arms", {})
-    scored = {a: s["correct"] for a, s in arms.items() if s.get("correct")}
-    if scored:
-        import plotly.graph_objects as go
+    if any(s.get("correct") for s in arms.values()):
+        from advisor.compare.figures import correctness_figure  # the Compare page's chart
 
-        fig = go.Figure(
-            go.Bar(
-                x=[_arm_label(a) for a in scored],
-                y=[c["mean"] for c in scored.values()],
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [c["high"] - c["mean"] for c in scored.values()],
-                    "arrayminus": [c["mean"] - c["low"] for c in scored.values()],
-                },
-            )
-        )
-        fig.update_layout(title="Correct answers per arm (95% interval)", yaxis_tickformat=".0%",
-                          yaxis_range=[0, 1])  # fmt: skip
+        fig = correctness_figure(arms)
         charts["comparison"] = Markup(fig.to_html(full_html=False, include_plotlyjs=False))
     return charts
 

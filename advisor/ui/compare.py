@@ -203,7 +203,13 @@ def _first(col, questions: Any, arms: list[str]) -> Any:
 
 
 def _results(run: Any) -> None:
-    from advisor.compare.figures import correctness_figure, grid_rows, label, latency_figure
+    from advisor.compare.figures import (
+        arm_stats,
+        correctness_figure,
+        grid_rows,
+        label,
+        latency_figure,
+    )
     from advisor.compare.run import to_csv
     from advisor.compare.text import abstention_lines, paired_lines, pct, retrieval_and_reader
 
@@ -252,7 +258,7 @@ def _results(run: Any) -> None:
             "scored wrong): " + ", ".join(f"{label(a)} {n}" for a, n in echoes.items() if n)
         )
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(correctness_figure(run), width="stretch", key=KEY + "fig1")
+    c1.plotly_chart(correctness_figure(arm_stats(run)), width="stretch", key=KEY + "fig1")
     c2.plotly_chart(latency_figure(run), width="stretch", key=KEY + "fig2")
     only = st.radio("Show", ["all", "disagree", "fail"], horizontal=True, key=KEY + "only",
                     format_func={"all": "every question", "disagree": "arms disagree",

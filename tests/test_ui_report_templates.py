@@ -29,7 +29,9 @@ def test_emoji_marks_in_seed_quotes_become_words(report):
     assert any("✅" in q for q in quotes)  # the case this is about
     for text in (to_markdown(report), to_html(report)):
         assert "✅" not in text and "❌" not in text
-        assert "Frequently changing data | yes | no" in text
+        # the table row it is, under its table's header, in words
+        assert "Problem Type: Frequently changing data; RAG: yes; Fine-Tuning: no" in text
+        assert "| ✅ |" not in text
 
 
 def test_markdown_gives_the_loss_curve_as_a_table(report):

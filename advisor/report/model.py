@@ -55,6 +55,16 @@ def _sha256(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def _show_quotes(rec: dict[str, Any], seeds: Path) -> None:
+    """Give every rule's source the quote as a reader sees it (`shown`): a seed's table
+    row with its header, a sentence as it is (advisor.decision.quotes)."""
+    from advisor.decision.quotes import sentence
+
+    for item in [*rec["fired"], *rec["ruled_out"]]:
+        src = item["source"]
+        src["shown"] = sentence(seeds, src["seed"], src["quote"])
+
+
 def build_report(
     rules: RuleSet,
     given: dict[str, Any],
@@ -105,8 +115,10 @@ def build_report(
         models=models,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+    recommendation = recommendation_dict(rec)
+    _show_quotes(recommendation, rules.folder / "seeds")
     return Report(
-        recommendation=recommendation_dict(rec),
+        recommendation=recommendation,
         costs=costs,
         rag_answers=answers,
         lora_run=lora_run,

@@ -182,8 +182,7 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
             st.markdown(f"**{r.title}.** {r.rationale}")
             st.markdown("\n".join(f"- {rules.questions[a.question].text} **{a.shown}**"
                                    for a in r.answers))  # fmt: skip
-            title = wording.source_title(rules, r.source.seed)
-            st.markdown(f"> {wording.plain_symbols(r.source.quote)}  \n> — *{title}*")
+            st.markdown(wording.quote_markdown(rules, r.source))
     for w in rec.warnings:
         st.warning(f"**{w.title}.** {w.message}  \n*Fix:* {w.fix}")
     _why(rules, rec)
@@ -230,9 +229,7 @@ def _why(rules: RuleSet, rec: Recommendation) -> None:
         with st.expander(f"{f.title} ({wording.weights(f)})"):
             st.markdown("\n".join(f"- {r}" for r in wording.reasons(rules, rec, f)))
             st.caption(f.rationale)
-            quote = wording.plain_symbols(f.source.quote)
-            title = wording.source_title(rules, f.source.seed)
-            st.markdown(f"> {quote}  \n> — *{title}*")
+            st.markdown(wording.quote_markdown(rules, f.source))
 
 
 def _measured(rules: RuleSet) -> None:

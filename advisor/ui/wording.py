@@ -20,17 +20,33 @@ from advisor.decision.loader import RuleSet
 from advisor.decision.questions import Question
 from advisor.options import OPTIONS
 
+
 # Emoji need an emoji font, which Debian's Chromium (and so the PDF) may not have: they
-# render as empty boxes. The seeds' comparison tables use them for yes and no. Text marks
-# such as ✓ are in ordinary fonts and stay.
-SYMBOL_WORDS = {"✅": "yes", "✔️": "yes", "☑️": "yes", "❌": "no", "❎": "no", "✖️": "no"}
-
-
+# render as empty boxes. The seeds' comparison tables use them, and ✓ / ✗, for yes and no.
 def plain_symbols(text: str) -> str:
-    """The text with check and cross marks written as words."""
-    for symbol, word in SYMBOL_WORDS.items():
-        text = text.replace(symbol, word)
-    return text
+    """Check and cross marks as words (advisor.decision.quotes, shared with the report)."""
+    from advisor.decision.quotes import plain_symbols as words
+
+    return words(text)
+
+
+def quote_markdown(rules: RuleSet, source: Any) -> str:
+    """A rule's seed quote for st.markdown, with its source's title: a table row of the
+    seed as a table under the table's own header, anything else as a quoted sentence."""
+    from advisor.decision.quotes import table_row
+
+    title = source_title(rules, source.seed)
+    found = table_row(rules.folder / "seeds" / source.seed, source.quote)
+    if found is None:
+        return f"> {as_text(plain_symbols(source.quote))}  \n> — *{title}*"
+    header, row = found
+    cells = [as_text(plain_symbols(c)) for c in row]
+    return (
+        "| " + " | ".join(as_text(h) for h in header) + " |\n"
+        + "|" + "---|" * len(header) + "\n"
+        + "| " + " | ".join(cells) + " |\n\n"
+        + f"— *{title}*"
+    )  # fmt: skip
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")

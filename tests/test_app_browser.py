@@ -2,7 +2,10 @@
 `streamlit run` on loopback. Screenshots of each page go to artifacts/ (git-ignored).
 
 Every wait is on a condition (Playwright's `expect` and `wait_for_function`, a health
-check, a process exit), each with a time limit; nothing sleeps for a fixed time.
+check, a process exit), each with a time limit; nothing sleeps for a fixed time. Every
+request the page makes is recorded, and one that leaves 127.0.0.1 fails the test (the
+app promises no network); so does a warning in the app's log. After each page's main
+action the page is reloaded, and the work must still be there.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
 
 import pytest
 from browser import launch
@@ -82,13 +87,22 @@ def app_url(tmp_path_factory):
         )
     url = f"http://127.0.0.1:{port}"
     _healthy(url, proc, log)
-    yield url
+    yield SimpleNamespace(url=url, log=log)
     proc.terminate()
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=30)
+
+
+LOCAL = {"127.0.0.1"}
+# Lines of the app's log that are not warnings about the app (the server's own banner).
+_LOG_WARNING = ("WARNING", "Warning", "DeprecationWarning", "deprecated")
+
+
+def _warnings(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if any(w in line for w in _LOG_WARNING)]
 
 
 @pytest.fixture
@@ -99,11 +113,26 @@ def page(app_url):
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
+        requests: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app_url)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(app_url.url)
         yield page
         browser.close()
     assert errors == []
+    outside = [u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
+               and urlparse(u).hostname not in LOCAL]  # fmt: skip
+    assert outside == [], outside[:5]  # nothing leaves this machine
+    assert len(requests) > 10  # the recording saw the page's own requests
+    assert _warnings(app_url.log) == []
+
+
+def _reload(page) -> None:
+    """A reload of the same link (the workspace id in its URL): a new session."""
+    ws = page.evaluate("new URL(location.href).searchParams.get('ws')")
+    page.reload()
+    _idle(page)
+    assert f"ws={ws}" in page.url
 
 
 def _shot(page, name: str) -> None:
@@ -160,11 +189,10 @@ def test_questionnaire_costs_and_report(page):
     verdict = page.locator(".st-key-qn_verdict h2")
     expect(verdict).to_have_text("Prompt engineering first", timeout=30 * SECOND)
     assert _not_cut(verdict)
-    bars = page.get_by_test_id("stProgress")
-    expect(bars).to_have_count(4)
-    texts = bars.all_inner_texts()
-    assert texts[0].startswith("Prompt engineering first") and "100%" in texts[0]
-    assert any(t.startswith("Hybrid (fine-tuning + RAG): ") for t in texts), texts
+    # Nothing answered: a starting point in words, no "100%" share and no "0 rules".
+    expect(page.get_by_text("A starting point, not a verdict yet")).to_be_visible()
+    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    expect(page.get_by_text("Why: 0 rules")).to_have_count(0)
     # Nothing is pre-answered: the number boxes are empty and say what costs assume.
     latency = page.get_by_role(
         "spinbutton", name="What is the latency budget for the model's answer, end to end?"
@@ -174,6 +202,9 @@ def test_questionnaire_costs_and_report(page):
     page.locator(".st-key-qn_needs_external_data").click()
     page.get_by_role("option", name="yes", exact=True).click()
     expect(verdict).to_have_text("RAG", timeout=15 * SECOND)
+    bars = page.get_by_test_id("stProgress")
+    expect(bars).to_have_count(4)
+    assert any(t.startswith("Hybrid (fine-tuning + RAG): ") for t in bars.all_inner_texts())
     expect(page.get_by_text("How often does that knowledge change?", exact=True)).to_be_visible()
     # Every feasibility question is still unanswered: nothing is held against fine-tuning
     # for what the user did not say, and nothing is ruled out.
@@ -184,6 +215,9 @@ def test_questionnaire_costs_and_report(page):
         expect(main).not_to_contain_text(penalty)
     expect(page.get_by_text("RAG vs Fine-Tuning: When to Use Each").first).to_be_attached()
     _shot(page, "1-questionnaire")
+    _reload(page)  # the answer is the workspace's: the verdict comes back with it
+    expect(verdict).to_have_text("RAG", timeout=30 * SECOND)
+    expect(page.locator(".st-key-qn_panel")).to_contain_text("Based on 1 answer given")
 
     _nav(page, "Costs")
     horizon = page.get_by_role("spinbutton", name="Horizon (months)")
@@ -195,12 +229,16 @@ def test_questionnaire_costs_and_report(page):
     expect(page.get_by_text("Large API model: input").first).to_be_attached()
     page.get_by_text("Prices (click a value to edit)").click()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    # every legend entry of every chart is drawn, none hidden behind a legend scroll
+    for legend in page.locator(".js-plotly-plot .legend").all():
+        assert (
+            legend.locator(".scrollbar").count() == 0
+            or not legend.locator(".scrollbar").first.is_visible()
+        )
     _shot(page, "2-costs")
-    _nav(page, "Questionnaire")
-    expect(verdict).to_be_visible(timeout=15 * SECOND)
-    _nav(page, "Costs")  # the horizon is the session's, not the widget's
+    _reload(page)  # the edited horizon is the workspace's, not the widget's
     expect(page.get_by_role("spinbutton", name="Horizon (months)")).to_have_value(
-        "36", timeout=15 * SECOND
+        "36", timeout=30 * SECOND
     )
 
     _nav(page, "Report")
@@ -208,15 +246,20 @@ def test_questionnaire_costs_and_report(page):
     expect(preview.get_by_text("Costs over 36 months")).to_be_visible(timeout=60 * SECOND)
     expect(page.get_by_role("button", name="Download .json")).to_be_visible()
     _shot(page, "5-report")
+    # The report downloaded after a reload matches the pages: the answer and the horizon.
+    _reload(page)
+    expect(preview.get_by_text("Costs over 36 months")).to_be_visible(timeout=60 * SECOND)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download .json").click()
+    import json
 
-    # A reload keeps the workspace: its id is in the page's URL, shown in the sidebar.
+    saved = json.loads(Path(got.value.path()).read_text())
+    assert saved["recommendation"]["label"] == "RAG"
+    assert saved["costs"]["horizon_months"] == 36
+    # the workspace id is in the page's URL, shown in the sidebar
     ws = page.evaluate("new URL(location.href).searchParams.get('ws')")
     assert ws and len(ws) == 32, page.url
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar).to_contain_text(f"Workspace {ws}")
-    page.reload()
-    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Workspace {ws}", timeout=30 * SECOND)
-    assert f"ws={ws}" in page.url
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Workspace {ws}")
 
 
 def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
@@ -258,6 +301,9 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     expect(box).not_to_contain_text("Who is the safety officer?")
     assert first not in box.all_inner_texts()
     _shot(page, "3-documents")
+    _reload(page)  # the documents and the last question asked are the workspace's
+    expect(page.get_by_text("1 document, 3 chunks")).to_be_visible(timeout=60 * SECOND)
+    expect(box).to_contain_text("severity 1", timeout=30 * SECOND)
 
     page.get_by_role("button", name="Forget it...").click()
     confirm = page.locator(".st-key-docs_confirm_box")
@@ -309,14 +355,19 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     left, right = without.bounding_box(), with_rag.bounding_box()
     assert left["x"] + left["width"] <= right["x"] + 1  # side by side
     _shot(page, "4-finetune")
+    _reload(page)  # the run is the workspace's: its adapter is offered again
+    expect(page.get_by_text("Last run in this workspace: adapter run-")).to_be_visible(
+        timeout=60 * SECOND
+    )
+    expect(page.get_by_role("heading", name="Ask the adapter")).to_be_visible()
 
     _nav(page, "Report")
     preview = page.locator(".st-key-rep_preview")
     expect(preview.get_by_text("Training loss").first).to_be_visible(timeout=60 * SECOND)
-    expect(page.get_by_text("LoRA run: yes")).to_be_visible()
+    expect(page.get_by_text("LoRA run: adapter run-")).to_be_visible()
     _shot(page, "5b-report-with-demos")
 
-    # The comparison: two golden questions uploaded as a file, through all four arms.
+    # A question file's questions are counted before anything runs.
     questions = tmp_path / "two.yaml"
     questions.write_text(
         "questions:\n"
@@ -330,7 +381,19 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     expect(page.get_by_text("Workspace documents: 18")).to_be_visible(timeout=60 * SECOND)
     page.get_by_text("Upload a question file").click()
     page.locator(".st-key-cmp_upload input[type=file]").set_input_files(str(questions))
-    expect(page.get_by_text("two.yaml")).to_be_visible(timeout=15 * SECOND)
+    expect(page.get_by_text("2 questions (2 with a reference answer) × 4 arms = 8 answers")
+           ).to_be_visible(timeout=30 * SECOND)  # fmt: skip
+    # The comparison: the first 6 of the demo's golden questions, through all four arms,
+    # with what it will be and how long it will take said before it starts.
+    page.get_by_text("Demo golden set").click()
+    first = page.get_by_role("spinbutton", name="Questions to run (the first N of")
+    expect(first).to_be_visible(timeout=30 * SECOND)
+    _idle(page)
+    first.fill("6")
+    first.press("Enter")
+    plan = page.get_by_text("6 questions (6 with a reference answer) × 4 arms = 24 answers")
+    expect(plan).to_be_visible(timeout=30 * SECOND)
+    expect(plan).to_contain_text("Estimated time: about ")
     run = page.get_by_role("button", name="Run the comparison")
     run.click()
     # The results appear by themselves when the background run ends.
@@ -343,10 +406,26 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     from advisor.compare.arms import REGISTRY
 
     for arm in REGISTRY.values():
-        expect(page.get_by_test_id("stMetricLabel").get_by_text(arm.label)).to_be_visible()
+        metric = page.get_by_test_id("stMetricLabel").get_by_text(arm.short, exact=True)
+        expect(metric).to_be_visible()
+        assert _not_cut(metric)
     expect(page.locator(".js-plotly-plot").first).to_be_attached()  # the two charts
-    expect(page.get_by_text("Reference: propeller imbalance")).to_be_visible()
+    expect(page.get_by_text("Reference: 45 days")).to_be_visible()
+    effect = page.locator(".st-key-cmp_effect")
+    expect(effect).to_contain_text("On the verdict:")
+    expect(effect).to_contain_text("Moves")
+    expect(page.get_by_text("correct: the answer holds the reference's key facts")).to_be_visible()
     _shot(page, "6-compare")
+    _reload(page)  # the comparison is the workspace's
+    expect(page.get_by_role("button", name="Download the grid (CSV)")).to_be_visible(
+        timeout=60 * SECOND
+    )
+    effect.get_by_role("link", name="See the verdict, with the measured rules").click()
+    measured = page.locator(".st-key-qn_measured")
+    expect(measured).to_contain_text("Measured on your documents", timeout=30 * SECOND)
+    expect(measured).to_contain_text("6 questions, base, rag, lora, lora_rag")
+    _nav(page, "Compare side by side")
+    expect(grid).to_be_visible(timeout=60 * SECOND)
 
     # What goes stale: the demo's new versions replace four documents, and the golden
     # questions whose answer changed go through every arm before and after.
@@ -363,7 +442,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     # What a fine-tune cannot forget: forget a document the run's questions cite.
     page.get_by_role("button", name="Forget it and re-ask...").click()
     confirm = page.locator(".st-key-chg_confirm_box")
-    expect(confirm).to_contain_text("Forget support_faq.html?")
+    expect(confirm).to_contain_text("Forget refund_policy.md?")
     confirm.get_by_role("button", name="Yes, forget and re-ask").click()
     gone = page.get_by_role("heading", name="Before and after the forget")
     expect(gone).to_be_visible(timeout=600 * SECOND)
@@ -374,3 +453,14 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     picks = page.get_by_test_id("stSelectbox").filter(has_text="Document to forget")
     expect(picks).to_have_count(1)  # the run is over: no stale copy of the controls
     _shot(page, "8-forget")
+
+    # The report after a reload is built from the workspace's one state: it names the
+    # adapter it describes and the comparison it read.
+    _reload(page)
+    _nav(page, "Report")
+    summary = page.get_by_text("LoRA run: adapter run-")
+    expect(summary).to_be_visible(timeout=60 * SECOND)
+    expect(summary).to_contain_text("comparison of ")
+    preview = page.locator(".st-key-rep_preview")
+    expect(preview.get_by_text("Side by side on your documents")).to_be_visible()
+    expect(preview.get_by_text("After forgetting refund_policy.md")).to_be_visible()

@@ -20,6 +20,7 @@ class Arm:
 
     name: ClassVar[str]
     label: ClassVar[str]
+    short: ClassVar[str]  # where space is short: metric labels, chips, grid columns
     needs_adapter: ClassVar[bool] = False
     uses_retrieval: ClassVar[bool] = False
 
@@ -40,22 +41,24 @@ def register(cls: type[Arm]) -> type[Arm]:
 
 @register
 class Base(Arm):
-    name, label = "base", "Base model alone"
+    name, label, short = "base", "Base model alone", "Base"
 
 
 @register
 class Rag(Arm):
-    name, label, uses_retrieval = "rag", "Base model + retrieved context (RAG)", True
+    name, label, short = "rag", "Base model + retrieved context (RAG)", "RAG"
+    uses_retrieval = True
 
 
 @register
 class Lora(Arm):
-    name, label, needs_adapter = "lora", "LoRA fine-tune alone", True
+    name, label, short = "lora", "LoRA fine-tune alone", "LoRA"
+    needs_adapter = True
 
 
 @register
 class LoraRag(Arm):
-    name, label = "lora_rag", "LoRA fine-tune + retrieved context (hybrid)"
+    name, label, short = "lora_rag", "LoRA fine-tune + retrieved context (hybrid)", "LoRA + RAG"
     needs_adapter = uses_retrieval = True
 
 

@@ -17,6 +17,11 @@ def label(arm: str) -> str:
     return REGISTRY[arm].label if arm in REGISTRY else arm
 
 
+def short(arm: str) -> str:
+    """The arm's short name, for metric labels, chips and grid columns (whole, never cut)."""
+    return REGISTRY[arm].short if arm in REGISTRY else arm
+
+
 def grid_rows(run: ComparisonRun, only: str = "all") -> list[dict[str, Any]]:
     """A row per question, each arm's answer with its pass mark; `only` filters rows:
     'all', 'disagree' (the arms' pass/fail differ) or 'fail' (every arm failed)."""

@@ -152,7 +152,12 @@ def _setup() -> None:
 
     names = [n for n, a in REGISTRY.items() if adapter is not None or not a.needs_adapter]
     arms = c2.multiselect(
-        "Arms", names, default=names, key=KEY + "arms", format_func=lambda n: REGISTRY[n].label
+        "Arms",
+        names,
+        default=names,
+        key=KEY + "arms",
+        format_func=lambda n: REGISTRY[n].short,
+        help=" · ".join(f"{a.short}: {a.label}" for a in REGISTRY.values()),
     )
     k = c2.slider("Chunks retrieved (k)", 1, 10, 5, key=KEY + "k")
     try:
@@ -209,6 +214,7 @@ def _results(run: Any) -> None:
         grid_rows,
         label,
         latency_figure,
+        short,
     )
     from advisor.compare.run import to_csv
     from advisor.compare.text import abstention_lines, paired_lines, pct, retrieval_and_reader
@@ -230,8 +236,8 @@ def _results(run: Any) -> None:
     cols = st.columns(len(run.arms))
     for col, arm in zip(cols, run.arms, strict=True):
         s = agg["arms"].get(arm, {})
-        col.metric(label(arm), pct(s.get("correct"), False),
-                   help=f"95% interval {pct(s.get('correct'))}; F1 {pct(s.get('f1'), False)}; "
+        col.metric(short(arm), pct(s.get("correct"), False),
+                   help=f"{label(arm)}. 95% interval {pct(s.get('correct'))}; F1 {pct(s.get('f1'), False)}; "
                    f"grounded {pct(s.get('groundedness'), False)}; {s.get('seconds', 0):.2f} s "
                    "per answer")  # fmt: skip
     st.caption(
@@ -267,7 +273,7 @@ def _results(run: Any) -> None:
     rows = grid_rows(run, only)
     # as tall as its rows (a header and 35 px a row), scrolling past twelve
     st.dataframe(rows, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)),
-                 column_config={"id": None, **{a: st.column_config.TextColumn(label(a),
+                 column_config={"id": None, **{a: st.column_config.TextColumn(short(a), help=label(a),
                                 width="medium") for a in run.arms}})  # fmt: skip
     _detail(run)
     d1, d2 = st.columns(2)

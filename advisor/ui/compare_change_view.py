@@ -21,7 +21,6 @@ LEGEND = {
     "update": "✓ states the new fact, ✗ still the old one, ~ both, · neither",
     "forget": "⚠ still states the document's answer, ✓ does not",
 }
-SHORT = {"base": "Base", "rag": "RAG", "lora": "LoRA", "lora_rag": "LoRA + RAG"}
 PER_ROW = 3  # metrics side by side: their labels stay whole
 
 
@@ -230,7 +229,9 @@ def show(r: Any) -> None:
     for note in r.notes:
         st.info(note + ".")
     st.caption(f"Before → after, per arm: {LEGEND[r.kind]}.")
-    config = {a: st.column_config.TextColumn(SHORT.get(a, a), width="small", help=_label(a))
+    from advisor.compare.figures import short
+
+    config = {a: st.column_config.TextColumn(short(a), width="small", help=_label(a))
               for a in _arms(r)}  # fmt: skip
     st.dataframe(_grid(r), hide_index=True, width="stretch", key=f"{KEY}grid_{r.kind}",
                  column_config={"question": st.column_config.TextColumn("Question", width="large"),

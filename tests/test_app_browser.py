@@ -386,7 +386,10 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     # The comparison: the first 6 of the demo's golden questions, through all four arms,
     # with what it will be and how long it will take said before it starts.
     page.get_by_text("Demo golden set").click()
-    first = page.get_by_role("spinbutton", name="Questions to run (the first N of")
+    from advisor.compare.questions import load_question_file
+
+    n = len(load_question_file(ROOT / "demo_corpus" / "golden.yaml").questions)
+    first = page.get_by_role("spinbutton", name=f"Questions to run (the first N of {n})")
     expect(first).to_be_visible(timeout=30 * SECOND)
     _idle(page)
     first.fill("6")

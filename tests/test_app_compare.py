@@ -39,7 +39,7 @@ def test_the_first_n_questions_with_an_estimate_then_the_verdict_sentence():
     n = len(load_question_file(ROOT / "demo_corpus" / "golden.yaml").questions)
     assert f"{n} questions" in plan and f"× 2 arms = {2 * n} answers" in plan, plan
     assert "from the benchmark on a 2-core laptop" in plan or "from the last comparison" in plan
-    first = by_key(at.number_input, "cmp_first")
+    first = next(w for w in at.number_input if w.key.startswith("cmp_first"))
     assert first.value == n and first.max == n
     first.set_value(6).run()
     plan = next(c for c in _captions(at) if "Estimated time:" in c)

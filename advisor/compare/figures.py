@@ -107,6 +107,7 @@ def latency_figure(run: ComparisonRun) -> Any:
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    slowest = max((s.get("seconds") or 0.0 for s in run.aggregates["arms"].values()), default=0)
     for arm in run.arms:
         s = run.aggregates["arms"].get(arm)
         if not s or not s.get("correct"):
@@ -127,7 +128,8 @@ def latency_figure(run: ComparisonRun) -> Any:
         )
     fig.update_layout(
         title="Correct against seconds per answer",
-        xaxis={"title": "seconds per answer", "rangemode": "tozero"},
+        # room past the slowest arm: its marker is never cut at the edge
+        xaxis={"title": "seconds per answer", "range": [0, max(0.1, slowest) * 1.15]},
         yaxis={"title": "correct (share)", "range": [0, 1.05], "tickformat": ".0%"},
         legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
         height=400,

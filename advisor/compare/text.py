@@ -123,6 +123,20 @@ def paired_lines(run: ComparisonRun) -> list[str]:
     return lines
 
 
+HEADLINE = ("rag-lora", "lora-rag", "base-rag", "rag-base", "lora-base", "base-lora")
+
+
+def headline_pair(run: ComparisonRun) -> str | None:
+    """The paired difference that says most about RAG against fine-tuning, as one line:
+    RAG minus the adapter when both ran, else retrieval against the base model."""
+    pairs = run.aggregates.get("paired") or {}
+    key = next((k for k in HEADLINE if k in pairs), next(iter(pairs), None))
+    if key is None:
+        return None
+    a, b = key.split("-", 1)
+    return f"{a} minus {b}: {points(pairs[key]['all'])}"
+
+
 def retrieval_and_reader(run: ComparisonRun) -> str | None:
     """One sentence: how often retrieval put the answer in front of the model, how often
     the model used it, and which of the two lost more questions."""

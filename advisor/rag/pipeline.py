@@ -243,8 +243,8 @@ class RagPipeline:
                 chunks,
             )
         for r in done_results:
-            if r.status == "error":
-                log.warning("could not ingest %s: %s", r.name, r.message)
+            if r.status == "error":  # the caller shows it to the user: not an app fault
+                log.info("could not ingest %s: %s", r.name, r.message)
         return done_results
 
     def forget(self, document: str) -> int:

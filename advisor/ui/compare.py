@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state
+from advisor.ui import state, wording
 
 KEY = "cmp_"
 DEMO_GOLDEN = Path(__file__).resolve().parents[2] / "demo_corpus" / "golden.yaml"
@@ -126,13 +126,14 @@ def _setup() -> None:
     pipeline = state.pipeline()
     docs = pipeline.documents()
     st.caption(f"Workspace documents: {len(docs)} · generator `{state.settings().generator}`")
-    c1, c2 = st.columns([2, 1])
+    c1, c2 = st.columns(2)  # room for the arms' chips, whole
     source = c1.radio("Questions", SOURCES, key=KEY + "source", horizontal=True)
     if source == SOURCES[1]:
         c1.file_uploader(
             "Question file (YAML like golden.yaml, or CSV: question, answer, documents)",
             type=["yaml", "yml", "csv"],
             key=KEY + "upload",
+            max_upload_size=state.yaml_upload_mb(),
         )
     elif source == SOURCES[2]:
         c1.text_area(
@@ -184,8 +185,10 @@ def _first(col, questions: Any, arms: list[str]) -> Any:
     from advisor.ui.wording import plural
 
     total = len(questions.questions)
+    # a widget per question set: another set starts again at all of its questions
     n = int(col.number_input(
-        f"Questions to run (the first N of {total})", 1, total, total, key=KEY + "first"
+        f"Questions to run (the first N of {total})", 1, total, total,
+        key=f"{KEY}first_{questions.sha256[:12]}",
     ))  # fmt: skip
     chosen = questions.first(n)
     qs = chosen.questions
@@ -305,7 +308,7 @@ LEGEND = (
 def _effect(run: Any) -> None:
     """One sentence on what this run does to the verdict, linked to the questionnaire."""
     from advisor.advice import measured_effect
-    from advisor.compare.text import paired_lines
+    from advisor.compare.text import headline_pair
 
     rules = state.rules_or_error()
     if rules is None:
@@ -319,9 +322,8 @@ def _effect(run: Any) -> None:
     except AdvisorError as exc:
         st.error(str(exc))
         return
-    pairs = [line.strip() for line in paired_lines(run)[1:2]]  # the first pair, overall
     with st.container(border=True, key=KEY + "effect"):
-        st.markdown("**On the verdict:** " + effect.sentence(facts, pairs[0] if pairs else None))
+        st.markdown("**On the verdict:** " + effect.sentence(facts, headline_pair(run)))
         state.page_link("questionnaire", "See the verdict, with the measured rules")
 
 
@@ -345,7 +347,7 @@ def _detail(run: Any) -> None:
         if cell is None:
             continue
         col.markdown(f"**{label(arm)}** {MARK[cell.correct]}")
-        col.write(cell.answer)
+        col.markdown(wording.as_text(cell.answer))  # model output, never read as markdown
         scores = {k: getattr(cell, k) for k in ("f1", "groundedness", "citation_hit")}
         col.caption(" · ".join(f"{k} {v:.2f}" for k, v in scores.items() if v is not None))
     if row.retrieved:

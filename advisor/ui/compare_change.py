@@ -148,6 +148,7 @@ def _stale_controls(run: Any) -> None:
         "New versions of your documents (same file names)",
         accept_multiple_files=True,
         key=KEY + "upload",
+        max_upload_size=state.document_upload_mb(),
         help="The questions whose answer changes need the new answer: an updated_answer "
         "in the question file (a YAML key or a CSV column), or typed in the table below.",
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import streamlit as st
@@ -66,9 +65,7 @@ def _sources(pipeline) -> None:
             "Upload documents (PDF, DOCX, HTML, Markdown, text)",
             accept_multiple_files=True,
             key=KEY + "upload",
-            # the limit ingestion applies (ADVISOR_MAX_FILE_MB), so the uploader never
-            # offers a file that ingestion then refuses
-            max_upload_size=max(1, math.ceil(state.settings().max_file_mb)),
+            max_upload_size=state.document_upload_mb(),
         )
         if st.button("Ingest uploaded files", disabled=not files, key=KEY + "ingest"):
             _offer(pipeline, "upload", _items("upload", files))

@@ -72,7 +72,8 @@ def _number(q: Question, current: Any) -> float | int | None:
 
 
 def _load_yaml(rules: RuleSet) -> None:
-    upload = st.file_uploader("Load answers (YAML)", type=["yaml", "yml"], key=KEY + "upload")
+    upload = st.file_uploader("Load answers (YAML)", type=["yaml", "yml"], key=KEY + "upload",
+                              max_upload_size=state.yaml_upload_mb())  # fmt: skip
     if upload is None or st.session_state.get(KEY + "loaded") == upload.file_id:
         return
     try:
@@ -239,17 +240,16 @@ def _measured(rules: RuleSet) -> None:
     if run is None:
         return
     from advisor.advice import measured_effect
-    from advisor.compare.text import paired_lines
+    from advisor.compare.text import headline_pair
 
     facts = state.evidence()
     effect = measured_effect(
         rules, state.answers(), evidence=facts, prices=state.price_sheet(rules),
         cost_overrides=state.cost_overrides(),
     )  # fmt: skip
-    pairs = [line.strip() for line in paired_lines(run)[1:2]]
     with st.container(key=KEY + "measured"):
         st.markdown("**Measured on your documents**")
         st.caption(
             f"The comparison of {run.started_at} ({wording.plural(len(run.rows), 'question')}, "
-            f"{', '.join(run.arms)}): " + effect.sentence(facts, pairs[0] if pairs else None)
+            f"{', '.join(run.arms)}): " + effect.sentence(facts, headline_pair(run))
         )

@@ -4,9 +4,9 @@ The verdict, the cost report and the downloadable report all come from here, bui
 with the same answers, the same edited prices and the same cost inputs: what the Costs
 page changes is what the Questionnaire reasons with and what the Report says.
 
-The work is also kept in the workspace (advisor.workspace): `restore()` reads it back
-when a session opens a `?ws=` link, `persist()` writes it after each run of a page that
-changed it. So a reload, or the link opened elsewhere, finds the same answers, edits,
+The work is also kept in the workspace (advisor.workspace): it is read back when a
+session opens a `?ws=` link (`_restore`), and `persist()` writes it after each run of a
+page that changed it. So a reload, or the link opened elsewhere, finds the same answers, edits,
 questions asked and trained adapter, and the report is built from that one state.
 """
 
@@ -175,9 +175,15 @@ def persist() -> None:
 
     Called after every full run of a page; a failure to write (a full or read-only data
     folder) is one line on the page, and the work stays in the session."""
+    from pydantic import ValidationError
+
     from advisor import workspace
 
-    kept = _kept()
+    try:
+        kept = _kept()
+    except ValidationError as exc:  # e.g. an answer with a score that is not finite
+        st.warning(f"Your work is kept in this browser tab only: {exc.errors()[0]['msg']}")
+        return
     text = workspace.dump(kept)
     if text == st.session_state.get(KEPT, workspace.dump(workspace.WorkspaceState())):
         return
@@ -227,6 +233,23 @@ def lora_run() -> dict[str, Any] | None:
     if not isinstance(run, dict) or not run.keys() >= RUN_KEYS:
         return None  # not a run card this version wrote: nothing to report from
     return {**run, "adapter": folder.name}
+
+
+def document_upload_mb() -> int:
+    """The per-file limit ingestion applies (ADVISOR_MAX_FILE_MB), for every document
+    uploader: it never offers a file that ingestion then refuses."""
+    import math
+
+    return max(1, math.ceil(settings().max_file_mb))
+
+
+def yaml_upload_mb() -> int:
+    """The limit every YAML or CSV file is read with (answers, question files)."""
+    import math
+
+    from advisor.yamlio import MAX_BYTES
+
+    return max(1, math.ceil(MAX_BYTES / 1024 / 1024))
 
 
 def answers() -> dict[str, Any]:

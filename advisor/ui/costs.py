@@ -1,7 +1,7 @@
 """Costs page: inputs from the answers, editable prices, charts and line items.
 
-What is changed here belongs to the session (state.py), not to the widgets: it survives
-leaving the page, and the verdict and the report use it.
+What is changed here belongs to the workspace (state.py), not to the widgets: it survives
+leaving the page and reloading it, and the verdict and the report use it.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def render() -> None:
         return
     st.caption(
         "Inputs come from your questionnaire answers; change any of them here. "
-        f"Price sheet of {sheet.as_of}: edit a price to use your own. Your changes stay "
-        "for this session and feed the verdict and the report."
+        f"Price sheet of {sheet.as_of}: edit a price to use your own. Your changes are "
+        "kept in this workspace (they survive a reload) and feed the verdict and the report."
     )
     _inputs(rules, inputs)
     _prices(rules, sheet)

@@ -22,8 +22,8 @@ def render() -> None:
     st.title("Recommendation report")
     st.caption(
         "Everything a decision-maker needs, in one file: the answers, the verdict and "
-        "why, warnings, costs (with this session's prices and horizon), and the demos "
-        "you ran in this session."
+        "why, warnings, costs (with this workspace's prices and horizon), and the demos "
+        "you ran in this workspace."
     )
     rules = state.rules_or_error()
     if rules is None:

@@ -68,4 +68,3 @@ def test_the_first_n_questions_with_an_estimate_then_the_verdict_sentence():
     measured = [c for c in _captions(at) if c.startswith("The comparison of ")]
     assert measured and ("6 questions, base, rag" in measured[0]), measured
     assert any(m.value == "**Measured on your documents**" for m in at.markdown)
-

@@ -242,8 +242,8 @@ class MeasuredEffect:
         headline = _paired_headline(facts, fallback)
         if not self.added and not self.removed:
             return (
-                f"Moves nothing in the verdict ({verdict}): no measured rule is clear of "
-                f"chance. {headline}"
+                f"Moves nothing in the verdict ({verdict}): no measured rule's test held "
+                f"(each needs its own figure clear of chance, on enough questions). {headline}"
             )
         moved = ", ".join(f"{OPTIONS[o]} {v:+g}" for o, v in self.moved.items())
         rules = "; ".join(f.title for f in self.added) or "; ".join(
@@ -278,7 +278,7 @@ def _paired_headline(facts: dict[str, Any], fallback: str | None) -> str:
             f"[{low:+.0f}, {high:+.0f}], {int(n)} questions in both."
         )
     if fallback:
-        return fallback[0].upper() + fallback[1:] + "."
+        return f"On all questions, {fallback}."
     return "No paired figure: fewer than 5 scored questions in both arms."
 
 

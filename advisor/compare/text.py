@@ -133,7 +133,7 @@ def headline_pair(run: ComparisonRun) -> str | None:
     key = next((k for k in HEADLINE if k in pairs), next(iter(pairs), None))
     if key is None:
         return None
-    a, b = key.split("-", 1)
+    a, b = (REGISTRY[n].short if n in REGISTRY else n for n in key.split("-", 1))
     return f"{a} minus {b}: {points(pairs[key]['all'])}"
 
 

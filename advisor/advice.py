@@ -187,7 +187,7 @@ def bind_facts(
 def load_evidence(path: Path | str) -> tuple[Any, dict[str, float]]:
     """A saved comparison run (compare.json) and the measured facts the rules read."""
     from advisor.compare.evidence import change_facts
-    from advisor.compare.session import load_saved
+    from advisor.compare.history import load_saved
 
     run = load_saved(Path(path))
     return run, change_facts(run)

@@ -463,7 +463,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     _nav(page, "Report")
     summary = page.get_by_text("LoRA run: adapter run-")
     expect(summary).to_be_visible(timeout=60 * SECOND)
-    expect(summary).to_contain_text("comparison of ")
+    expect(summary).to_contain_text("comparison 2")  # its id, as `advisor compare runs` lists it
     preview = page.locator(".st-key-rep_preview")
     expect(preview.get_by_text("Side by side on your documents")).to_be_visible()
     expect(preview.get_by_text("After forgetting refund_policy.md")).to_be_visible()

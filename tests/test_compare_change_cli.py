@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, run_cli
 
+from advisor.compare.history import latest_path
 from advisor.compare.run import ComparisonRun, Row
-from advisor.compare.session import latest_path
 from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow  # real processes

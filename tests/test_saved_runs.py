@@ -10,7 +10,7 @@ import pytest
 from conftest import RULES, run_cli
 from test_compare_evidence import hand_made_run
 
-from advisor.compare.session import load_saved
+from advisor.compare.history import load_saved
 from advisor.errors import AdvisorError
 
 

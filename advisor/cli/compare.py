@@ -19,7 +19,7 @@ from advisor.cli.base import (
 )
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
     "--questions",
     "questions_files",
@@ -101,7 +101,9 @@ from advisor.cli.base import (
 @collection_option
 @data_dir_option
 @model_options
+@click.pass_context
 def compare(
+    ctx: click.Context,
     questions_files: tuple[Path, ...],
     generate: int | None,
     first: int | None,
@@ -132,12 +134,15 @@ def compare(
     applies to the workspace's latest run (its questions, arms and adapter). The
     change is saved with the run (compare.json) and printed as before / after.
     """
+    if ctx.invoked_subcommand is not None:
+        return  # `advisor compare runs` / `diff`: the options above do not apply
     from advisor.cli import compare_change as change
     from advisor.compare.estimate import estimate, remember, setup_key
+    from advisor.compare.history import latest_path, save_latest
     from advisor.compare.questions import combine, load_question_file
     from advisor.compare.run import write_run
     from advisor.compare.runner import run_comparison
-    from advisor.compare.session import build_plan, default_arms, latest_path, save_latest
+    from advisor.compare.session import build_plan, default_arms
     from advisor.compare.text import render_summary
     from advisor.errors import AdvisorError
 
@@ -218,3 +223,53 @@ def _pricing(path: Path | None) -> dict[str, Any]:
     given = load_answers(rules.questionnaire, path) if path is not None else {}
     inputs = cost_inputs(rules, given)
     return {"prices": folder_prices(rules), "serving": (inputs.base_serving, inputs.tuned_serving)}
+
+
+@compare.command("runs")
+@collection_option
+@data_dir_option
+def runs(collection: str | None, data_dir: Path | None) -> None:
+    """List the workspace's kept comparison runs, newest first."""
+    from advisor.compare.figures import short
+    from advisor.compare.history import list_runs, runs_dir
+    from advisor.terminal import visible
+
+    settings = settings_for(data_dir, collection, None, None)
+    kept = list_runs(settings)
+    if not kept:
+        click.echo(f"No kept comparison runs in {runs_dir(settings)}.")
+        return
+    for k in kept:
+        if k.run is None:
+            click.echo(f"{k.id}  (cannot be read: {visible(k.problem or '')})")
+            continue
+        r = k.run
+        arms = r.aggregates.get("arms", {})
+        scores = " ".join(
+            f"{short(a)} {arms[a]['correct']['mean']:.0%}"
+            for a in r.arms
+            if (arms.get(a) or {}).get("correct")
+        )
+        status = "" if r.status == "complete" else f" [{r.status}]"
+        name = visible(str(r.question_set.get("name") or "?"))
+        click.echo(f"{k.id}{status}  {len(r.rows)} questions ({name})  {scores or 'no scores'}")
+
+
+@compare.command("diff")
+@click.argument("a")
+@click.argument("b", required=False, default="latest")
+@collection_option
+@data_dir_option
+def diff(a: str, b: str, collection: str | None, data_dir: Path | None) -> None:
+    """What changed from run A to run B (ids from `advisor compare runs`; B: the latest).
+
+    Per arm: the correct share in each, B minus A on the questions both asked with a
+    paired 95% interval, the questions that flipped, and the settings that differ.
+    """
+    from advisor.compare.history import diff as run_diff
+    from advisor.compare.history import diff_lines, load_kept
+    from advisor.terminal import visible
+
+    settings = settings_for(data_dir, collection, None, None)
+    lines = diff_lines(run_diff(load_kept(settings, a), load_kept(settings, b)))
+    click.echo("\n".join(visible(line) for line in lines))

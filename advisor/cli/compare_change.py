@@ -54,7 +54,7 @@ def check_options(
 
 def latest_run(settings: Any) -> Any:
     """The workspace's latest run, or one line saying how to make one."""
-    from advisor.compare.session import load_latest
+    from advisor.compare.history import load_latest
 
     run = load_latest(settings)
     if run is None:
@@ -99,7 +99,7 @@ def apply_change(
     """Check cheaply, build the plan if the run has none yet, apply the change, keep it."""
     from advisor.compare.change import apply_forget, apply_update
     from advisor.compare.change.setup import plan_from_run, questions_of
-    from advisor.compare.session import save_latest
+    from advisor.compare.history import save_latest
     from advisor.rag.models import pipeline_models
     from advisor.rag.pipeline import RagPipeline
 

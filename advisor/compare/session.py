@@ -1,5 +1,5 @@
-"""Setting a comparison up from what a face has (files, a workspace, an adapter folder),
-and where a workspace keeps its latest run. The CLI and the app both go through here."""
+"""Setting a comparison up from what a face has (files, a workspace, an adapter folder).
+The CLI and the app both go through here; where runs are kept is advisor.compare.history."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from advisor.compare.questions import (
     load_question_file,
     read_training_pairs,
 )
-from advisor.compare.run import RUN_FILE, ComparisonRun, load_run
 from advisor.compare.runner import Plan
 from advisor.costs.per_query import cost_per_1000
 from advisor.costs.prices import PriceSheet
@@ -114,30 +113,3 @@ def _adapter_card(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
         "tokens_per_second": run.get("tokens_per_second"),
         "learned": run.get("learned"),
     }
-
-
-def latest_path(settings: Settings, collection: str | None = None) -> Path:
-    """Where a workspace keeps its latest comparison run."""
-    return settings.data_dir / "compare" / (collection or settings.collection) / RUN_FILE
-
-
-def save_latest(run: ComparisonRun, settings: Settings) -> Path:
-    """Keep the run as the workspace's latest (the report and the evidence read it)."""
-    return run.save(latest_path(settings, run.collection))
-
-
-def load_latest(settings: Settings, collection: str | None = None) -> ComparisonRun | None:
-    """The workspace's latest run, or None when it has none."""
-    path = latest_path(settings, collection)
-    return load_saved(path) if path.exists() else None
-
-
-def load_saved(path: Path) -> ComparisonRun:
-    """A saved run, checked against its schema, with its aggregates computed again from
-    its answers: derived figures in a file are never trusted (an edited file could claim
-    any winner)."""
-    from advisor.compare.summary import summarise
-
-    run = load_run(path)
-    run.aggregates = summarise(run)
-    return run

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.compare.history import run_id
 from advisor.compare.run import ComparisonRun
 from advisor.compare.text import abstention_lines, paired_lines, retrieval_and_reader
 
@@ -30,6 +31,7 @@ def comparison_section(run: ComparisonRun, facts: dict[str, float]) -> dict[str,
     adapter = run.adapter or {}
     return {
         "stamp": {
+            "id": run_id(run),  # as `advisor compare runs` lists it
             "started_at": run.started_at,
             "status": run.status,
             "collection": run.collection,

@@ -71,7 +71,7 @@ def _start(run: Any, kind: str, target: Any, typed: dict[str, str] | None = None
         document_questions,
     )
     from advisor.compare.change.setup import plan_from_run
-    from advisor.compare.session import save_latest
+    from advisor.compare.history import save_latest
 
     settings, pipeline = state.settings(), state.pipeline()
     if kind == "update":

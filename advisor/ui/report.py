@@ -45,7 +45,8 @@ def render() -> None:
         f"{plural(len(report.rag_answers), 'RAG answer')}, LoRA run: "
         + (f"adapter {report.lora_run['adapter']}" if report.lora_run else "none")
         + (
-            f", comparison of {report.comparison['stamp']['started_at']}"
+            f", comparison {report.comparison['stamp']['id']} "
+            f"(of {report.comparison['stamp']['started_at']})"
             if report.comparison
             else ", no comparison"
         )

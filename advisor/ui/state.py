@@ -325,7 +325,7 @@ def comparison() -> Any:
     run = st.session_state.get("compare_run")
     if run is not None:
         return run
-    from advisor.compare.session import load_latest
+    from advisor.compare.history import load_latest
     from advisor.errors import AdvisorError
 
     try:

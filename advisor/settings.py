@@ -58,11 +58,13 @@ class Settings(BaseSettings):
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_model: str = "smollm2:135m"
     ollama_timeout: float = Field(60, gt=0)
+    ollama_concurrency: int = Field(4, ge=1, le=64)  # requests in flight to the server
     # Any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, hosted). Its API key is
     # read from the environment when a request is made, never stored here.
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "default"
     openai_timeout: float = Field(60, gt=0)
+    openai_concurrency: int = Field(4, ge=1, le=64)  # requests in flight to the server
     max_new_tokens: int = Field(96, ge=8, le=2048)
     # How the embedded model runs: "onnx" (onnxruntime-genai, int4; about 5x faster on
     # CPU, see bench/engines.py) or "transformers" (fp32, the engine training uses).

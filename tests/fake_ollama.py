@@ -4,7 +4,8 @@ No real Ollama server can run here, so our client code is tested against this se
 which answers in the documented response shapes, or misbehaves on request: `body` sends
 these bytes instead of the answer (empty, not JSON), `trickle` sends the whole reply,
 status line and headers included, one byte every `trickle` seconds, and `close_early`
-promises a body and hangs up half-way.
+promises a body and hangs up half-way, `fail_every` answers every Nth chat request with
+503, and `in_flight` / `peak` count the requests being answered at once.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ class FakeOllama:
         body: bytes | None = None,
         trickle: float = 0.0,
         close_early: bool = False,
+        fail_every: int = 0,
     ) -> None:
         self.models, self.reply, self.delay = list(models), reply, delay
         self.body, self.trickle, self.close_early = body, trickle, close_early
+        self.fail_every = fail_every  # every Nth chat request: 503, as an overloaded server
         self.requests: list[dict] = []
+        self.in_flight = self.peak = 0  # chat requests being answered now, and at most
+        self._lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,18 +88,33 @@ class FakeOllama:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-                outer.requests.append({"path": self.path, **body})
+                with outer._lock:
+                    outer.requests.append({"path": self.path, **body})
                 if self.path != "/api/chat":
                     return self._send(404, {"error": "not found"})
                 if body.get("model") not in outer.models:
                     return self._send(404, {"error": f"model '{body.get('model')}' not found"})
-                time.sleep(outer.delay)
+                with outer._lock:
+                    number = sum(1 for r in outer.requests if r["path"] == "/api/chat")
+                    outer.in_flight += 1
+                    outer.peak = max(outer.peak, outer.in_flight)
+                try:
+                    time.sleep(outer.delay)
+                    if outer.fail_every and number % outer.fail_every == 0:
+                        return self._send(503, {"error": "server busy"})
+                    asked = body["messages"][-1]["content"]
+                    self._answer(body, outer.reply.replace("{question}", asked))
+                finally:
+                    with outer._lock:
+                        outer.in_flight -= 1
+
+            def _answer(self, body: dict, content: str) -> None:
                 self._send(
                     200,
                     {
                         "model": body["model"],
                         "created_at": "2025-01-01T00:00:00Z",
-                        "message": {"role": "assistant", "content": outer.reply},
+                        "message": {"role": "assistant", "content": content},
                         "done": True,
                         "done_reason": "stop",
                         "total_duration": 1_000_000,

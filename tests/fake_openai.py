@@ -11,9 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeOpenAI:
     def __init__(self, answer: str = "The refund window is 45 days [1].", *, status: int = 200,
-                 body: bytes | None = None, trickle: float = 0.0) -> None:  # fmt: skip
+                 body: bytes | None = None, trickle: float = 0.0, delay: float = 0.0,
+                 fail_every: int = 0) -> None:  # fmt: skip
         self.answer, self.status, self.body, self.trickle = answer, status, body, trickle
+        self.delay, self.fail_every = delay, fail_every  # seconds per answer; every Nth: 503
         self.requests: list[dict] = []
+        self.in_flight = self.peak = 0  # requests being answered now, and at most
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,14 +33,29 @@ class FakeOpenAI:
                 request = json.loads(self.rfile.read(length))
                 request["_path"] = self.path
                 request["_auth"] = self.headers.get("Authorization")
-                fake.requests.append(request)
-                if fake.body is not None:
-                    return self._send(fake.status, fake.body)
-                reply = {
-                    "choices": [{"message": {"role": "assistant", "content": fake.answer}}],
-                    "usage": {"completion_tokens": 9},
-                }
-                self._send(fake.status, json.dumps(reply).encode())
+                with fake._lock:
+                    fake.requests.append(request)
+                    number = len(fake.requests)
+                    fake.in_flight += 1
+                    fake.peak = max(fake.peak, fake.in_flight)
+                try:
+                    if fake.delay:
+                        time.sleep(fake.delay)
+                    if fake.fail_every and number % fake.fail_every == 0:
+                        return self._send(503, b'{"error": "overloaded"}')
+                    if fake.body is not None:
+                        return self._send(fake.status, fake.body)
+                    # the answer names the question it answers, so order can be checked
+                    asked = request["messages"][-1]["content"]
+                    content = fake.answer.replace("{question}", asked)
+                    reply = {
+                        "choices": [{"message": {"role": "assistant", "content": content}}],
+                        "usage": {"completion_tokens": 9},
+                    }
+                    self._send(fake.status, json.dumps(reply).encode())
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
 
             def _send(self, status, payload):
                 self.send_response(status)

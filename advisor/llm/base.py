@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from advisor.errors import AdvisorError
@@ -58,6 +61,53 @@ def generate_many(
     return [generator.generate(m, max_new_tokens) for m in messages_list]
 
 
+def concurrently(
+    generate: Callable[[list[Message], int], Generation],
+    messages_list: list[list[Message]],
+    max_new_tokens: int,
+    limit: int,
+) -> list[Generation | BackendUnavailable]:
+    """Each prompt through `generate` (one request to a server, under its own deadline),
+    at most `limit` in flight at once; the results in input order, a failure as its
+    BackendUnavailable. A server that failed is not asked again: the prompts not yet sent
+    when one fails get that failure too (those in flight finish and are kept)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first: list[BackendUnavailable] = []
+    lock = threading.Lock()
+
+    def one(messages: list[Message]) -> Generation | BackendUnavailable:
+        with lock:
+            if first:
+                return first[0]
+        try:
+            return generate(messages, max_new_tokens)
+        except BackendUnavailable as exc:
+            with lock:
+                first.append(exc)
+            return exc
+
+    started = time.perf_counter()
+    if limit <= 1 or len(messages_list) <= 1:
+        results = [one(m) for m in messages_list]
+    else:
+        with ThreadPoolExecutor(max_workers=min(limit, len(messages_list))) as pool:
+            results = list(pool.map(one, messages_list))
+    # as in any batch, each answer's seconds are the batch's wall time over its size
+    share = (time.perf_counter() - started) / max(1, len(messages_list))
+    return [
+        r if isinstance(r, BackendUnavailable) else replace(r, seconds=share) for r in results
+    ]
+
+
+def raise_first(results: list[Generation | BackendUnavailable]) -> list[Generation]:
+    """The generations, or the first failure raised (for callers without a fallback)."""
+    for r in results:
+        if isinstance(r, BackendUnavailable):
+            raise r
+    return results  # type: ignore[return-value]
+
+
 class FallbackGenerator:
     """Use `primary`; when it is unavailable, answer with `fallback` and say why."""
 
@@ -81,10 +131,22 @@ class FallbackGenerator:
     def generate_batch(
         self, messages_list: list[list[Message]], max_new_tokens: int = 160
     ) -> list[Generation]:
-        """The whole list from one backend: a server that fails once is not asked again."""
-        try:
-            return generate_many(self.primary, messages_list, max_new_tokens)
-        except BackendUnavailable as exc:
-            reason = self._reason(exc)
-            out = generate_many(self.fallback, messages_list, max_new_tokens)
-            return [Generation(g.text, g.backend, g.tokens, g.seconds, reason) for g in out]
+        """A server that fails once is not asked again: with a server backend that sends
+        several requests at once (`generate_each`), the answers it gave are kept and the
+        fallback answers the rest; otherwise the whole list comes from one backend."""
+        each = getattr(self.primary, "generate_each", None)
+        if not callable(each):
+            try:
+                return generate_many(self.primary, messages_list, max_new_tokens)
+            except BackendUnavailable as exc:
+                reason = self._reason(exc)
+                out = generate_many(self.fallback, messages_list, max_new_tokens)
+                return [Generation(g.text, g.backend, g.tokens, g.seconds, reason) for g in out]
+        results = each(messages_list, max_new_tokens)
+        failed = [i for i, r in enumerate(results) if isinstance(r, BackendUnavailable)]
+        if failed:
+            reason = self._reason(results[failed[0]])
+            again = generate_many(self.fallback, [messages_list[i] for i in failed], max_new_tokens)
+            for i, g in zip(failed, again, strict=True):
+                results[i] = Generation(g.text, g.backend, g.tokens, g.seconds, reason)
+        return results  # type: ignore[return-value]

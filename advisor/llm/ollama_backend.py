@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import BackendUnavailable, Generation, Message
+from advisor.llm.base import (
+    BackendUnavailable,
+    Generation,
+    Message,
+    concurrently,
+    raise_first,
+)
 from advisor.llm.deadline import DeadlinePassed, TooLarge, exchange
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,7 @@ class OllamaOptions(registry.Options):
     host: str  # from ADVISOR_OLLAMA_HOST
     model: str  # from ADVISOR_OLLAMA_MODEL
     timeout: float = Field(gt=0)  # seconds, from ADVISOR_OLLAMA_TIMEOUT: a deadline per answer
+    concurrency: int = Field(4, ge=1, le=64)  # requests in flight, ADVISOR_OLLAMA_CONCURRENCY
 
 
 def base_url(host: str) -> str:
@@ -51,15 +58,16 @@ class OllamaGenerator:
     description = "an Ollama server over HTTP; the embedded model answers when it is down"
     Options = OllamaOptions
     needs_server = True
-    can_batch = False  # the server queues requests itself
+    can_batch = False  # the server queues (or batches) concurrent requests itself
 
     @classmethod
     def from_options(cls, options: OllamaOptions, settings: Any) -> OllamaGenerator:
         """A client for the configured server; connects only when asked to generate."""
-        return cls(options.host, options.model, options.timeout)
+        return cls(options.host, options.model, options.timeout, options.concurrency)
 
-    def __init__(self, host: str, model: str, timeout: float = 60.0) -> None:
+    def __init__(self, host: str, model: str, timeout: float = 60.0, concurrency: int = 4) -> None:
         self.host, self.model, self.timeout = host, model, timeout
+        self.concurrency = concurrency
         self.base = base_url(host)
         self.name = f"ollama:{model}"
 
@@ -98,6 +106,18 @@ class OllamaGenerator:
             tokens / seconds if seconds > 0 else 0.0,
         )
         return Generation(text.strip(), self.name, tokens, seconds)
+
+    def generate_each(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation | BackendUnavailable]:
+        """Several prompts, `concurrency` requests in flight, each under its own deadline;
+        in input order, a failure as its BackendUnavailable (llm.base.concurrently)."""
+        return concurrently(self.generate, messages_list, max_new_tokens, self.concurrency)
+
+    def generate_batch(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation]:
+        return raise_first(self.generate_each(messages_list, max_new_tokens))
 
     def _call(self, method: str, path: str, body: Any, timeout: float) -> dict[str, Any]:
         """The reply's JSON object; every failure is one BackendUnavailable line."""

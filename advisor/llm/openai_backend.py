@@ -20,7 +20,14 @@ from typing import Any
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import BackendUnavailable, Generation, Message
+from advisor.llm.base import (
+    BackendUnavailable,
+    Generation,
+    Message,
+    concurrently,
+    raise_first,
+)
+from advisor.llm.deadline import tls
 
 log = logging.getLogger(__name__)
 KEY_VARIABLES = ("ADVISOR_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -33,6 +40,7 @@ class OpenAIOptions(registry.Options):
     base_url: str  # from ADVISOR_OPENAI_BASE_URL
     model: str  # from ADVISOR_OPENAI_MODEL
     timeout: float = Field(gt=0)  # seconds, from ADVISOR_OPENAI_TIMEOUT
+    concurrency: int = Field(4, ge=1, le=64)  # requests in flight, ADVISOR_OPENAI_CONCURRENCY
 
 
 def api_key() -> str | None:
@@ -47,14 +55,17 @@ class OpenAIGenerator:
     description = "an OpenAI-compatible server (vLLM, llama.cpp, LM Studio, hosted APIs)"
     Options = OpenAIOptions
     needs_server = True
-    can_batch = False  # the server batches concurrent requests itself
+    can_batch = False  # the server batches concurrent requests itself: we send several
 
     @classmethod
     def from_options(cls, options: OpenAIOptions, settings: Any) -> OpenAIGenerator:
-        return cls(options.base_url, options.model, options.timeout)
+        return cls(options.base_url, options.model, options.timeout, options.concurrency)
 
-    def __init__(self, base_url: str, model: str, timeout: float = 60.0) -> None:
+    def __init__(
+        self, base_url: str, model: str, timeout: float = 60.0, concurrency: int = 4
+    ) -> None:
         self.base_url, self.model, self.timeout = base_url.rstrip("/"), model, timeout
+        self.concurrency = concurrency
         self.name = f"openai:{model}"
 
     def _headers(self) -> dict[str, str]:
@@ -86,6 +97,18 @@ class OpenAIGenerator:
         log.debug("%s: %d tokens in %.2f s", self.name, tokens, seconds)
         return Generation(text, self.name, tokens, seconds)
 
+    def generate_each(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation | BackendUnavailable]:
+        """Several prompts, `concurrency` requests in flight, each under its own deadline;
+        in input order, a failure as its BackendUnavailable (llm.base.concurrently)."""
+        return concurrently(self.generate, messages_list, max_new_tokens, self.concurrency)
+
+    def generate_batch(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation]:
+        return raise_first(self.generate_each(messages_list, max_new_tokens))
+
     def _post(self, body: dict[str, Any], deadline: float) -> bytes:
         """The response body, read under one deadline; every failure is BackendUnavailable."""
         import httpx
@@ -94,7 +117,7 @@ class OpenAIGenerator:
         chunks: list[bytes] = []
         try:
             with (
-                httpx.Client(timeout=httpx.Timeout(self.timeout)) as client,
+                httpx.Client(timeout=httpx.Timeout(self.timeout), verify=tls()) as client,
                 client.stream("POST", where, json=body, headers=self._headers()) as r,
             ):
                 for chunk in r.iter_raw():

@@ -68,7 +68,8 @@ def run_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def exported(run_dir: Path, tmp_path: Path) -> Path:
-    return export_adapter(run_dir, tmp_path / "export").out
+    # a model cache without the base weights: the configs fall back to the hub's id
+    return export_adapter(run_dir, tmp_path / "export", cache_dir=tmp_path / "no-cache").out
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -176,6 +177,17 @@ def _call_kwargs(tree: ast.AST, name: str) -> dict:
     return {k.arg: ast.literal_eval(k.value) for k in call.keywords if _literal(k.value)}
 
 
+def _option_defaults(tree: ast.AST) -> dict:
+    """`--flag` -> its literal default (None when it has none or it is not a literal)."""
+    out = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "add_argument":
+            default = next((k.value for k in n.keywords if k.arg == "default"), None)
+            literal = default is not None and _literal(default)
+            out[n.args[0].value] = ast.literal_eval(default) if literal else None
+    return out
+
+
 def _literal(node: ast.AST) -> bool:
     try:
         ast.literal_eval(node)
@@ -190,13 +202,15 @@ def test_trl_script_compiles_and_names_the_data(exported):
     compile(tree, "train_trl.py", "exec")
     assert "'data/train.jsonl'" in source and "'data/validation.jsonl'" in source
     lora, args = _call_kwargs(tree, "LoraConfig"), _call_kwargs(tree, "SFTConfig")
+    flags = _option_defaults(tree)  # the run's epochs and steps are the options' defaults
+    assert flags["--max-steps"] == -1 and set(flags) >= {"--base-model", "--output-dir", "--device"}
     got = {
         "rank": lora["r"],
         "alpha": lora["lora_alpha"],
         "dropout": lora["lora_dropout"],
         "modules": lora["target_modules"],
         "lr": args["learning_rate"],
-        "epochs": args["num_train_epochs"],
+        "epochs": flags["--epochs"],
         "batch": args["per_device_train_batch_size"],
         "max_length": args["max_length"],
         "seed": args["seed"],
@@ -205,10 +219,17 @@ def test_trl_script_compiles_and_names_the_data(exported):
 
 
 def test_modelfile_puts_the_adapter_on_its_base(exported):
-    lines = (exported / "Modelfile").read_text().splitlines()
-    assert "FROM smollm2:135m" in lines and "ADAPTER ./adapter" in lines
+    text = (exported / "Modelfile").read_text()
+    lines = text.splitlines()
+    # Ollama's ADAPTER reads model*.safetensors beside adapter_config.json (#13314)
+    assert "FROM smollm2:135m" in lines and "ADAPTER ./ollama-adapter" in lines
+    assert (exported / "ollama-adapter" / "model.safetensors").read_bytes() == b"weights"
+    assert (exported / "ollama-adapter" / "adapter_config.json").is_file()
     assert (exported / "adapter" / "adapter_config.json").is_file()
     assert (exported / "adapter" / "adapter_model.safetensors").read_bytes() == b"weights"
+    # the base's chat template in Ollama's language, and its stop token
+    assert 'TEMPLATE """{{- if .System }}<|im_start|>system' in text
+    assert 'PARAMETER stop "<|im_end|>"' in lines
     readme = (exported / "README.txt").read_text()
     for command in ("python train_trl.py", "llamafactory-cli train", "axolotl train"):
         assert command in readme
@@ -272,7 +293,9 @@ def test_cli_without_datasets_says_so_once_and_writes_the_rest(run_dir, tmp_path
     r = _cli("export", str(run_dir), "--out", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
     notes = r.stderr.strip().splitlines()
-    assert len(notes) == 1 and "datasets is not installed" in notes[0]
+    assert sum("datasets is not installed" in n for n in notes) == 1
+    # the only other note there can be: this cache lacks the base weights
+    assert all("datasets is not installed" in n or "exact base weights" in n for n in notes)
     out = tmp_path / "out"
     assert not (out / "hf_dataset").exists()
     for name in ("data/train.jsonl", "train_trl.py", "axolotl.yaml", "Modelfile", "README.txt"):
@@ -322,7 +345,15 @@ def test_merged_model_is_the_adapter_folded_into_the_base(trained_adapter, model
     _, result, _ = trained_adapter
     out = export_adapter(result.out, tmp_path / "export", merged=True, cache_dir=model_dir).out
     assert any((out / "merged").glob("*.safetensors"))
-    assert "FROM ./merged" in (out / "Modelfile.merged").read_text().splitlines()
+    modelfile = (out / "Modelfile.merged").read_text()
+    assert "FROM ./merged" in modelfile.splitlines() and 'TEMPLATE """' in modelfile
+    # what Ollama's converter reads, where it reads it
+    config = json.loads((out / "merged" / "config.json").read_text())
+    assert config["rope_theta"] == 100000
+    tok_config = json.loads((out / "merged" / "tokenizer_config.json").read_text())
+    assert "<|im_start|>" in tok_config["chat_template"]
+    readme = (out / "README.txt").read_text()
+    assert modelfile.count("advisor-adapter-merged") and "advisor-adapter-merged" in readme
     merged = AutoModelForCausalLM.from_pretrained(out / "merged", dtype=torch.float32)
     tok, base = load_base(model_dir)
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6

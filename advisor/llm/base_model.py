@@ -216,12 +216,18 @@ def gguf_dir() -> Path:
     return Path(spec.origin).parent
 
 
-def cached_model_dir(cache_dir: Path) -> Path:
-    """Plain weights of the base model, written once from the GGUF file into the cache."""
+def plain_weights_dir(cache_dir: Path) -> Path:
+    """Where the built-in model's plain weights are (or will be) in the cache: the folder
+    is named for the GGUF file's digest, so other weights never take its place."""
     from advisor.cache import file_digest
 
     digest = file_digest(gguf_dir() / GGUF_FILE, cache_dir)[:16]
-    target = cache_dir / f"{CACHE_NAME}-{digest}"
+    return cache_dir / f"{CACHE_NAME}-{digest}"
+
+
+def cached_model_dir(cache_dir: Path) -> Path:
+    """Plain weights of the base model, written once from the GGUF file into the cache."""
+    target = plain_weights_dir(cache_dir)
     if (target / "config.json").exists() and any(target.glob("*.safetensors")):
         return target
     quiet_hf()

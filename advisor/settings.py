@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     openai_model: str = "default"
     openai_timeout: float = Field(60, gt=0)
     openai_concurrency: int = Field(4, ge=1, le=64)  # requests in flight to the server
+    # An optional judge of the comparison's answers (advisor.compare.judge): "ollama" or
+    # "openai", with that backend's settings; judge_model: another model on that server.
+    judge: str | None = None
+    judge_model: str | None = None
     max_new_tokens: int = Field(96, ge=8, le=2048)
     # How the embedded model runs: "onnx" (onnxruntime-genai, int4; about 5x faster on
     # CPU, see bench/engines.py) or "transformers" (fp32, the engine training uses).

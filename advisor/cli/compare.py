@@ -97,6 +97,14 @@ from advisor.cli.base import (
     metavar="NAME",
     help="Forget this document (its file name), then re-ask the questions that cite it.",
 )
+@click.option(
+    "--judge",
+    type=click.Choice(["ollama", "openai"]),
+    default=None,
+    help="Also have a model of your own judge every answer (ADVISOR_JUDGE; its server "
+    "settings as for the generator, ADVISOR_JUDGE_MODEL for another model there). Its "
+    "verdicts stand beside the scores, labelled as a judge's.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON.")
 @collection_option
 @data_dir_option
@@ -115,6 +123,7 @@ def compare(
     out: Path | None,
     update: tuple[Path, ...],
     forget: str | None,
+    judge: str | None,
     as_json: bool,
     collection: str | None,
     data_dir: Path | None,
@@ -154,6 +163,8 @@ def compare(
     change.check_options(update, forget, new_run, {"--docs": docs, "--adapter": adapter,
                                                     "--arms": arms})  # fmt: skip
     settings = settings_for(data_dir, collection, device, base_model)
+    if judge:
+        settings = settings.model_copy(update={"judge": judge})
     check_models(settings)
     plan = None
     if new_run:

@@ -115,6 +115,11 @@ class Cell:
     # On an unanswerable question: the arm said it does not know, or its answer was
     # withheld (True), or it answered anyway (False); None on answerable questions.
     abstained: Flag | None = None
+    # An optional judge's verdicts (advisor.compare.judge), beside the deterministic
+    # scores, never instead of them: correct against the reference, supported by the
+    # passages; None when no judge ran or it could not say.
+    judge_correct: Share | None = None
+    judge_supported: Share | None = None
 
     @property
     def tokens_per_second(self) -> float:

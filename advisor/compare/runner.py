@@ -46,6 +46,7 @@ class Plan:
     adapter: dict[str, Any] | None = None  # the adapter's run card, with its path
     k: int = 5
     pricing: Pricing | None = None
+    judge: Generator | None = None  # an optional judge of every answer (compare/judge.py)
 
 
 def run_comparison(
@@ -100,6 +101,10 @@ def run_comparison(
                 run.cells.append(_cell(plan, arm, row, reply))
         if run.status == "cancelled":
             break
+    if plan.judge is not None and run.cells:
+        if progress:
+            progress(len(run.cells), total, f"the judge ({plan.judge.name}) reads the answers")
+        _judge(plan.judge, run)
     if progress:
         progress(len(run.cells), total, "done" if run.status == "complete" else "cancelled")
     run.seconds = round(time.perf_counter() - started, 2)
@@ -112,6 +117,34 @@ def run_comparison(
         run.seconds,
     )
     return run
+
+
+def _judge(judge: Generator, run: ComparisonRun) -> None:
+    """The judge's verdict on every answer that has a reference or passages to judge by,
+    stored beside the deterministic scores; its model and prompt go into the run."""
+    from advisor.compare import judge as judging
+    from advisor.compare.arms import REGISTRY
+
+    rows = {r.id: r for r in run.rows}
+    cells = [c for c in run.cells if rows[c.question_id].reference is not None
+             or (REGISTRY[c.arm].uses_retrieval and rows[c.question_id].retrieved)]  # fmt: skip
+    items = [
+        (
+            rows[c.question_id].question,
+            rows[c.question_id].reference,
+            [s.text for s in rows[c.question_id].retrieved]
+            if REGISTRY[c.arm].uses_retrieval
+            else [],
+            c.answer,
+        )
+        for c in cells
+    ]
+    verdicts, note = judging.judge_all(judge, items)
+    for cell, verdict in zip(cells, verdicts, strict=True):
+        cell.judge_correct, cell.judge_supported = verdict.correct, verdict.supported
+    run.settings["judge"] = judging.record(judge)
+    if note:
+        run.notes.append(note)
 
 
 def _generator(plan: Plan, arm: type[Arm]) -> Generator:

@@ -70,7 +70,10 @@ def build_plan(
             how = tuned_serving if REGISTRY[arm].needs_adapter else base_serving
             return cost_per_1000(prices, how, prompt_tokens, answer_tokens)
 
-    return Plan(pipeline, qs, chosen, pipeline.generator, lora, card, k, pricing)
+    from advisor.compare.judge import make_judge
+
+    judge = make_judge(settings)  # None unless ADVISOR_JUDGE names one
+    return Plan(pipeline, qs, chosen, pipeline.generator, lora, card, k, pricing, judge)
 
 
 def _question_set(

@@ -23,6 +23,27 @@ def interval(values: list[float]) -> dict[str, Any] | None:
     return {"n": len(values), "mean": round(mean, 4), "low": round(low, 4), "high": round(high, 4)}
 
 
+def _judged(cells: list[Any]) -> dict[str, Any] | None:
+    """The judge's correct share, and how often it agrees with the deterministic `correct`
+    (a Wilson interval), over the answers both scored; None when no judge ran."""
+    from advisor.compare.stats import share_interval
+
+    judged = [c for c in cells if c.judge_correct is not None]
+    if not judged:
+        return None
+    both = [c for c in judged if c.correct is not None]
+    agree = sum(1 for c in both if (c.correct >= 0.999) == (c.judge_correct >= 0.5))
+    low, high = share_interval(agree, len(both)) if both else (0.0, 0.0)
+    supported = [c.judge_supported for c in cells if c.judge_supported is not None]
+    return {
+        "correct": interval([c.judge_correct for c in judged]),
+        "supported": interval(supported),
+        "agreement": {"n": len(both), "agree": agree,
+                      "mean": round(agree / len(both), 4) if both else None,
+                      "low": round(low, 4), "high": round(high, 4)},
+    }  # fmt: skip
+
+
 def summarise(run: ComparisonRun) -> dict[str, Any]:
     """The aggregates stored with the run (and shown on top of the grid)."""
     rows = {r.id: r for r in run.rows}
@@ -50,6 +71,7 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         stats["abstention"] = interval([1.0 if a else 0.0 for a in said])
         stats["hallucination"] = interval([0.0 if a else 1.0 for a in said])
         stats["echoes"] = sum(1 for c in cells if c.echo)
+        stats["judge"] = _judged(cells)
         per_arm[arm] = stats
         groups: dict[str, list[float]] = defaultdict(list)
         tags: dict[str, list[float]] = defaultdict(list)

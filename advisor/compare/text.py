@@ -75,6 +75,7 @@ def render_summary(run: ComparisonRun) -> str:
             "scored wrong): " + ", ".join(f"{a} {n}" for a, n in echoes.items() if n)
         )
     lines += paired_lines(run)
+    lines += judge_lines(run)
     if agg.get("questions_scored"):
         lines.append(
             f"\n{agg['disagreements']} of {agg['questions_scored']} questions split "
@@ -86,6 +87,30 @@ def render_summary(run: ComparisonRun) -> str:
     else:
         lines.append("No reference answers: correctness is not applicable; read the answers.")
     return "\n".join(lines)
+
+
+def judge_lines(run: ComparisonRun) -> list[str]:
+    """What the optional judge said, labelled as a judge's, and how often it agreed with
+    the deterministic `correct`; nothing when no judge ran."""
+    judge = run.settings.get("judge")
+    arms = run.aggregates.get("arms", {})
+    judged = {a: arms[a]["judge"] for a in run.arms if (arms.get(a) or {}).get("judge")}
+    if not judge or not judged:
+        return []
+    lines = [f"\nA judge's verdicts ({judge.get('model')}; a model's opinion, beside the scores):"]
+    for arm, j in judged.items():
+        agree = j["agreement"]
+        said = (
+            f"agreed with correct on {agree['agree']} of {agree['n']} "
+            f"({agree['mean']:.0%}, 95% interval {agree['low']:.0%} to {agree['high']:.0%})"
+            if agree["n"]
+            else "nothing to agree on (no reference)"
+        )
+        supported = (
+            f"; supported by the passages {pct(j['supported'])}" if j.get("supported") else ""
+        )
+        lines.append(f"  {arm:<10} judged correct {pct(j['correct'])}{supported}; {said}")
+    return lines
 
 
 def abstention_lines(run: ComparisonRun) -> list[str]:

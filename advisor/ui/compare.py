@@ -221,7 +221,13 @@ def _results(run: Any) -> None:
         short,
     )
     from advisor.compare.run import to_csv
-    from advisor.compare.text import abstention_lines, paired_lines, pct, retrieval_and_reader
+    from advisor.compare.text import (
+        abstention_lines,
+        judge_lines,
+        paired_lines,
+        pct,
+        retrieval_and_reader,
+    )
 
     agg = run.aggregates
     if run.status != "complete":
@@ -256,7 +262,7 @@ def _results(run: Any) -> None:
     if pairs and all("not applicable" in line for line in pairs[1:]):
         # no pair has enough questions: one line says so, not one per pair of arms
         pairs = [f"Paired differences between arms: {pairs[1].split(': ', 1)[1]}"]
-    measured = [line.strip() for line in abstention_lines(run) + pairs]
+    measured = [line.strip() for line in abstention_lines(run) + pairs + judge_lines(run)]
     if measured:
         with st.container(border=True, key=KEY + "measured"):
             for line in measured:

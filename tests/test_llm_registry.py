@@ -90,7 +90,7 @@ def embedded(monkeypatch):
 def test_the_built_in_backends_are_listed():
     found = registry.backends()
     assert {"embedded", "ollama"} <= set(found)
-    assert set(found["ollama"].options.model_fields) == {"host", "model", "timeout"}
+    assert set(found["ollama"].options.model_fields) == {"host", "model", "timeout", "concurrency"}
     assert found["ollama"].needs_server and not found["ollama"].can_batch
     assert not found["embedded"].needs_server and found["embedded"].can_batch
     assert not found["embedded"].options.model_fields

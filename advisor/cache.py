@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 _DIGEST_CHUNK = 1 << 22
 
@@ -53,6 +54,21 @@ def _read_memo(memo: Path) -> dict[str, str]:
     except (OSError, ValueError):
         return {}  # no memo yet, or a damaged one: digests are computed again
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object the cache keeps (speeds, memos), or {} when it is missing or cannot
+    be read: a cache entry is a convenience, never an error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def keep_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a JSON object into the cache atomically; a read-only cache only loses it."""
+    _write_atomic(path, json.dumps(data, indent=2))
 
 
 def _write_atomic(target: Path, text: str) -> None:

@@ -10,13 +10,13 @@ built-in model on a CPU is estimated from the benchmark measured on a 2-core lap
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
+from advisor.cache import keep_json, read_json
 from advisor.settings import Settings
 
 SPEED_FILE = "compare-speed.json"
@@ -49,11 +49,7 @@ def setup_key(settings: Settings) -> str:
 
 
 def _load(cache_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((cache_dir / SPEED_FILE).read_text("utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}  # no record, or one that cannot be read: the prior or no estimate
+    return read_json(cache_dir / SPEED_FILE)  # none, or unreadable: the prior or none
 
 
 def remember(cache_dir: Path, key: str, run: Any) -> None:
@@ -71,13 +67,7 @@ def remember(cache_dir: Path, key: str, run: Any) -> None:
         "seconds_per_question": round(max(0.0, run.seconds - answering) / questions, 4),
         "at": time.strftime("%Y-%m-%d %H:%M"),
     }
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{SPEED_FILE}.tmp"
-        tmp.write_text(json.dumps(data, indent=2), "utf-8")
-        tmp.replace(cache_dir / SPEED_FILE)
-    except OSError:
-        pass  # an estimate is a convenience: a read-only cache only loses it
+    keep_json(cache_dir / SPEED_FILE, data)  # an estimate is a convenience
 
 
 def estimate(cache_dir: Path, key: str, arms: list[str], questions: int) -> Estimate:

@@ -12,13 +12,13 @@ base model or device has nothing to estimate from until its first run, and the r
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from advisor.cache import keep_json, read_json
 from advisor.finetune.pairs import PairSet
 
 SPEED_FILE = "train-speed.json"
@@ -50,11 +50,7 @@ def _key(run_or_ref: dict[str, Any]) -> str:
 
 
 def _load(cache_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((cache_dir / SPEED_FILE).read_text("utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}  # no record, or one that cannot be read: no estimate, never an error
+    return read_json(cache_dir / SPEED_FILE)  # none, or unreadable: no estimate, no error
 
 
 def remember(cache_dir: Path, run: dict[str, Any]) -> None:
@@ -70,13 +66,7 @@ def remember(cache_dir: Path, run: dict[str, Any]) -> None:
         "fixed_seconds": max(0.0, run.get("wall_seconds", 0) - run["train_seconds"]),
         "at": time.strftime("%Y-%m-%d %H:%M"),
     }
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{SPEED_FILE}.tmp"
-        tmp.write_text(json.dumps(data, indent=2), "utf-8")
-        tmp.replace(cache_dir / SPEED_FILE)
-    except OSError:
-        pass  # an estimate is a convenience: a read-only cache only loses it
+    keep_json(cache_dir / SPEED_FILE, data)  # an estimate is a convenience
 
 
 @dataclass(frozen=True)

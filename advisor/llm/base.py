@@ -106,6 +106,27 @@ def raise_first(results: list[Generation | BackendUnavailable]) -> list[Generati
     return results  # type: ignore[return-value]
 
 
+class ConcurrentRequests:
+    """For a server backend: several prompts as `concurrency` requests in flight, each
+    through its own `generate` (its own deadline), in input order."""
+
+    concurrency: int = 1
+
+    def generate(self, messages: list[Message], max_new_tokens: int = 160) -> Generation:
+        raise NotImplementedError
+
+    def generate_each(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation | BackendUnavailable]:
+        """Each answer, or its failure as a BackendUnavailable (see `concurrently`)."""
+        return concurrently(self.generate, messages_list, max_new_tokens, self.concurrency)
+
+    def generate_batch(
+        self, messages_list: list[list[Message]], max_new_tokens: int = 160
+    ) -> list[Generation]:
+        return raise_first(self.generate_each(messages_list, max_new_tokens))
+
+
 class FallbackGenerator:
     """Use `primary`; when it is unavailable, answer with `fallback` and say why."""
 

@@ -18,13 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import (
-    BackendUnavailable,
-    Generation,
-    Message,
-    concurrently,
-    raise_first,
-)
+from advisor.llm.base import BackendUnavailable, ConcurrentRequests, Generation, Message
 from advisor.llm.deadline import DeadlinePassed, TooLarge, exchange
 
 log = logging.getLogger(__name__)
@@ -52,7 +46,7 @@ def base_url(host: str) -> str:
 
 
 @registry.register("ollama")
-class OllamaGenerator:
+class OllamaGenerator(ConcurrentRequests):
     """A model served by Ollama; when the server is down the embedded model answers."""
 
     description = "an Ollama server over HTTP; the embedded model answers when it is down"
@@ -106,18 +100,6 @@ class OllamaGenerator:
             tokens / seconds if seconds > 0 else 0.0,
         )
         return Generation(text.strip(), self.name, tokens, seconds)
-
-    def generate_each(
-        self, messages_list: list[list[Message]], max_new_tokens: int = 160
-    ) -> list[Generation | BackendUnavailable]:
-        """Several prompts, `concurrency` requests in flight, each under its own deadline;
-        in input order, a failure as its BackendUnavailable (llm.base.concurrently)."""
-        return concurrently(self.generate, messages_list, max_new_tokens, self.concurrency)
-
-    def generate_batch(
-        self, messages_list: list[list[Message]], max_new_tokens: int = 160
-    ) -> list[Generation]:
-        return raise_first(self.generate_each(messages_list, max_new_tokens))
 
     def _call(self, method: str, path: str, body: Any, timeout: float) -> dict[str, Any]:
         """The reply's JSON object; every failure is one BackendUnavailable line."""

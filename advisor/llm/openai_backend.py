@@ -20,13 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import (
-    BackendUnavailable,
-    Generation,
-    Message,
-    concurrently,
-    raise_first,
-)
+from advisor.llm.base import BackendUnavailable, ConcurrentRequests, Generation, Message
 from advisor.llm.deadline import tls
 
 log = logging.getLogger(__name__)
@@ -49,7 +43,7 @@ def api_key() -> str | None:
 
 
 @registry.register("openai")
-class OpenAIGenerator:
+class OpenAIGenerator(ConcurrentRequests):
     """A model behind an OpenAI-compatible server; the embedded model answers when it is down."""
 
     description = "an OpenAI-compatible server (vLLM, llama.cpp, LM Studio, hosted APIs)"
@@ -96,18 +90,6 @@ class OpenAIGenerator:
         text, tokens = self._parse(raw)
         log.debug("%s: %d tokens in %.2f s", self.name, tokens, seconds)
         return Generation(text, self.name, tokens, seconds)
-
-    def generate_each(
-        self, messages_list: list[list[Message]], max_new_tokens: int = 160
-    ) -> list[Generation | BackendUnavailable]:
-        """Several prompts, `concurrency` requests in flight, each under its own deadline;
-        in input order, a failure as its BackendUnavailable (llm.base.concurrently)."""
-        return concurrently(self.generate, messages_list, max_new_tokens, self.concurrency)
-
-    def generate_batch(
-        self, messages_list: list[list[Message]], max_new_tokens: int = 160
-    ) -> list[Generation]:
-        return raise_first(self.generate_each(messages_list, max_new_tokens))
 
     def _post(self, body: dict[str, Any], deadline: float) -> bytes:
         """The response body, read under one deadline; every failure is BackendUnavailable."""

@@ -33,12 +33,12 @@ TRAIN = (
 import json, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from advisor.compare.learned import check
+from advisor.compare.learned import checker
 from advisor.finetune.train import train_lora
 """
     + PAIRS
     + """
-result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]), check=check)
+result = train_lora(split, Path(sys.argv[2]), Path(sys.argv[3]), check=checker(Path(sys.argv[3])))
 print(json.dumps({"wall": time.perf_counter() - start, "run": result.run}))
 """
 )

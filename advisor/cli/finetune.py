@@ -67,7 +67,7 @@ def finetune(
     """
     if ctx.invoked_subcommand is not None:
         return  # a subcommand (export): the training options are not used
-    from advisor.compare.learned import check, learned_lines
+    from advisor.compare.learned import checker, learned_lines
     from advisor.errors import AdvisorError
     from advisor.finetune.estimate import duration, estimate
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
@@ -132,7 +132,7 @@ def finetune(
         progress,
         base_model=settings.base_model,
         device=settings.device,
-        check=check,
+        check=checker(settings.model_cache),  # the base's answers kept for the next run
     )
     if bar is not None:
         bar.__exit__(None, None, None)

@@ -15,7 +15,11 @@ stated before the change (advisor.compare.change.result): a fact it never learne
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from advisor.compare.scoring import correct
@@ -34,7 +38,20 @@ def _sample(checks: list[dict[str, str]], relation: str) -> tuple[list[dict[str,
     return random.Random(0).sample(rows, PER_RELATION), len(rows)
 
 
-def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
+def checker(cache_dir: Path | None) -> Callable[[Any, Any, list[dict[str, str]]], dict[str, Any]]:
+    """`check`, with the base model's answers kept in the model cache (BASE_ANSWERS): the
+    base never changes, so a later run asks it only what it was not asked before, and the
+    check takes about half the time. For `train_lora(check=checker(settings.model_cache))`."""
+
+    def run(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
+        return check(tok, model, checks, cache_dir)
+
+    return run
+
+
+def check(
+    tok: Any, model: Any, checks: list[dict[str, str]], cache_dir: Path | None = None
+) -> dict[str, Any]:
     """Ask `model` (a peft model) and its base the checks; per relation the shares.
 
     For `advisor.finetune.train.train_lora(check=...)`.
@@ -49,7 +66,7 @@ def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
     messages = [build_plain_messages(c["question"]) for c in rows]
     with_adapter = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "lora", BATCH)
     with model.disable_adapter():
-        without = generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "base", BATCH)
+        without = _base_answers(tok, model, messages, cache_dir)
     out: dict[str, Any] = {}
     start = 0
     for relation in RELATIONS:
@@ -63,8 +80,8 @@ def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
             for g, c in zip(with_adapter[part], chosen, strict=True)
         ]
         base = [
-            1.0 if correct(g.text, c["answer"], c["question"]) else 0.0
-            for g, c in zip(without[part], chosen, strict=True)
+            1.0 if correct(text, c["answer"], c["question"]) else 0.0
+            for text, c in zip(without[part], chosen, strict=True)
         ]
         # Wilson's interval: 0 of 8 reads 0% to 32%, not a bootstrap's certain 0% to 0%
         low, high = share_interval(int(sum(lora)), len(lora))
@@ -90,6 +107,51 @@ def check(tok: Any, model: Any, checks: list[dict[str, str]]) -> dict[str, Any]:
             ],
         }
     return out
+
+
+BASE_ANSWERS = "base-answers.json"  # in the model cache: question key -> the base's answer
+MAX_KEPT = 20_000  # answers kept; the oldest go first
+
+
+def _identity(model: Any) -> list[Any]:
+    """What the base's answers depend on: its weights (folder, files' sizes and times),
+    dtype and device, and the answer length; any change asks the base again."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    folder = Path(str(getattr(base.config, "_name_or_path", "") or "."))
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    stamps = [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    param = next(base.parameters())
+    return [str(folder), stamps, str(param.dtype), str(param.device), MAX_NEW_TOKENS]
+
+
+def _base_answers(tok: Any, model: Any, messages: list[Any], cache_dir: Path | None) -> list[str]:
+    """The base model's answers (the adapter switched off by the caller), from the cache
+    where it was asked before. Greedy decoding makes them the same each time, up to the
+    float noise of other batch neighbours."""
+    from advisor.llm.hf_generate import generate_batch_with
+
+    if cache_dir is None:
+        return [
+            g.text for g in generate_batch_with(tok, model, messages, MAX_NEW_TOKENS, "base", BATCH)
+        ]
+    from advisor.cache import keep_json, read_json
+
+    ident = _identity(model)
+    keys = [
+        hashlib.sha256(json.dumps([ident, m], sort_keys=True).encode()).hexdigest()
+        for m in messages
+    ]
+    kept = read_json(cache_dir / BASE_ANSWERS)
+    missing = [i for i, k in enumerate(keys) if not isinstance(kept.get(k), str)]
+    if missing:
+        asked = generate_batch_with(
+            tok, model, [messages[i] for i in missing], MAX_NEW_TOKENS, "base", BATCH
+        )
+        kept.update({keys[i]: g.text for i, g in zip(missing, asked, strict=True)})
+        if len(kept) > MAX_KEPT:
+            kept = dict(list(kept.items())[-MAX_KEPT:])
+        keep_json(cache_dir / BASE_ANSWERS, kept)
+    return [kept[k] for k in keys]
 
 
 WHAT = {

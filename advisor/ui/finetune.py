@@ -70,7 +70,7 @@ def _pairs():
 def _start(split) -> None:
     """Start training (a button callback: it runs before the page, so the page already
     shows the Train button disabled)."""
-    from advisor.compare.learned import check
+    from advisor.compare.learned import checker
     from advisor.finetune.train import QUICK_STEPS, TrainConfig, train_lora
 
     epochs, rank = int(st.session_state[KEY + "epochs"]), int(st.session_state[KEY + "rank"])
@@ -96,7 +96,7 @@ def _start(split) -> None:
                 job.cancel,
                 base_model=settings.base_model,
                 device=settings.device,
-                check=None if quick else check,
+                check=None if quick else checker(settings.model_cache),
             )
         except Exception as exc:  # shown on the page in one line, never as a traceback
             job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"

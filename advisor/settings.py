@@ -9,14 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The repo root holds rules/ next to advisor/; a wheel carries them as advisor/_rules.
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def builtin_rules_dir() -> Path:
-    """The rules folder that ships with the project."""
-    bundled = _PACKAGE / "_rules"
-    return bundled if bundled.is_dir() else _PACKAGE.parent / "rules"
+from advisor.paths import builtin_rules_dir
 
 
 class Settings(BaseSettings):

@@ -41,6 +41,9 @@ def quoted_commands() -> list[tuple[str, str]]:
     return found
 
 
+CTX = click.Context(main)  # commands are imported when asked for by name
+
+
 def check(command: str) -> str | None:
     """What is wrong with a command line (None: its command and options exist)."""
     try:
@@ -61,8 +64,8 @@ def check(command: str) -> str | None:
             if param is None and flag not in ("-h", "--help"):
                 return f"`{cmd.name}` has no option {flag}"
             skip = "=" not in word and isinstance(param, click.Option) and not param.is_flag
-        elif isinstance(cmd, click.Group) and word in cmd.commands:
-            cmd = cmd.commands[word]
+        elif isinstance(cmd, click.Group) and cmd.get_command(CTX, word) is not None:
+            cmd = cmd.get_command(CTX, word)
         elif (
             isinstance(cmd, click.Group)
             and re.fullmatch(r"[a-z][a-z-]+", word)

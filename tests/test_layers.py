@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "advisor"
 
 BASE = {
     "errors", "yamlio", "settings", "options", "conditions", "log", "hf", "words", "cache",
-    "files", "terminal", "__init__",
+    "files", "terminal", "paths", "__init__",
 }  # fmt: skip
 # In a face, what every command or page may share; the rest are faces of their own, and a
 # module named `<face>_<part>` (compare_change, finetune_export) is a part of `<face>`.

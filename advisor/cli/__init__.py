@@ -1,13 +1,6 @@
-"""The `advisor` command: thin faces over the package, one module per command group."""
+"""The `advisor` command: thin faces over the package, one module per command group,
+each imported when its command is used (advisor/cli/base.py: COMMANDS)."""
 
-from advisor.cli import (  # noqa: F401  (they register commands)
-    compare,
-    costs,
-    decision,
-    finetune,
-    rag,
-    retrieval,
-)
 from advisor.cli.base import main
 
 __all__ = ["main"]

@@ -22,8 +22,41 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+# The module that defines each command. A command's module is imported only when that
+# command runs (or help lists them all), so `advisor advise` does not pay for importing the
+# comparison, the fine-tune or the RAG faces (tests/test_cli_commands.py keeps this true).
+COMMANDS = {
+    "questions": "decision",
+    "advise": "decision",
+    "check-rules": "decision",
+    "init-rules": "decision",
+    "costs": "costs",
+    "report": "costs",
+    "ingest": "rag",
+    "ask": "rag",
+    "forget": "rag",
+    "documents": "rag",
+    "eval-retrieval": "retrieval",
+    "retrieval-mode": "retrieval",
+    "finetune": "finetune",
+    "compare": "compare",
+}
+
+
 class AdvisorGroup(click.Group):
-    """A click group whose errors, ours and click's usage errors alike, are one line."""
+    """A click group whose errors, ours and click's usage errors alike, are one line, and
+    whose commands are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            # importing the module runs its @main.command decorators, which register it
+            importlib.import_module(f"advisor.cli.{COMMANDS[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
@@ -73,9 +106,9 @@ def main() -> None:
 
 def rules_dir(rules: Path | None) -> Path:
     """The rules folder to use: --rules, else ADVISOR_RULES_DIR, else the built-in one."""
-    from advisor.settings import get_settings
+    from advisor.paths import rules_dir as chosen
 
-    return rules if rules is not None else get_settings().rules_dir
+    return chosen(rules)
 
 
 def settings_for(

@@ -161,7 +161,7 @@ def check_rules(rules: Path | None, as_json: bool) -> None:
 def init_rules(folder: Path) -> None:
     """Copy the built-in rules to FOLDER, to edit into your organisation's policy."""
     from advisor.errors import InputError, Problem
-    from advisor.settings import builtin_rules_dir
+    from advisor.paths import builtin_rules_dir
 
     if folder.exists() and any(folder.iterdir()):
         raise InputError(Problem("folder exists and is not empty; choose a new one", str(folder)))

@@ -11,11 +11,17 @@ the comparison asks the first --questions golden questions through base, RAG, Lo
 LoRA + RAG with that adapter. Model loading, de-quantizing and ONNX builds are not timed.
 On the CPU the embedded model answers with the ONNX engine (--engine), on a GPU with
 transformers (the engine's wheel is CPU-only).
+
+Only the training and answering packages are needed (torch, transformers, peft): on a
+machine without chromadb the retrieval arms cannot run, so the base model and the adapter
+answer the same questions directly, and the output says so. The last table gives every
+figure of the device as a ratio to the CPU's, measured in the same process.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import tempfile
 import time
@@ -36,6 +42,7 @@ from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
 CORPUS = ROOT / "demo_corpus"
+HAS_CHROMA = importlib.util.find_spec("chromadb") is not None
 
 
 def train(data: Path, device: str, args: argparse.Namespace) -> tuple[Path, dict]:
@@ -62,23 +69,66 @@ def train(data: Path, device: str, args: argparse.Namespace) -> tuple[Path, dict
     }
 
 
-def compare(data: Path, device: str, adapter: Path, args: argparse.Namespace) -> dict:
-    settings = Settings(
+def golden(limit: int) -> QuestionSet:
+    everything = load_question_file(CORPUS / "golden.yaml")
+    first = [q for q in everything.questions if q.variant_of is None][:limit]
+    return QuestionSet(everything.name, first, everything.sha256, everything.origin)
+
+
+def settings_for(data: Path, device: str, args: argparse.Namespace) -> Settings:
+    return Settings(
         data_dir=data,
         collection=f"bench-{device}-{time.strftime('%H%M%S')}",  # ingest timed afresh
         device=device,
         engine=args.engine,
         base_model=args.base_model,
     )
+
+
+def answer_directly(data: Path, device: str, adapter: Path, args: argparse.Namespace) -> dict:
+    """Without chromadb: the base model and the adapter answer the golden questions (no
+    retrieval), through the same generators the comparison's base and LoRA arms use."""
+    from advisor.compare.scoring import correct
+    from advisor.llm.lora import LoraGenerator
+    from advisor.llm.registry import make_generator
+    from advisor.rag.prompt import build_plain_messages
+
+    settings = settings_for(data, device, args)
+    base, lora = make_generator(settings), LoraGenerator.for_settings(adapter, settings)
+    hello = [{"role": "user", "content": "hi"}]
+    base.generate(hello, 2), lora.generate(hello, 2)  # load and build: not timed
+    tokens = seconds = 0.0
+    right: list[bool] = []
+    start = time.perf_counter()
+    for q in golden(args.questions).questions:
+        for model in (base, lora):
+            g = model.generate(build_plain_messages(q.question), settings.max_new_tokens)
+            tokens, seconds = tokens + g.tokens, seconds + g.seconds
+            right.append(correct(g.text, q.answer, q.question))
+    return {
+        "ingest_s": 0.0,
+        "wall_s": time.perf_counter() - start,
+        "cells": len(right),
+        "tokens_per_s": tokens / seconds if seconds else 0.0,
+        "engine": getattr(lora, "engine", "?"),
+        "correct": sum(right) / len(right) if right else 0.0,
+    }
+
+
+def compare(data: Path, device: str, adapter: Path, args: argparse.Namespace) -> dict:
+    if not HAS_CHROMA:
+        return answer_directly(data, device, adapter, args)
+    settings = settings_for(data, device, args)
     pipeline = RagPipeline(settings, **pipeline_models(settings))
     start = time.perf_counter()
     pipeline.ingest([CORPUS])
     ingest_s = time.perf_counter() - start
-    everything = load_question_file(CORPUS / "golden.yaml")
-    golden = [q for q in everything.questions if q.variant_of is None][: args.questions]
-    qs = QuestionSet(everything.name, golden, everything.sha256, everything.origin)
     plan = build_plan(
-        settings, questions=qs, adapter=adapter, arms="base,rag,lora,lora_rag", pipeline=pipeline
+        settings,
+        questions=golden(args.questions),
+        adapter=adapter,
+        arms="base,rag,lora,lora_rag",
+        pipeline=pipeline,
     )
     hello = [{"role": "user", "content": "hi"}]
     plan.base.generate(hello, 2), plan.lora.generate(hello, 2)  # load and build: not timed
@@ -114,6 +164,12 @@ def main() -> None:
     target = describe(args.device)["device"]
     devices = [target] + ([] if target == "cpu" or args.no_baseline else ["cpu"])
     print(f"base model {ref.model_id}; devices: {', '.join(devices)}; data {data}", flush=True)
+    if not HAS_CHROMA:
+        print(
+            "chromadb is not installed here: no retrieval arms; the base model and the "
+            "adapter answer the questions directly",
+            flush=True,
+        )
     rows = []
     for device in devices:
         adapter, trained = train(data, device, args)
@@ -133,6 +189,17 @@ def main() -> None:
             f"{t['tokens_per_s']:.0f} | {c['engine']} | {c['cells']} | {c['wall_s']:.1f} | "
             f"{c['tokens_per_s']:.0f} |"
         )
+    if len(rows) > 1:
+        (device, t, c), (_, cpu_t, cpu_c) = rows[0], rows[-1]
+        print(f"\n{device} against the CPU in this run (above 1: the {device} is faster):")
+        print(f"- LoRA tokens/s: {ratio(t['tokens_per_s'], cpu_t['tokens_per_s'])}")
+        print(f"- LoRA wall time: {ratio(cpu_t['wall_s'], t['wall_s'])}")
+        print(f"- answer tokens/s: {ratio(c['tokens_per_s'], cpu_c['tokens_per_s'])}")
+        print(f"- comparison wall time: {ratio(cpu_c['wall_s'], c['wall_s'])}")
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a (a zero figure)"
 
 
 if __name__ == "__main__":

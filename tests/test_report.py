@@ -438,3 +438,30 @@ def test_the_report_quotes_paired_differences_with_their_intervals(rules_copy):
     report = build_report(load_rules(rules_copy), {"failure_mode": "knowledge"}, comparison=run)
     want = "rag minus lora: +100 points (95% interval +100 to +100; n=12, McNemar p=0.00049)"
     assert want in to_html(report) and want in to_markdown(report)
+
+
+def test_a_verdict_nothing_weighs_on_shows_no_shares_in_any_format(rules):
+    """With no answers only the rule book's prior speaks: the report, its HTML and the
+    terminal say so instead of a '100%' that would read as a measured certainty."""
+    from advisor.decision.engine import advise
+    from advisor.decision.text import render_text
+
+    empty = build_report(rules, {}, months=12)
+    md, page, terminal = to_markdown(empty), to_html(empty), render_text(advise(rules, {}))
+    for text in (" ".join(t.split()) for t in (md, page, terminal)):  # the terminal wraps
+        assert "A starting point, not a verdict yet" in text
+        assert "try prompts first" in text
+    assert "No rule fired on these answers." in md and "No rule fired on these answers." in page
+    assert "no rule fired on these answers" in terminal
+    # no shares: a table of scores, score bars, a "Scores:" line
+    assert "| Option | Score |" not in md and "Prompt engineering first | 100%" not in md
+    assert 'class="bar"' not in page and 'class="pct"' not in page
+    assert "Scores:" not in terminal
+    assert json.loads(to_json(empty))["recommendation"]["starting_point"] is True
+
+
+def test_a_verdict_the_answers_weigh_on_shows_its_shares(report):
+    md = to_markdown(report)
+    assert "| Option | Score |" in md and "A starting point" not in md
+    assert "No rule fired" not in md
+    assert json.loads(to_json(report))["recommendation"]["starting_point_text"] is None

@@ -166,11 +166,13 @@ def loss_figure(train: list[tuple[int, float]], val: list[tuple[int, float]]) ->
             )
         )
     fig.update_layout(
-        height=300,
-        margin={"t": 40, "b": 40},
+        height=340,
+        margin={"t": 40, "b": 10},
         title="LoRA loss by step",
         xaxis_title="Training step",
         yaxis_title="Loss (cross-entropy)",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        # below the plot, as on the other charts: at the top right the app's chart toolbar
+        # covered the legend
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
     )
     return fig

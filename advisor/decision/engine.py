@@ -95,6 +95,9 @@ class Recommendation:
     ruled_out: list[RuledOut] = field(default_factory=list)
     flips: list[Flip] = field(default_factory=list)
     next_questions: list[NextQuestion] = field(default_factory=list)
+    # No rule with evidence fired and nothing was ruled out: the verdict is the rule book's
+    # prior, and its shares (100% for one option) measure nothing about the case.
+    starting_point: bool = False
 
     def by_origin(self, *origins: str) -> list[AnswerRow]:
         """The answer rows that came from these origins (given, assumed, unknown...)."""
@@ -176,6 +179,7 @@ def evaluate(rules: RuleSet, given: dict[str, Any], derive: Derive | None = None
         steps,
         _answer_rows(rules, answers),
         ruled,
+        starting_point=not ruled and not any(f.evidence for f in fired),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from advisor.decision.engine import Recommendation
+from advisor.decision.text import starting_point_text
 
 
 def _plain(value: Any) -> Any:
@@ -24,6 +25,8 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
     """The recommendation as JSON-ready data (the `advisor advise --json` contract)."""
     data = _plain(asdict(rec))
     data["scores"] = {k: round(v, 4) for k, v in rec.scores.items()}
+    # What the app, the terminal and the report say instead of shares when nothing weighs
+    data["starting_point_text"] = starting_point_text(rec) if rec.starting_point else None
     for flip in data["flips"]:
         flip["scores"] = {k: round(v, 4) for k, v in flip["scores"].items()}
     return data

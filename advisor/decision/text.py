@@ -16,11 +16,29 @@ def _names(options: list[str]) -> str:
     return " and ".join(OPTIONS[o] for o in options)
 
 
+def starting_point_text(rec: Recommendation) -> str:
+    """What a verdict that nothing weighs on is (`rec.starting_point`): the app, the
+    terminal and the report say it in these words instead of showing shares."""
+    seeds = (
+        ", as the seed articles advise (try prompts first)"
+        if rec.recommendation == "prompt_engineering"
+        else ""
+    )
+    return (
+        "A starting point, not a verdict yet: nothing you answered weighs on it. With "
+        f"nothing known, the rules start from {rec.label}{seeds}; answer the questions to "
+        "see where your case leans."
+    )
+
+
 def render_text(rec: Recommendation) -> str:
     """Verdict, what it rests on, reasons, warnings, next steps, flips, next questions."""
     out: list[str] = [f"Recommendation: {rec.label}"]
     feasible = [o for o in rec.ranking if o not in {r.option for r in rec.ruled_out}]
-    out.append("Scores: " + " | ".join(f"{OPTIONS[o]} {rec.scores[o]:.0%}" for o in feasible))
+    if rec.starting_point:
+        out += textwrap.wrap(starting_point_text(rec), 88)
+    else:
+        out.append("Scores: " + " | ".join(f"{OPTIONS[o]} {rec.scores[o]:.0%}" for o in feasible))
     if rec.tie:
         out.append(
             f"TIE: {_names(rec.tie)} fit these answers equally well; the simpler step is "
@@ -39,6 +57,8 @@ def render_text(rec: Recommendation) -> str:
             out.append(f'      source: {r.source.seed}: "{_clip(r.source.quote)}"')
     out.append("")
     out.append("Why: the rules that fired")
+    if rec.starting_point:
+        out.append("  none: no rule fired on these answers")
     for f in rec.fired:
         if not f.evidence:
             continue  # warning-only rules are shown with their warning below

@@ -11,6 +11,7 @@ from advisor.conditions import holds, iter_matches
 from advisor.decision.engine import Recommendation
 from advisor.decision.loader import RuleSet
 from advisor.decision.questions import Question, resolve, validate_answers
+from advisor.decision.text import starting_point_text
 from advisor.errors import AdvisorError
 from advisor.options import OPTIONS
 from advisor.ui import state, wording
@@ -158,14 +159,10 @@ def _verdict(rules: RuleSet, rec: Recommendation) -> None:
         st.caption("Recommendation")
         st.header(rec.label, anchor=False)
     ruled = {r.option: r for r in rec.ruled_out}
-    if not wording.weighing(rec) and not ruled:
+    if rec.starting_point:
         # Only the prior speaks: a share of 100% would read as a measured certainty.
-        st.caption(
-            "A starting point, not a verdict yet: nothing you answered weighs on it. With "
-            "nothing known, the seed articles advise trying prompts first; answer the "
-            "questions to see where your case leans."
-        )
-    for o in rec.ranking if wording.weighing(rec) or ruled else []:  # by score, full labels
+        st.caption(starting_point_text(rec))
+    for o in [] if rec.starting_point else rec.ranking:  # by score, full labels
         if o in ruled:
             st.progress(0.0, text=f"{OPTIONS[o]}: ruled out ({ruled[o].title.lower()})")
         else:

@@ -54,6 +54,16 @@ def _expanders(at: AppTest) -> list[str]:
 # --- Questionnaire ------------------------------------------------------------------
 
 
+def test_report_page_with_nothing_answered_says_it_is_a_starting_point():
+    at = _app()
+    _go(at, "report")
+    assert not at.exception
+    assert any(c.value.startswith("A starting point, not a verdict yet") for c in at.caption)
+    assert at.markdown[0].value.startswith("no rule behind the verdict yet")
+    assert "No rule fired on these answers." in _markdown(at)  # the preview's "Why"
+    assert "| Option | Score |" not in _markdown(at)
+
+
 def test_questionnaire_verdict_bars_numbers_and_words():
     at = _app()
     assert _verdict(at) == "Prompt engineering first"  # a heading: wraps, never cut off

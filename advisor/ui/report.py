@@ -37,10 +37,16 @@ def render() -> None:
     with st.container(key=KEY + "verdict"):
         st.caption("Recommendation")
         st.header(rec["label"], anchor=False)
+    if rec["starting_point_text"]:
+        st.caption(rec["starting_point_text"])
     weighing = [f for f in rec["fired"] if f["evidence"]]  # as the questionnaire counts
     st.write(
-        f"{plural(len(weighing), 'rule')} behind the verdict, "
-        f"{plural(len(rec['warnings']), 'warning')}, "
+        (
+            f"{plural(len(weighing), 'rule')} behind the verdict, "
+            if weighing
+            else "no rule behind the verdict yet, "
+        )
+        + f"{plural(len(rec['warnings']), 'warning')}, "
         f"costs over {report.costs['horizon_months']} months, "
         f"{plural(len(report.rag_answers), 'RAG answer')}, LoRA run: "
         + (f"adapter {report.lora_run['adapter']}" if report.lora_run else "none")

@@ -212,3 +212,27 @@ def test_bad_input_override_via_cli(tmp_path):
     assert result.returncode == 2 and "chunk_tokens" in result.stderr
     result = run_cli("costs", str(answers), "--input", "tokens_per_doc=3")
     assert result.returncode == 2 and "unknown cost input" in result.stderr
+
+
+def test_a_price_sheet_over_a_year_old_is_called_old_in_the_terminal_and_the_report(
+    rules, tmp_path
+):
+    import datetime as dt
+
+    from advisor.report.model import build_report
+    from advisor.report.render import to_html, to_markdown
+
+    year_on = PRICES.as_of + dt.timedelta(days=365)
+    assert PRICES.age_note(year_on) is None  # a year is still current
+    note = PRICES.age_note(PRICES.as_of + dt.timedelta(days=400))
+    assert note is not None and "13 months old" in note and str(PRICES.as_of) in note
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("failure_mode: knowledge\n")
+    done = run_cli("costs", str(answers))
+    assert done.returncode == 0, done.stderr
+    current = PRICES.age_note()  # today's: the shipped sheet may or may not be old yet
+    assert ("months old" in done.stdout) == (current is not None)
+    report = build_report(rules, {}, months=12)
+    assert report.price_note == current
+    for text in (to_markdown(report), to_html(report)):
+        assert (current is None) or current in text

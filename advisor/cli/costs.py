@@ -59,7 +59,7 @@ def costs(
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        click.echo(render_costs(report, sheet.age_days()))
+        click.echo(render_costs(report, sheet.age_note()))
 
 
 @main.command()

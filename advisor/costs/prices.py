@@ -17,6 +17,7 @@ ModelClass = Literal["large_api", "small_api", "small_api_finetuned"]
 
 
 MAX_FIGURE = 1e9  # a billion per unit is past any price, rate or count on the sheet
+STALE_AFTER_DAYS = 365  # older sheets get a warning wherever their totals are shown
 
 
 class _Strict(BaseModel):
@@ -81,6 +82,18 @@ class PriceSheet(_Strict):
 
     def age_days(self, today: dt.date | None = None) -> int:
         return ((today or dt.date.today()) - self.as_of).days
+
+    def age_note(self, today: dt.date | None = None) -> str | None:
+        """A warning when the sheet is over a year old: the prices of hosted models change
+        often, so old totals can mislead. The terminal, the Costs page and the report say
+        it in these words."""
+        days = self.age_days(today)
+        if days <= STALE_AFTER_DAYS:
+            return None
+        return (
+            f"The price sheet is {days // 30} months old (prices of {self.as_of}); check "
+            "its sources or put in your own figures before relying on these totals."
+        )
 
 
 def figure_paths(sheet: PriceSheet) -> dict[str, float]:

@@ -7,16 +7,14 @@ from typing import Any
 from advisor.options import OPTIONS
 
 
-def render_costs(report: dict[str, Any], age_days: int) -> str:
-    """Totals, line items with formulas, break-even and the biggest cost drivers."""
+def render_costs(report: dict[str, Any], age_note: str | None) -> str:
+    """Totals, line items with formulas, break-even and the biggest cost drivers;
+    `age_note` is the sheet's (PriceSheet.age_note)."""
     months = report["horizon_months"]
     cur = report["currency"]
     out = [f"Costs over {months} months ({cur}, price sheet of {report['as_of']})"]
-    if age_days > 365:
-        out.append(
-            f"Note: the price sheet is {age_days // 30} months old; check the sources "
-            "or override figures with --prices / --set."
-        )
+    if age_note:
+        out.append(f"{age_note} Override figures with --prices FILE or --set PATH=VALUE.")
     rows = sorted(report["approaches"].items(), key=lambda kv: kv[1]["cumulative"][-1])
     out.append("")
     out.append(f"  {'approach':<28}{'one-time':>12}{'monthly':>12}{'total':>14}")

@@ -44,6 +44,7 @@ class Report(BaseModel):
     rag_answers: list[dict[str, Any]] = []
     lora_run: dict[str, Any] | None = None
     comparison: dict[str, Any] | None = None  # the workspace's comparison run, if any
+    price_note: str | None = None  # the price sheet's age warning (PriceSheet.age_note)
     stamp: Stamp
 
 
@@ -123,5 +124,6 @@ def build_report(
         rag_answers=answers,
         lora_run=lora_run,
         comparison=comparison_section(comparison, facts) if comparison is not None else None,
+        price_note=sheet.age_note(),
         stamp=stamp,
     )

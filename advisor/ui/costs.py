@@ -47,6 +47,8 @@ def render() -> None:
         f"Price sheet of {sheet.as_of}: edit a price to use your own. Your changes are "
         "kept in this workspace (they survive a reload) and feed the verdict and the report."
     )
+    if note := sheet.age_note():
+        st.warning(note)
     _inputs(rules, inputs)
     _prices(rules, sheet)
     if state.price_edits() or state.input_edits():

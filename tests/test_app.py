@@ -20,7 +20,7 @@ from advisor.finetune.train import StepReport
 from advisor.options import OPTIONS
 from advisor.rag.pipeline import Answer, SourceRef
 from advisor.settings import get_settings
-from advisor.ui.finetune import TrainJob
+from advisor.ui.jobs import Job
 from advisor.ui.wording import as_text, flip_line
 
 RULES = load_folder(ROOT / "rules").rules
@@ -242,9 +242,10 @@ def _report(step: int, loss: float, val: float | None = None) -> StepReport:
     )
 
 
-def _finished_job(out: Path, reports: list[StepReport]) -> TrainJob:
+def _finished_job(out: Path, reports: list[StepReport]) -> Job:
     run = {"steps": 6, "train_seconds": 9.0, "tokens_per_second": 100.0, "peak_memory_mb": 900}
-    return TrainJob(reports=reports, result=SimpleNamespace(status="complete", out=out, run=run))
+    result = SimpleNamespace(status="complete", out=out, run=run)
+    return Job("train", reports=reports, result=result)
 
 
 def test_finetune_page_without_documents_says_so_in_words():
@@ -290,7 +291,7 @@ def test_finetune_page_chart_overfitting_and_both_answers(tmp_path):
     assert all(a in _markdown(at) for a in shown)
 
 
-def test_finetune_train_button_is_disabled_while_training():
+def test_finetune_train_button_is_disabled_while_training_even_after_a_reload():
     session = {"ws_id": "apptest-ft"}
     at = _app(session)
     _go(at, "documents")
@@ -302,7 +303,15 @@ def test_finetune_train_button_is_disabled_while_training():
     job = at.session_state["ft_job"]
     assert job.running
     assert _by_key(at.button, "ft_train").disabled  # already in the run that started it
-    job.cancel.set()
+    # A reload is a new session on the same workspace link: it finds the running job,
+    # shows it running (no second run can start) and can cancel it.
+    again = _app(dict(session))
+    _go(again, "finetune")
+    assert not again.exception
+    assert again.session_state["ft_job"] is job and job.running
+    assert _by_key(again.button, "ft_train").disabled
+    _by_key(again.button, "ft_cancel").click().run()
+    assert job.cancel.is_set()
     job.thread.join(timeout=300)
     at.run()
     assert not at.exception and job.error is None, job.error

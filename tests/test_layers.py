@@ -20,7 +20,10 @@ BASE = {
 }  # fmt: skip
 # In a face, what every command or page may share; the rest are faces of their own, and a
 # module named `<face>_<part>` (compare_change, finetune_export) is a part of `<face>`.
-SHARED = {"cli": {"base", "__init__", "__main__"}, "ui": {"state", "wording", "model_picker"}}
+SHARED = {
+    "cli": {"base", "__init__", "__main__"},
+    "ui": {"state", "wording", "model_picker", "jobs"},
+}
 # What each part may import besides the base modules. A part not listed is a face.
 ALLOWED: dict[str, set[str]] = {
     "base": set(),

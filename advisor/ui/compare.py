@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state, wording
+from advisor.ui import jobs, state, wording
+from advisor.ui.jobs import Job
 
 KEY = "cmp_"
 DEMO_GOLDEN = Path(__file__).resolve().parents[2] / "demo_corpus" / "golden.yaml"
@@ -20,21 +19,6 @@ SOURCES = (
     "Type questions",
     "Generate from my documents",
 )
-
-
-@dataclass
-class CompareJob:
-    """A comparison in a background thread; the page polls it."""
-
-    cancel: threading.Event = field(default_factory=threading.Event)
-    progress: tuple[int, int, str] = (0, 1, "Loading the models...")
-    run: Any = None
-    error: str | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
 
 
 def _adapters() -> list[Path]:
@@ -88,27 +72,20 @@ def _start(questions: Any, adapter: Path | None, arms: list[str], k: int) -> Non
         serving=(inputs.base_serving, inputs.tuned_serving) if inputs else
         ("large_api", "small_api_finetuned"),
     )  # fmt: skip
-    job = CompareJob()
 
-    def work() -> None:
-        try:
-            job.run = run_comparison(
-                plan, lambda d, t, w: setattr(job, "progress", (d, t, w)), job.cancel
-            )
-            save_latest(job.run, settings)
-            remember(settings.model_cache, setup_key(settings), job.run)  # the next estimate
-        except Exception as exc:  # shown on the page, never a traceback
-            job.error = str(exc)
+    def work(job: Job) -> Any:
+        run = run_comparison(plan, job.report, job.cancel)
+        save_latest(run, settings)
+        remember(settings.model_cache, setup_key(settings), run)  # the next estimate
+        return run
 
-    job.thread = threading.Thread(target=work, name="advisor-compare", daemon=True)
-    job.thread.start()
-    st.session_state[KEY + "job"] = job
+    jobs.start(KEY + "job", Job("compare"), work)
 
 
 @st.fragment(run_every=1.0)
 def _progress() -> None:
-    job: CompareJob | None = st.session_state.get(KEY + "job")
-    if job is None or not (job.running or job.run is not None or job.error):
+    job = jobs.current(KEY + "job")
+    if job is None or not (job.running or job.result is not None or job.error):
         return
     done, total, what = job.progress
     if job.running:
@@ -117,9 +94,9 @@ def _progress() -> None:
             job.cancel.set()
     elif job.error:
         st.error(job.error)
-    elif st.session_state.get(KEY + "shown") is not job.run:
-        st.session_state[KEY + "shown"] = job.run
-        st.session_state["compare_run"] = job.run
+    elif st.session_state.get(KEY + "shown") is not job.result:
+        st.session_state[KEY + "shown"] = job.result
+        st.session_state["compare_run"] = job.result
         st.rerun()  # the whole page: the results below appear without a click
 
 
@@ -169,8 +146,7 @@ def _setup() -> None:
         questions = None
     if questions is not None and questions.questions:
         questions = _first(c1, questions, arms)
-    job: CompareJob | None = st.session_state.get(KEY + "job")
-    busy = job is not None and job.running
+    busy = jobs.running(KEY + "job")
     ready = bool(arms) and questions is not None and bool(questions.questions)
     if st.button("Run the comparison", type="primary", disabled=busy or not ready, key=KEY + "run"):
         try:

@@ -4,40 +4,22 @@ and shown before / after, per question and arm, with its figures."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import state, wording
+from advisor.ui import jobs, state, wording
+from advisor.ui.jobs import Job
 
 KEY = "chg_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
 WHAT = {"update": "the update", "forget": "the forget"}
 
 
-@dataclass
-class ChangeJob:
-    """An update or a forget in a background thread; the page polls it."""
-
-    kind: str
-    cancel: threading.Event = field(default_factory=threading.Event)
-    progress: tuple[int, int, str] = (0, 1, "Loading the models...")
-    result: Any = None
-    error: str | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-
 def _busy() -> bool:
-    jobs = [st.session_state.get(KEY + "job"), st.session_state.get("cmp_job")]
-    return any(j is not None and j.running for j in jobs)
+    return jobs.running(KEY + "job", "cmp_job")
 
 
 def _demo_updates(pipeline: Any) -> list[Path]:
@@ -85,27 +67,21 @@ def _start(run: Any, kind: str, target: Any, typed: dict[str, str] | None = None
     else:
         qs = _questions(run, pipeline, lambda q: document_questions(q, target))
         check_forget(qs, pipeline, target)
-    job = ChangeJob(kind)
 
-    def work() -> None:
-        try:
-            plan = plan_from_run(run, settings, pipeline=pipeline, questions=qs)
-            report = lambda d, t, w: setattr(job, "progress", (d, t, w))  # noqa: E731
-            apply = apply_update if kind == "update" else apply_forget
-            job.result = apply(plan, target, report, job.cancel)
-            run.changes.append(job.result.to_dict())
-            save_latest(run, settings)
-        except Exception as exc:  # shown on the page, never a traceback
-            job.error = str(exc)
+    def work(job: Job) -> Any:
+        plan = plan_from_run(run, settings, pipeline=pipeline, questions=qs)
+        apply = apply_update if kind == "update" else apply_forget
+        result = apply(plan, target, job.report, job.cancel)
+        run.changes.append(result.to_dict())
+        save_latest(run, settings)
+        return result
 
-    job.thread = threading.Thread(target=work, name=f"advisor-{kind}", daemon=True)
-    job.thread.start()
-    st.session_state[KEY + "job"] = job
+    jobs.start(KEY + "job", Job(kind), work)
 
 
 @st.fragment(run_every=1.0)
 def _progress() -> None:
-    job: ChangeJob | None = st.session_state.get(KEY + "job")
+    job = jobs.current(KEY + "job")
     if job is None or not (job.running or job.result is not None or job.error):
         return
     done, total, what = job.progress
@@ -252,7 +228,7 @@ def render(run: Any) -> None:
 
 def _job_progress(kind: str) -> None:
     """The running (or just ended) job's progress, under the section that started it."""
-    job: ChangeJob | None = st.session_state.get(KEY + "job")
+    job = jobs.current(KEY + "job")
     if job is not None and job.kind == kind:
         _progress()
 

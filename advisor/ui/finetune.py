@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from advisor.errors import AdvisorError
-from advisor.ui import finetune_export, state, wording
+from advisor.ui import finetune_export, jobs, state, wording
+from advisor.ui.jobs import Job
 
 KEY = "ft_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
@@ -19,25 +18,8 @@ MIN_PAIRS = 10  # split_pairs needs this many for an 80/10/10 split
 ARMS = (("lora", "Without retrieval (LoRA alone)"), ("lora_rag", "With retrieval (LoRA + RAG)"))
 
 
-@dataclass
-class TrainJob:
-    """A training run in a background thread; the page polls it."""
-
-    cancel: threading.Event = field(default_factory=threading.Event)
-    reports: list[Any] = field(default_factory=list)
-    result: Any = None
-    error: str | None = None
-    thread: threading.Thread | None = None
-    shown_done: bool = False  # the whole page has rerun since the thread ended
-    quick: bool = False  # the quick preset: a check of the flow, not an adapter to trust
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-
-def _job() -> TrainJob | None:
-    return st.session_state.get(KEY + "job")
+def _job() -> Job | None:
+    return jobs.current(KEY + "job")
 
 
 def _pairs():
@@ -81,29 +63,26 @@ def _start(split) -> None:
         rank=rank,
         alpha=2 * rank,
     )
-    job = TrainJob(quick=quick)
     out = state.adapters_dir() / time.strftime("run-%Y%m%d-%H%M%S")
     settings = state.settings()  # this session's base model, the process's device
 
-    def work() -> None:
-        try:
-            job.result = train_lora(
-                split,
-                out,
-                settings.model_cache,
-                config,
-                job.reports.append,
-                job.cancel,
-                base_model=settings.base_model,
-                device=settings.device,
-                check=None if quick else checker(settings.model_cache),
-            )
-        except Exception as exc:  # shown on the page in one line, never as a traceback
-            job.error = f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
+    def work(job: Job) -> Any:
+        return train_lora(
+            split,
+            out,
+            settings.model_cache,
+            config,
+            job.reports.append,
+            job.cancel,
+            base_model=settings.base_model,
+            device=settings.device,
+            check=None if quick else checker(settings.model_cache),
+        )
 
-    job.thread = threading.Thread(target=work, name="advisor-train", daemon=True)
-    job.thread.start()
-    st.session_state[KEY + "job"] = job
+    def failed(exc: Exception) -> str:
+        return f"Training failed: {(str(exc) or type(exc).__name__).splitlines()[0]}"
+
+    jobs.start(KEY + "job", Job("train", quick=quick), work, failed)
     st.session_state.pop(KEY + "answers", None)  # answers of an older adapter
 
 

@@ -12,6 +12,10 @@ the real documents, RAG correct >= 50% there, unanswerable withheld >= 80% with 
 15% of answerable ones wrongly withheld, no echo scored correct.
 
     .venv/bin/python bench/evidence.py [--set NAME ...] [--limit N]
+
+Reader candidates are chosen on the tune halves, then reported on the test halves:
+
+    .venv/bin/python bench/evidence.py --half tune --rag-only [--k N] [--chunk-tokens N]
 """
 
 from __future__ import annotations
@@ -38,29 +42,36 @@ from advisor.settings import Settings
 SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROOT / "eval_docs"}
 
 
-def test_half(path: Path, limit: int | None) -> QuestionSet:
-    """The test half of a question file (its `split` fields), in file order."""
+def half(path: Path, which: str, limit: int | None) -> QuestionSet:
+    """The tune or test half of a question file (its `split` fields), in file order."""
     qs = load_question_file(path)
     entries = yaml_entries(read_text(path), str(path))
-    test = {e.fields.get("id") for e in entries if e.fields.get("split") == "test"}
-    kept = [q for q in qs.questions if q.id in test][:limit]
-    return QuestionSet(f"{qs.name} (test)", kept, qs.sha256, qs.origin)
+    ids = {e.fields.get("id") for e in entries if e.fields.get("split") == which}
+    kept = [q for q in qs.questions if q.id in ids][:limit]
+    return QuestionSet(f"{qs.name} ({which})", kept, qs.sha256, qs.origin)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", choices=sorted(SETS), default=None)
-    ap.add_argument("--limit", type=int, default=None, help="first N test questions per file")
+    ap.add_argument("--limit", type=int, default=None, help="first N questions per file")
+    ap.add_argument("--half", choices=["tune", "test"], default="test")
+    ap.add_argument("--k", type=int, default=5, help="passages put before the reader")
+    ap.add_argument("--chunk-tokens", type=int, default=None, help="chunk size at ingest")
+    ap.add_argument("--rag-only", action="store_true", help="no base arm (candidate sweeps)")
     args = ap.parse_args()
+    chunking = {"chunk_tokens": args.chunk_tokens} if args.chunk_tokens else {}
+    print(f"{args.half} halves, k={args.k}, {chunking or 'default chunks'}")
     for name in args.set or list(SETS):
         folder = SETS[name]
         files = [folder / "golden.yaml"] + [p for p in [folder / "unanswerable.yaml"] if p.exists()]
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(data_dir=Path(tmp), collection=f"bench-{name}")
+            settings = Settings(data_dir=Path(tmp), collection=f"bench-{name}", **chunking)
             pipeline = RagPipeline(settings, **pipeline_models(settings))
             pipeline.ingest([folder])
-            questions = combine([test_half(f, args.limit) for f in files])
-            plan = build_plan(settings, questions=questions, arms="base,rag", pipeline=pipeline)
+            questions = combine([half(f, args.half, args.limit) for f in files])
+            arms = "rag" if args.rag_only else "base,rag"
+            plan = build_plan(settings, questions=questions, arms=arms, k=args.k, pipeline=pipeline)
             start = time.perf_counter()
             run = run_comparison(plan)
             seconds = time.perf_counter() - start
@@ -75,7 +86,8 @@ def main() -> None:
               f"{len(run.rows) - len(answerable)} unanswerable test questions, {seconds:.0f} s")  # fmt: skip
         print(f"  context recall       {pct(agg['retrieval'].get('context_recall'))}")
         print(f"  rag correct          {pct(rag['correct'])}  exact {pct(rag['exact'], False)}")
-        print(f"  base correct         {pct(agg['arms']['base']['correct'])}")
+        if "base" in agg["arms"]:
+            print(f"  base correct         {pct(agg['arms']['base']['correct'])}")
         print(f"  rag reader accuracy  {pct(rag.get('reader_correct'))}")
         print(f"  {retrieval_and_reader(run)}")
         print(f"  answerable withheld  {withheld} of {len(answerable)}")
@@ -84,7 +96,8 @@ def main() -> None:
                   f"answered anyway {pct(rag['hallucination'], False)}")  # fmt: skip
         echo_right = sum(1 for c in run.cells if c.echo and c.correct == 1.0)
         print(f"  echoes               {rag['echoes']} (rag), {echo_right} scored correct")
-        print(f"  base minus rag       {points(agg['paired']['base-rag']['all'])}")
+        if "base-rag" in agg.get("paired", {}):
+            print(f"  base minus rag       {points(agg['paired']['base-rag']['all'])}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ A job runs in a daemon thread; its page polls it. Each job is kept in the browse
 and also in a table of this process under its workspace and slot, so a reload (a new
 session on the same `?ws=` link) finds a running job again, shows its progress and can
 cancel it, instead of losing sight of a run that goes on in the background. A finished
-job stays until the next one in the same slot of that workspace replaces it.
+job stays in the table until the next one in the same slot of that workspace replaces it.
 """
 
 from __future__ import annotations
@@ -72,13 +72,16 @@ def start(
 
 def current(slot: str) -> Job | None:
     """This session's job in `slot`; after a reload, the workspace's job that an earlier
-    session of the same link started (this session follows it from then on)."""
+    session of the same link started and that is still running (this session follows it
+    from then on). A job that ended before the reload is not taken over: what it made is
+    in the workspace already, and the page shows it from there."""
     job = st.session_state.get(slot)
     if job is None:
         with _LOCK:
             job = _JOBS.get((state.workspace(), slot))
-        if job is not None:
-            st.session_state[slot] = job
+        if job is None or not job.running:
+            return None
+        st.session_state[slot] = job
     return job
 
 

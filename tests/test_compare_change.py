@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from advisor.compare.arms import parse_arms
-from advisor.compare.change import apply_forget, apply_update, changed_questions
+from advisor.compare.change.apply import apply_forget, apply_update, changed_questions
 from advisor.compare.change.result import ChangeResult
 from advisor.compare.change.setup import plan_from_run, questions_of, retrain_cost
 from advisor.compare.change.text import render_change

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
-from advisor.compare.change import apply_forget, apply_update
+from advisor.compare.change.apply import apply_forget, apply_update
 from advisor.compare.evidence import change_facts
 from advisor.compare.questions import load_question_file
 from advisor.compare.run import ComparisonRun

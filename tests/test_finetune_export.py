@@ -21,8 +21,19 @@ from click.testing import CliRunner
 
 from advisor.cli import main
 from advisor.errors import AdvisorError
-from advisor.finetune.export import export_adapter, export_zip
+from advisor.finetune import export as _export
 from advisor.rag.prompt import PLAIN_SYSTEM, SYSTEM, build_messages
+from advisor.settings import get_settings
+
+
+def export_adapter(adapter: Path, out: Path, merged: bool = False, cache_dir=None):
+    """As the faces call it: with the run's model cache (ADVISOR_CACHE_DIR) unless given."""
+    cache = cache_dir or get_settings().model_cache
+    return _export.export_adapter(adapter, out, merged, cache_dir=cache)
+
+
+def export_zip(adapter: Path) -> bytes:
+    return _export.export_zip(adapter, get_settings().model_cache)
 
 PARAMS = {
     "rank": 4,

@@ -110,13 +110,32 @@ def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch):
     assert upward_imports() == ["advisor/llm/x.py:2: llm -> rag (advisor.rag.search)"]
 
 
+def _room(module: str) -> str:
+    """`advisor.compare.change.result` -> `advisor.compare`: a package with its subpackages."""
+    return ".".join(module.split(".")[:2])
+
+
+def _runs(importer: str, target: str) -> set[str]:
+    """What importing `target` runs: the module and the `__init__` of every package above it
+    that `importer` is not inside (its own packages have run before it did)."""
+    parts = target.split(".")
+    above = {".".join(parts[:n]) for n in range(3, len(parts))}
+    return {target} | {p for p in above if not (importer == p or importer.startswith(p + "."))}
+
+
 def circles() -> list[list[str]]:
-    """Groups of modules of one package that import each other round a circle (Tarjan)."""
+    """Groups of modules of one package (subpackages included) that import each other round
+    a circle (Tarjan). Importing `a.b.c` runs `a/b/__init__.py` too, so that counts."""
     graph: dict[str, set[str]] = {}
     for path in _modules():
         name = _name(path)
-        package = name.rsplit(".", 1)[0] if path.name != "__init__.py" else name
-        graph[name] = {t for _, t in _imports(path) if t != name and t.rsplit(".", 1)[0] == package}
+        graph[name] = {
+            m
+            for _, t in _imports(path)
+            if _room(t) == _room(name)
+            for m in _runs(name, t)
+            if m != name
+        }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -159,6 +178,23 @@ def test_the_checker_catches_a_circle(tmp_path, monkeypatch):
     (fake / "rag" / "c.py").write_text("from advisor.rag import a\n")  # one way: no circle
     monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
     assert circles() == [["advisor.rag.a", "advisor.rag.b"]]
+
+
+def test_the_checker_sees_a_circle_through_a_subpackages_init(tmp_path, monkeypatch):
+    # compare/run.py importing compare/change/result.py runs compare/change/__init__.py:
+    # when that __init__ imports the runner, which imports run, it is a circle.
+    fake = tmp_path / "advisor"
+    (fake / "compare" / "change").mkdir(parents=True)
+    (fake / "compare" / "run.py").write_text("def f():\n    from advisor.compare.change.result import X\n")
+    (fake / "compare" / "runner.py").write_text("from advisor.compare.run import f\n")
+    (fake / "compare" / "change" / "__init__.py").write_text("from advisor.compare.runner import f\n")
+    (fake / "compare" / "change" / "result.py").write_text("X = 1\n")
+    # a submodule importing a sibling is no circle through its own package's __init__
+    (fake / "compare" / "change" / "select.py").write_text("from advisor.compare.change.result import X\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
+    assert circles() == [
+        ["advisor.compare.change", "advisor.compare.run", "advisor.compare.runner"]
+    ]
 
 
 def _family(module: str) -> str:

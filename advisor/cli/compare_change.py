@@ -80,7 +80,7 @@ def with_run_model(settings: Any, run: Any) -> Any:
 
 def precheck(qs: Any, pipeline: Any, update: tuple[Path, ...], forget: str | None) -> None:
     """The change's own checks (paths, changed questions, documents), before any model."""
-    from advisor.compare.change import check_forget, check_update
+    from advisor.compare.change.apply import check_forget, check_update
 
     if update:
         check_update(qs, pipeline, list(update))
@@ -97,7 +97,7 @@ def apply_change(
     progress: Any,
 ) -> Any:
     """Check cheaply, build the plan if the run has none yet, apply the change, keep it."""
-    from advisor.compare.change import apply_forget, apply_update
+    from advisor.compare.change.apply import apply_forget, apply_update
     from advisor.compare.change.setup import plan_from_run, questions_of
     from advisor.compare.history import save_latest
     from advisor.rag.models import pipeline_models

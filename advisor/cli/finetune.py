@@ -190,8 +190,8 @@ def export(adapter: Path, out: Path, merged: bool) -> None:
     configs with the run's LoRA settings, and an Ollama Modelfile for the adapter."""
     from advisor.finetune.export import export_adapter
 
-    # --merged reads the base weights from the per-user model cache (ADVISOR_CACHE_DIR)
-    result = export_adapter(adapter, out, merged)
+    # the base weights are looked up in the per-user model cache (ADVISOR_CACHE_DIR)
+    result = export_adapter(adapter, out, merged, cache_dir=settings_for().model_cache)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for path in dict.fromkeys(result.files.values()):  # each once, in the order written

@@ -195,17 +195,16 @@ def render_configs(context: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def base_weights(run: dict[str, Any], cache_dir: Path | None) -> tuple[Path | None, str]:
+def base_weights(run: dict[str, Any], cache_dir: Path) -> tuple[Path | None, str]:
     """The folder of the exact weights the run trained on, if it is on this machine, and
     where they came from, in words. Nothing is built here: a cache without them says so."""
     if run.get("base_model_path"):
         folder = Path(run["base_model_path"])
         return (folder if folder.is_dir() else None), "your own base model folder"
     from advisor.llm.base_model import GGUF_FILE, plain_weights_dir
-    from advisor.settings import Settings
 
     try:
-        folder = plain_weights_dir(cache_dir or Settings().model_cache)
+        folder = plain_weights_dir(cache_dir)
     except AdvisorError:
         folder = None  # the embedded model package is missing
     origin = (
@@ -250,10 +249,9 @@ def _prepare(out: Path) -> Path:
     return tmp
 
 
-def export_adapter(
-    adapter: Path, out: Path, merged: bool = False, cache_dir: Path | None = None
-) -> ExportResult:
-    """Write the export folder `out` for the adapter run in `adapter`."""
+def export_adapter(adapter: Path, out: Path, merged: bool = False, *, cache_dir: Path) -> ExportResult:
+    """Write the export folder `out` for the adapter run in `adapter`; `cache_dir` is the
+    model cache the faces pass in (the base weights are looked up there, never built)."""
     adapter, out = adapter.resolve(), out.resolve()
     run = read_run_card(adapter)
     pairs = {
@@ -384,10 +382,10 @@ def _ollama_ready(merged: Path) -> None:
             tok_path.write_text(json.dumps(tok_config, indent=2) + "\n", "utf-8")
 
 
-def export_zip(adapter: Path) -> bytes:
+def export_zip(adapter: Path, cache_dir: Path) -> bytes:
     """The export of `adapter` as a zip (for the app's download), under one top folder."""
     with tempfile.TemporaryDirectory(prefix="advisor-export-") as tmp:
-        result = export_adapter(adapter, Path(tmp) / f"{adapter.name}-export")
+        result = export_adapter(adapter, Path(tmp) / f"{adapter.name}-export", cache_dir=cache_dir)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(result.out.rglob("*")):

@@ -108,13 +108,12 @@ def write_hf_dataset(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> str
     return None
 
 
-def write_merged(adapter: Path, folder: Path, cache_dir: Path | None) -> None:
+def write_merged(adapter: Path, folder: Path, cache_dir: Path) -> None:
     """The adapter folded into the base weights (peft merge_and_unload), as safetensors."""
     from peft import PeftModel
 
     from advisor.llm.adapters import read_run
     from advisor.llm.base_model import base_model_ref, load_base
-    from advisor.settings import Settings
 
     # The base it was trained on: the built-in model, or the folder its run card names.
     try:
@@ -123,7 +122,7 @@ def write_merged(adapter: Path, folder: Path, cache_dir: Path | None) -> None:
         card = {}  # read_run below says what is wrong
     ref = base_model_ref(card.get("base_model_path") if isinstance(card, dict) else None)
     read_run(adapter, ref.model_id)  # refuses an adapter of a base model we cannot load
-    tok, base = load_base(cache_dir or Settings().model_cache, "float32", ref)
+    tok, base = load_base(cache_dir, "float32", ref)
     with warnings.catch_warnings():  # peft calls a transformers API that warns of v6
         warnings.simplefilter("ignore", FutureWarning)
         model = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()

@@ -44,7 +44,7 @@ def _questions(run: Any, pipeline: Any, has: Any) -> Any:
 
 def _start(run: Any, kind: str, target: Any, typed: dict[str, str] | None = None) -> None:
     """Check at once (one line on the page), then change and re-ask in the background."""
-    from advisor.compare.change import (
+    from advisor.compare.change.apply import (
         apply_forget,
         apply_update,
         changed_questions,
@@ -167,7 +167,7 @@ def _typed_answers(run: Any, names: list[str]) -> dict[str, str]:
 
 
 def _forget_controls(run: Any) -> None:
-    from advisor.compare.change import document_questions
+    from advisor.compare.change.apply import document_questions
     from advisor.compare.change.setup import questions_of
 
     st.subheader("What a fine-tune cannot forget")

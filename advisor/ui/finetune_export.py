@@ -50,10 +50,11 @@ def render(current: Path | None) -> None:
     except AdvisorError as exc:
         st.info(str(exc))
         return
+    cache = state.settings().model_cache  # the base weights' folder, looked up, never built
     st.download_button(
         "Download the export (.zip)",
         # Built on click, on its own thread: a page rerun never builds it.
-        data=lambda: export_zip(run),
+        data=lambda: export_zip(run, cache),
         file_name=f"{run.name}-export.zip",
         mime="application/zip",
         key=KEY + "zip",

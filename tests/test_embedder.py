@@ -106,3 +106,33 @@ def test_the_cache_folder_is_the_setting_or_the_platforms(monkeypatch, tmp_path)
     monkeypatch.delenv("ADVISOR_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert Settings().model_cache == default_cache_dir() == tmp_path / "xdg" / "advisor"
+
+
+def _cache_listing(cache) -> set[str]:
+    return {str(p.relative_to(cache)) for p in cache.rglob("*")}
+
+
+def test_ask_with_generation_imports_no_torch_and_a_fresh_data_dir_builds_nothing(
+    tmp_path, model_dir
+):
+    # The first answer ever builds the models into the per-user cache (the warm-up); a
+    # second data folder then answers its first question from that cache, building
+    # nothing, and the whole command imports no torch, transformers or sentence-transformers.
+    question = "What credit applies below 99.0 percent?"
+    for name in ("warm", "fresh"):
+        data = tmp_path / name
+        done = run_cli("ingest", str(CORPUS / "sla.md"), "--data-dir", str(data))
+        assert done.returncode == 0, done.stderr
+        before = _cache_listing(model_dir)
+        out = subprocess.run(
+            [sys.executable, "-c", ASK_PROBE, "ask", question, "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "ADVISOR_DEVICE": "auto", "ADVISOR_GENERATOR": "embedded"},
+            cwd=ROOT,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+    # only the warm-up may have needed torch (to build a cold cache); the fresh folder did not
+    assert out.stdout.strip().splitlines()[-1] == "none"
+    assert _cache_listing(model_dir) == before  # the fresh data folder built nothing

@@ -39,7 +39,16 @@ class FakeOllama:
             def log_message(self, *args):  # keep test output clean
                 pass
 
+            def _done(self) -> None:
+                # no longer in flight once its reply is ready: the client sends its next
+                # request the moment the reply arrives, maybe before this thread runs again
+                if getattr(self, "counted", False):
+                    self.counted = False
+                    with outer._lock:
+                        outer.in_flight -= 1
+
             def _send(self, status: int, body: dict) -> None:
+                self._done()
                 data = json.dumps(body).encode() if outer.body is None else outer.body
                 head = (
                     f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
@@ -98,6 +107,7 @@ class FakeOllama:
                     number = sum(1 for r in outer.requests if r["path"] == "/api/chat")
                     outer.in_flight += 1
                     outer.peak = max(outer.peak, outer.in_flight)
+                    self.counted = True
                 try:
                     time.sleep(outer.delay)
                     if outer.fail_every and number % outer.fail_every == 0:
@@ -105,8 +115,7 @@ class FakeOllama:
                     asked = body["messages"][-1]["content"]
                     self._answer(body, outer.reply.replace("{question}", asked))
                 finally:
-                    with outer._lock:
-                        outer.in_flight -= 1
+                    self._done()
 
             def _answer(self, body: dict, content: str) -> None:
                 self._send(

@@ -38,6 +38,7 @@ class FakeOpenAI:
                     number = len(fake.requests)
                     fake.in_flight += 1
                     fake.peak = max(fake.peak, fake.in_flight)
+                    self.counted = True
                 try:
                     if fake.delay:
                         time.sleep(fake.delay)
@@ -54,10 +55,18 @@ class FakeOpenAI:
                     }
                     self._send(fake.status, json.dumps(reply).encode())
                 finally:
+                    self._done()
+
+            def _done(self):
+                # no longer in flight once its reply is ready: the client sends its next
+                # request the moment the reply arrives, maybe before this thread runs again
+                if getattr(self, "counted", False):
+                    self.counted = False
                     with fake._lock:
                         fake.in_flight -= 1
 
             def _send(self, status, payload):
+                self._done()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -215,6 +215,7 @@ def test_a_one_arm_run_says_paired_figures_do_not_apply(workspace):
     pipeline, qs = workspace
     run = run_comparison(_plan(pipeline, qs, "rag", lora=False))
     assert run.aggregates["paired"] == {}
+    assert "Paired differences: not applicable (this run has one arm)." in render_summary(run)
     two = run_comparison(_plan(pipeline, qs, "base,rag", lora=False))
     diff = two.aggregates["paired"]["base-rag"]["all"]
     assert diff == {"n": 3, "a_only": 0, "b_only": 3, "applicable": False,

@@ -137,6 +137,8 @@ def paired_lines(run: ComparisonRun) -> list[str]:
     """Each pair of arms on the same questions, overall and per relation."""
     pairs = run.aggregates.get("paired") or {}
     if not pairs:
+        if len(run.arms) < 2:  # nothing to pair with: said, not left blank
+            return ["\nPaired differences: not applicable (this run has one arm)."]
         return []
     lines = ["\nPaired differences in correctness (the same questions in both arms):"]
     for key, entry in pairs.items():

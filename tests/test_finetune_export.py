@@ -35,6 +35,7 @@ def export_adapter(adapter: Path, out: Path, merged: bool = False, cache_dir=Non
 def export_zip(adapter: Path) -> bytes:
     return _export.export_zip(adapter, get_settings().model_cache)
 
+
 PARAMS = {
     "rank": 4,
     "alpha": 8,

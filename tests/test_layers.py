@@ -185,12 +185,18 @@ def test_the_checker_sees_a_circle_through_a_subpackages_init(tmp_path, monkeypa
     # when that __init__ imports the runner, which imports run, it is a circle.
     fake = tmp_path / "advisor"
     (fake / "compare" / "change").mkdir(parents=True)
-    (fake / "compare" / "run.py").write_text("def f():\n    from advisor.compare.change.result import X\n")
+    (fake / "compare" / "run.py").write_text(
+        "def f():\n    from advisor.compare.change.result import X\n"
+    )
     (fake / "compare" / "runner.py").write_text("from advisor.compare.run import f\n")
-    (fake / "compare" / "change" / "__init__.py").write_text("from advisor.compare.runner import f\n")
+    (fake / "compare" / "change" / "__init__.py").write_text(
+        "from advisor.compare.runner import f\n"
+    )
     (fake / "compare" / "change" / "result.py").write_text("X = 1\n")
     # a submodule importing a sibling is no circle through its own package's __init__
-    (fake / "compare" / "change" / "select.py").write_text("from advisor.compare.change.result import X\n")
+    (fake / "compare" / "change" / "select.py").write_text(
+        "from advisor.compare.change.result import X\n"
+    )
     monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
     assert circles() == [
         ["advisor.compare.change", "advisor.compare.run", "advisor.compare.runner"]

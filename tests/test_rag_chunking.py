@@ -111,3 +111,20 @@ def test_a_long_table_keeps_its_header_row_in_every_chunk():
     )
     page = chunk_document(load_bytes("t.html", f"<body>{html}</table></body>".encode()), 96, 16)
     assert len(page) > 1 and all(c.text.startswith("Model | Payload\n") for c in page)
+
+
+def test_the_chunk_after_a_table_does_not_open_with_its_headerless_rows():
+    from advisor.rag.documents import load_bytes
+
+    # a paragraph, then a table that ends the chunk, then a paragraph that does not fit:
+    # the overlap would carry the table's last rows into the next chunk without its header
+    rows = "\n".join(f"| KD-{i:03d} | {i * 10} kg |" for i in range(5))
+    para = " ".join(f"word{i}" for i in range(15))
+    md = f"# Models\n\n{para}\n\n| Model | Payload |\n|---|---|\n{rows}\n\n{para} end\n"
+    chunks = chunk_document(load_bytes("models.md", md.encode()), 96, 16)
+    assert "| KD-004 |" in chunks[-2].text  # the table ends a chunk that is not the last
+    for c in chunks:
+        lines = c.text.splitlines()
+        if any(line.startswith("| KD-") for line in lines):
+            first_row = next(i for i, line in enumerate(lines) if line.startswith("| KD-"))
+            assert "| Model | Payload |" in lines[:first_row]

@@ -119,3 +119,55 @@ def test_golden_set_and_updates_refer_to_real_documents():
     for q in golden.questions:  # every changed fact is in a document that has an update
         if q.updated_answer:
             assert set(q.documents) & updated, q.id
+
+
+def _docx_with_link_and_table() -> bytes:
+    """A heading, a paragraph with a real hyperlink and a bare URL, a 40-row table, and a
+    paragraph after the table."""
+    from docx import Document
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = Document()
+    d.add_paragraph("Limits", style="Heading 1")
+    p = d.add_paragraph("See the ")
+    rid = p.part.relate_to(
+        "https://example.com/x/2914079/limits", RELATIONSHIP_TYPE.HYPERLINK, True
+    )
+    link, run, text = OxmlElement("w:hyperlink"), OxmlElement("w:r"), OxmlElement("w:t")
+    link.set(qn("r:id"), rid)
+    text.text = "limits page"
+    run.append(text)
+    link.append(run)
+    p._p.append(link)
+    p.add_run(" or https://example.org/8841/faq for more.")
+    table = d.add_table(rows=41, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Model", "Payload"
+    for i in range(1, 41):
+        table.rows[i].cells[0].text, table.rows[i].cells[1].text = f"KD-{i:03d}", f"{i} kg"
+    d.add_paragraph("After the table.")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_links_read_as_text_and_tables_stay_in_place_with_their_header():
+    from advisor.rag.chunking import chunk_document
+
+    doc = load_bytes("limits.docx", _docx_with_link_and_table())
+    text = doc.text
+    assert "See the limits page or  for more." in text
+    assert "2914079" not in text and "8841" not in text  # URLs are not text
+    links = {u for s in doc.sections for u in s.links}
+    assert links == {"https://example.com/x/2914079/limits", "https://example.org/8841/faq"}
+    # body order: the table sits before the paragraph that follows it in the document
+    assert text.index("KD-040") < text.index("After the table.")
+    chunks = chunk_document(doc, 96, 16)
+    rows = [c for c in chunks if "KD-0" in c.text]
+    assert len(rows) > 2
+    for c in rows:  # every chunk that holds rows says which column is which, above them
+        lines = c.text.splitlines()
+        first_row = next(i for i, line in enumerate(lines) if line.startswith("| KD-"))
+        assert "| Model | Payload |" in lines[:first_row]
+    assert all("example" not in c.text for c in chunks)

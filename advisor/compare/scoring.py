@@ -9,14 +9,16 @@ that hold a digit: numbers (compared as values), times (`07:30`) and codes (`e-2
 containment(answer, reference, question)
     share = the reference's content tokens found among the answer's tokens, counting only
     the words the question does not already hold (repeating the question earns nothing);
-    1.0 when every key token of the reference is in the answer and share >= 0.8,
+    1.0 when every key token and every new word of the reference is in the answer,
     else share, halved when a key token is missing. With no new word left, the key
     tokens alone decide; an answer that only echoes the question (advisor.rag.trust.echo)
     is wrong whatever it holds.
     "Returns are accepted within 45 days." vs "45 days"          -> 1.0
     "Within 30 days."                      vs "45 days"          -> 0.5 * 0.5 = 0.25
-    "12 months or 400 cycles"   vs "12 months or 400 charge cycles" -> 1.0 (4 of 5 words)
-correct = containment >= 0.999: every number, time and code, and 80% of the words.
+    "12 months or 400 cycles"   vs "12 months or 400 charge cycles" -> 0.8 (4 of 5 content
+    words: "charge" is missing; "or" is a stopword)
+correct = containment >= 0.999: every number, time and code, and every word of the
+    reference that the question does not already hold.
     Extra words in the answer cost nothing here (token F1 shows verbosity); an answer that
     lists several candidates ("30 or 45 days") passes: a known limit of containment.
 exact_match: SQuAD's exact match over the canonical tokens with articles (and citation
@@ -63,7 +65,6 @@ __all__ = [
     "no_answer", "normalise", "numbers", "retrieval_ranks", "score_cell", "token_f1", "tokens",
 ]  # fmt: skip
 
-SHARE_FOR_FULL_CREDIT = 0.8  # of the reference's content words, once every key token is there
 PASS = 0.999
 
 
@@ -97,7 +98,7 @@ def contains(answer: str, reference: str | None, question: str = "") -> float | 
     if not new:  # every reference word is in the question: only its key tokens can tell
         return 1.0 if keys_ok and any(_key(t) for t in ref) else 0.0
     share = sum(new) / len(new)
-    if keys_ok and share >= SHARE_FOR_FULL_CREDIT:
+    if keys_ok and share == 1.0:
         return 1.0
     return share * (1.0 if keys_ok else 0.5)
 
@@ -133,7 +134,7 @@ def token_f1(answer: str, reference: str | None) -> float | None:
 
 def context_recall(contexts: Sequence[str], reference: str | None) -> float | None:
     """1.0 when the retrieved texts together hold the reference as `correct` would demand
-    of an answer (every key token, 80% of its words), else 0.0; None: no reference or
+    of an answer (every key token and every word), else 0.0; None: no reference or
     nothing retrieved. A chunk of the right document that lacks the fact does not count."""
     if not contexts or not (reference and content_tokens(reference)):
         return None

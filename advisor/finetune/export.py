@@ -249,7 +249,9 @@ def _prepare(out: Path) -> Path:
     return tmp
 
 
-def export_adapter(adapter: Path, out: Path, merged: bool = False, *, cache_dir: Path) -> ExportResult:
+def export_adapter(
+    adapter: Path, out: Path, merged: bool = False, *, cache_dir: Path
+) -> ExportResult:
     """Write the export folder `out` for the adapter run in `adapter`; `cache_dir` is the
     model cache the faces pass in (the base weights are looked up there, never built)."""
     adapter, out = adapter.resolve(), out.resolve()

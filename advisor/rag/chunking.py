@@ -155,7 +155,9 @@ def _pack(text: str, size: int, overlap: int, tok: Tokenizer) -> list[str]:
     for piece, n, continues in pieces:
         if current and used + n > size:
             out.append("\n\n".join(current))
-            tail = "" if continues else _tail(out[-1], overlap, tok)
+            # no overlap after a table: its last rows would open the next chunk without
+            # the header row that says which column is which
+            tail = "" if continues or _is_table(current[-1]) else _tail(out[-1], overlap, tok)
             tail_n = tok.count(tail) if tail else 0
             if tail and tail_n + n <= size:
                 current, used = [tail, piece], tail_n + n

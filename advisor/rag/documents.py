@@ -253,7 +253,11 @@ def _pdf(name: str, data: bytes) -> list[Section]:
             pages.append((i + 1, done[key]))
     except PdfReadError as exc:
         raise LoadError(name, f"corrupt PDF: {exc}") from None
-    return [Section(text.strip(), _first_line(text), page) for page, text in pages]
+    sections = []
+    for page, text in pages:
+        body, links = strip_links(text)  # a URL printed on the page: metadata, not text
+        sections.append(Section(body.strip(), _first_line(body), page, links=links))
+    return sections
 
 
 def _content_key(page: object) -> str:
@@ -280,23 +284,41 @@ def _docx(name: str, data: bytes) -> list[Section]:
         doc = Docx(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise LoadError(name, "corrupt DOCX (not a zip archive)") from None
+    from docx.table import Table
+
     sections: list[Section] = []
-    outline, paras = _Outline(), []
-    for p in doc.paragraphs:
-        style = (p.style.name or "") if p.style is not None else ""
+    outline, paras, links = _Outline(), [], []
+
+    def close() -> None:
+        if paras:
+            sections.append(Section("\n\n".join(paras), outline.path, links=tuple(links)))
+
+    # body order: a table stays under the heading and beside the paragraphs it belongs to
+    for block in doc.iter_inner_content():
+        if isinstance(block, Table):  # tables often hold the facts (price lists, limits)
+            rows = [[" ".join(c.text.split()) for c in row.cells] for row in block.rows]
+            if rows:
+                # a Markdown table: the chunker repeats the header row in every piece
+                rule = "|" + "---|" * len(rows[0])
+                lines = ["| " + " | ".join(r) + " |" for r in rows]
+                text, bare = strip_links("\n".join([*lines[:1], rule, *lines[1:]]))
+                paras.append(text)
+                links += [u for u in bare if u not in links]
+            continue
+        style = (block.style.name or "") if block.style is not None else ""
         level = 0 if style == "Title" else _heading_level(style)
         if level is not None:
-            if paras:
-                sections.append(Section("\n\n".join(paras), outline.path))
-            outline.enter(level, p.text.strip())
-            paras = []
-        elif p.text.strip():
-            paras.append(p.text.strip())
-    if paras:
-        sections.append(Section("\n\n".join(paras), outline.path))
-    for table in doc.tables:  # tables often hold the facts (price lists, limits)
-        rows = [" | ".join(c.text.strip() for c in row.cells) for row in table.rows]
-        sections.append(Section("\n".join(rows), outline.path))
+            close()
+            outline.enter(level, block.text.strip())
+            paras, links = [], []
+            continue
+        # a hyperlink reads as its text; its target goes with the section, never the text
+        targets = [h.url for h in block.hyperlinks if h.url]
+        text, bare = strip_links(block.text.strip())
+        if text.strip():
+            paras.append(text.strip())
+        links += [u for u in targets + list(bare) if u not in links]
+    close()
     return sections
 
 

@@ -25,6 +25,12 @@ def comparison_section(run: ComparisonRun, facts: dict[str, float]) -> dict[str,
             "by_relation": agg.get("correct_by_relation", {}).get(arm, {}),
             "groundedness": s.get("groundedness"),
             "seconds": s.get("seconds"),
+            # beside containment: figures that stand next to published ones, the reader
+            # apart from retrieval, and the answers that only repeated what they were given
+            "exact": s.get("exact"),
+            "f1": s.get("f1"),
+            "reader_correct": s.get("reader_correct"),
+            "echoes": s.get("echoes", 0),
         }
         for arm, s in agg.get("arms", {}).items()
     }

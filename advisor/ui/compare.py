@@ -234,6 +234,32 @@ def _results(run: Any) -> None:
     sentence = retrieval_and_reader(run)
     if sentence:
         st.markdown(f"**{sentence}**")
+    retrieval = agg.get("retrieval") or {}
+    if retrieval.get("context_recall"):
+        st.caption(
+            f"Context recall {pct(retrieval['context_recall'])}: the share of questions whose "
+            f"top {retrieval.get('k')} chunks held the answer itself, not just a chunk of the "
+            "right document."
+        )
+    st.dataframe(
+        [
+            {
+                "arm": label(arm),
+                "exact match": pct(s.get("exact"), False),
+                "token F1": pct(s.get("f1"), False),
+                "correct where retrieval held the answer": pct(s.get("reader_correct")),
+                "echoes (scored wrong)": s.get("echoes", 0),
+            }
+            for arm in run.arms
+            if (s := agg["arms"].get(arm))
+        ],
+        hide_index=True,
+        key=KEY + "scores",
+    )
+    st.caption(
+        "Exact match and F1 stand beside published figures; an echo is an answer that only "
+        "repeated the question, the prompt or the passages: scored wrong, never grounded."
+    )
     pairs = paired_lines(run)
     if pairs and all("not applicable" in line for line in pairs[1:]):
         # no pair has enough questions: one line says so, not one per pair of arms
@@ -243,12 +269,6 @@ def _results(run: Any) -> None:
         with st.container(border=True, key=KEY + "measured"):
             for line in measured:
                 st.markdown(line if line.endswith(":") else f"- {line}")
-    echoes = {a: agg["arms"][a].get("echoes", 0) for a in run.arms if a in agg["arms"]}
-    if any(echoes.values()):
-        st.caption(
-            "Echoes (answers that only repeated the question, the prompt or the passages, "
-            "scored wrong): " + ", ".join(f"{label(a)} {n}" for a, n in echoes.items() if n)
-        )
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(correctness_figure(arm_stats(run)), width="stretch", key=KEY + "fig1")
     c2.plotly_chart(latency_figure(run), width="stretch", key=KEY + "fig2")

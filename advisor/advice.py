@@ -256,6 +256,12 @@ def _paired_headline(facts: dict[str, Any], fallback: str | None) -> str:
     """The paired difference the measured rules read, as points with its interval."""
     for key, a, b, what in (
         (
+            "retrieval_minus_lora_unseen",
+            "context_recall_unseen",
+            "lora_correct_unseen",
+            "Retrieval holding the answer minus the adapter stating it",
+        ),
+        (
             "rag_minus_lora_unseen",
             "rag_correct_unseen",
             "lora_correct_unseen",

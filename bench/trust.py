@@ -5,15 +5,18 @@
 `--items FILE` keeps the model's answers: the first run writes them, later runs read them
 and only re-judge (seconds), so a change to the checks is measured on the same answers.
 
-The demo corpus is ingested once with the defaults, and the default generator answers:
+Each evaluation set (demo_corpus/, eval_corpus/, eval_docs/) is ingested with the
+defaults, and the default generator answers, through the answering path's prompt and its
+first-answer cut:
 - every golden question with its normal top-5 passages (answerable);
 - every golden question with its own documents left out of the passages, as after
   forgetting them (unanswerable, unless another document happens to state the fact);
-- every question of demo_corpus/unanswerable.yaml (nothing in the corpus answers them).
-The thresholds of advisor.rag.trust are chosen on the TUNE halves only (the pair with the
-fewest errors: abstaining on an answerable question, or answering an unanswerable one
-wrongly, each class weighted equally), then both error rates are reported on the TEST
-halves, which choose nothing.
+- every question of the set's unanswerable.yaml, where it has one.
+The thresholds of advisor.rag.trust are chosen on the TUNE halves of all three sets at once
+(the pair with the fewest errors: abstaining on an answerable question, or answering an
+unanswerable one wrongly, each class weighted equally within a set, each set weighted
+equally), then both error rates are reported per set on the TEST halves, which choose
+nothing.
 """
 
 from __future__ import annotations
@@ -34,16 +37,17 @@ from advisor.rag import trust
 from advisor.rag.answering import Context, prompt_for
 from advisor.rag.golden import load_golden
 from advisor.rag.pipeline import RagPipeline
-from advisor.rag.prompt import cite
+from advisor.rag.prompt import cite, first_answer
 from advisor.settings import Settings
 
-CORPUS = ROOT / "demo_corpus"
+SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROOT / "eval_docs"}
 SUPPORTS = [round(0.05 * i, 2) for i in range(0, 13)]
 GROUNDED = [round(0.1 * i, 1) for i in range(0, 10)]
 
 
 @dataclass
 class Item:
+    corpus: str  # which evaluation set
     kind: str  # answerable | forgotten | unanswerable
     split: str
     question: str
@@ -68,10 +72,12 @@ class Item:
         return not abstain and not (self.reference and correct(self.answer, self.reference))
 
 
-def collect(p: RagPipeline) -> list[Item]:
+def collect(p: RagPipeline, corpus: str) -> list[Item]:
+    folder = SETS[corpus]
     gen = make_generator(Settings())  # the per-user model cache
-    golden = load_golden(CORPUS / "golden.yaml").questions
-    extra = yaml.safe_load((CORPUS / "unanswerable.yaml").read_text())["questions"]
+    golden = load_golden(folder / "golden.yaml").questions
+    extra_file = folder / "unanswerable.yaml"
+    extra = yaml.safe_load(extra_file.read_text())["questions"] if extra_file.exists() else []
     jobs = []
     for q in golden:
         hits = p.retrieve(q.question, 5)
@@ -84,13 +90,15 @@ def collect(p: RagPipeline) -> list[Item]:
     items = []
     for n, (kind, split, question, reference, hits) in enumerate(jobs, 1):
         texts = [h.chunk.text for h in hits]
-        # the answering path's own prompt; the judging is redone per threshold below
+        # the answering path's own prompt and cut; the judging is redone per threshold below
         g = gen.generate(prompt_for(question, Context(texts)), p.settings.max_new_tokens)
-        answer = cite(g.text, texts)[0]
+        answer = cite(first_answer(g.text), texts)[0]
         support = trust.best_support([h.scores for h in hits])
-        items.append(Item(kind, split or "tune", question, reference, answer, texts, support))
+        items.append(
+            Item(corpus, kind, split or "tune", question, reference, answer, texts, support)
+        )
         if n % 20 == 0 or n == len(jobs):
-            print(f"  answered {n}/{len(jobs)}", flush=True)
+            print(f"  {corpus}: answered {n}/{len(jobs)}", flush=True)
     return items
 
 
@@ -103,11 +111,16 @@ def rates(items: list[Item], s: float, g: float) -> dict[str, tuple[int, int]]:
 
 
 def balanced(items: list[Item], s: float, g: float) -> float:
-    r = rates(items, s, g)
-    wrong_abstain = r["answerable"][0] / max(r["answerable"][1], 1)
-    bad = r["forgotten"][0] + r["unanswerable"][0]
-    n_bad = r["forgotten"][1] + r["unanswerable"][1]
-    return wrong_abstain + bad / max(n_bad, 1)
+    """Errors of both kinds, each class weighted equally within a set, each set equally."""
+    total = 0.0
+    corpora = sorted({i.corpus for i in items})
+    for corpus in corpora:
+        r = rates([i for i in items if i.corpus == corpus], s, g)
+        wrong_abstain = r["answerable"][0] / max(r["answerable"][1], 1)
+        bad = r["forgotten"][0] + r["unanswerable"][0]
+        n_bad = r["forgotten"][1] + r["unanswerable"][1]
+        total += wrong_abstain + bad / max(n_bad, 1)
+    return total / max(len(corpora), 1)
 
 
 def report(label: str, items: list[Item], s: float, g: float) -> None:
@@ -138,10 +151,12 @@ def main() -> None:
     if args.items is not None and args.items.exists():
         items = [Item(**d) for d in json.loads(args.items.read_text())]
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            p = RagPipeline(Settings(data_dir=Path(tmp)), collection="bench-trust")
-            p.ingest([CORPUS])
-            items = collect(p)
+        items = []
+        for corpus, folder in SETS.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                p = RagPipeline(Settings(data_dir=Path(tmp)), collection=f"bench-trust-{corpus}")
+                p.ingest([folder])
+                items += collect(p, corpus)
         if args.items is not None:
             args.items.write_text(json.dumps([asdict(i) for i in items]))
     tune = [i for i in items if i.split == "tune"]
@@ -149,13 +164,17 @@ def main() -> None:
     grid = [(balanced(tune, s, g), s, g) for s in SUPPORTS for g in GROUNDED]
     best = min(grid, key=lambda x: (round(x[0], 6), -x[1], -x[2]))
     _, s, g = best
-    print("Chosen on the tune half (fewest errors, each class weighted equally):")
+    print("Chosen on the tune halves of all three sets (fewest errors, classes and sets")
+    print("weighted equally):")
     print(f"  min support {s}, min groundedness {g}")
     print(f"  module constants: min support {trust.MIN_SUPPORT}, min grounded {trust.MIN_GROUNDED}")
-    for label, part in (("tune", tune), ("test", test)):
-        report(f"{label}: refusals, invented numbers", part, -1.0, 0.0)
-        report(f"{label}: chosen", part, s, g)
-        report(f"{label}: module constants", part, trust.MIN_SUPPORT, trust.MIN_GROUNDED)
+    for corpus in SETS:
+        print(f"{corpus}:")
+        for label, all_part in (("tune", tune), ("test", test)):
+            part = [i for i in all_part if i.corpus == corpus]
+            report(f"{label}: refusals, invented numbers", part, -1.0, 0.0)
+            report(f"{label}: chosen", part, s, g)
+            report(f"{label}: module constants", part, trust.MIN_SUPPORT, trust.MIN_GROUNDED)
     print("Why right answers were withheld on the tune half (the test half chooses nothing):")
     for i in tune:
         if (

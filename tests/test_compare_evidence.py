@@ -67,7 +67,10 @@ def test_every_fact_by_hand():
         "rag_minus_lora_unseen_low", "rag_minus_lora_unseen_high", "rag_minus_lora_unseen_n",
         "lora_minus_base_unseen_low", "lora_minus_base_unseen_high", "lora_minus_base_unseen_n",
         "stale_facts_share_low", "forget_leak_rate_low",
-        "context_recall", "rag_reader_correct",  # no retrieved chunks in this run
+        # no retrieved chunks in this run: retrieval apart from the reader is not measured
+        "context_recall", "context_recall_high", "rag_reader_correct", "rag_reader_correct_high",
+        "context_recall_unseen", "retrieval_minus_lora_unseen_low",
+        "retrieval_minus_lora_unseen_high", "retrieval_minus_lora_unseen_n",
     }  # fmt: skip
 
 
@@ -124,8 +127,11 @@ def test_measures_count_by_hand():
 
 
 def _unseen_run(n: int) -> ComparisonRun:
-    """n unseen questions: RAG answers each one right, the adapter none of them."""
-    rows = [Row(f"q{i}", f"Q{i}?", "a", ["d.md"], relation="unseen", hit=1.0) for i in range(n)]
+    """n unseen questions: retrieval holds each answer and RAG states it, the adapter none."""
+    rows = [
+        Row(f"q{i}", f"Q{i}?", "a", ["d.md"], relation="unseen", hit=1.0, context_recall=1.0)
+        for i in range(n)
+    ]
     cells = [
         *_cells("rag", {r.id: 1.0 for r in rows}),
         *_cells("lora", {r.id: 0.0 for r in rows}),
@@ -144,12 +150,15 @@ def test_a_measured_rule_fires_on_an_interval_clear_of_zero_and_not_on_too_few_q
     rule = "measured_rag_beats_adapter_on_new_questions"
     many = change_facts(_unseen_run(12))
     assert many["rag_minus_lora_unseen_low"] == 1.0 and many["rag_minus_lora_unseen_n"] == 12
+    assert many["retrieval_minus_lora_unseen_low"] == 1.0
+    assert many["retrieval_minus_lora_unseen_n"] == 12 and many["context_recall_unseen"] == 1.0
     fired = recommend(rules, answers, evidence=many)
     assert rule in [f.rule for f in fired.fired]
     # the same shares (RAG 100%, the adapter 0%) on 4 questions: no interval, no rule
     few = change_facts(_unseen_run(4))
     assert few["rag_correct_unseen"] == 1.0 and few["lora_correct_unseen"] == 0.0
     assert "rag_minus_lora_unseen_low" not in few
+    assert "retrieval_minus_lora_unseen_low" not in few
     assert rule not in [f.rule for f in recommend(rules, answers, evidence=few).fired]
 
 

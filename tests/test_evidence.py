@@ -19,9 +19,10 @@ STABLE = {"needs_external_data": True, "knowledge_change": "never"}
 
 
 def hand_made_run(n: int = 12, lora_right: int = 1, rag_right: int = 10, text: str = "q"):
-    """n unseen questions; the adapter gets `lora_right` right, RAG `rag_right`."""
+    """n unseen questions whose retrieved chunks all held the answer; the adapter gets
+    `lora_right` right, RAG `rag_right`."""
     rows = [Row(f"q{i}", f"{text} {i}", f"{text} answer {i}", ["doc.md"], relation="unseen",
-                hit=1.0, rr=1.0) for i in range(n)]  # fmt: skip
+                hit=1.0, rr=1.0, context_recall=1.0) for i in range(n)]  # fmt: skip
     cells = []
     for i, row in enumerate(rows):
         for arm, right in (("base", 0), ("rag", rag_right), ("lora", lora_right)):
@@ -53,7 +54,9 @@ def test_a_measured_fact_changes_the_verdict_and_the_explanation_says_so(rules):
     assert rule.title.startswith("Measured:")
     assert "lora_correct_unseen = 0.0833 (< 0.3)" in rule.because
     text = render_text(after)
-    assert "Measured: the adapter answered few unseen questions" in text
+    assert (
+        "Measured: retrieval found the answers to unseen questions, the adapter stated few" in text
+    )
     # the flips say which measurement would change it back, and how far off it is
     measured = [f for f in after.flips if f.text.startswith("Measured:")]
     assert any(f.question == "lora_correct_unseen" and f.recommendation == "fine_tune"
@@ -97,7 +100,7 @@ def test_markdown_report_shows_the_comparison(rules):
     md = to_markdown(report)
     assert "## Side by side on your documents" in md
     assert "| LoRA fine-tune alone | 8% (" in md and "Where the arms disagree" in md
-    assert "Measured: the adapter answered few unseen questions" in md
+    assert "Measured: retrieval found the answers to unseen questions, the adapter stated few" in md
     # the adapter's measured training throughput, scaled to the answers' training size
     assert "÷ 250.0 tokens/s measured by run q =" in md and "the price sheet's lora rate" in md
 

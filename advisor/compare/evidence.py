@@ -7,6 +7,7 @@
 retrieval_hit_at_k     mean hit@k of the rows with reference documents
 context_recall         share of rows whose retrieved chunks hold the reference's key facts
 rag_reader_correct     the rag arm's correctness on those rows: the reader alone
+context_recall_unseen  context recall on the rows the adapter did not train on
 rag_correct            mean correctness of the rag arm (rows with a reference)
 base_correct           the same for the base arm
 lora_correct_unseen    the lora arm on rows the adapter did not train on (unseen, paraphrase)
@@ -27,6 +28,12 @@ a rule reads comes with the 95% interval it rests on:
 rag_minus_lora_unseen_low, _high, _n   rag minus lora on the unseen and paraphrased rows,
                        a paired bootstrap interval over the rows scored in both arms
 lora_minus_base_unseen_low, _high, _n  the same for lora minus base
+retrieval_minus_lora_unseen_low, _high, _n  context recall minus the lora arm's
+                       correctness on those rows: retrieval put the answer in front of the
+                       reader where the adapter did not state it (the measured case for
+                       RAG rests on retrieval, which a larger reader keeps)
+context_recall_high, rag_reader_correct_high
+                       the upper end of the (Wilson) interval of those shares
 stale_facts_share_low, forget_leak_rate_low
                        the lower end of the bootstrap interval of those shares
 retrieval_hit_at_k_high the upper end of the interval of hit@k
@@ -65,6 +72,12 @@ FACTS = (
     "retrieval_hit_at_k_high",
     "context_recall",
     "rag_reader_correct",
+    "context_recall_high",
+    "rag_reader_correct_high",
+    "context_recall_unseen",
+    "retrieval_minus_lora_unseen_low",
+    "retrieval_minus_lora_unseen_high",
+    "retrieval_minus_lora_unseen_n",
 )
 UNSEEN = ("unseen", "paraphrase")
 ADAPTER_ARM, RETRIEVAL_ARM = "lora", "rag"
@@ -100,10 +113,22 @@ def change_facts(run: ComparisonRun) -> dict[str, float]:
     facts |= _paired("lora_minus_base_unseen", lora, base)
     recall = [r.context_recall for r in run.rows if r.context_recall is not None]
     facts["context_recall"] = _mean(recall)  # retrieval apart from the reader
+    if recall:
+        facts["context_recall_high"] = round(share_interval(int(sum(recall)), len(recall))[1], 4)
     found = {r.id for r in run.rows if r.context_recall == 1.0}
-    facts["rag_reader_correct"] = _mean(
-        [v for q, v in _correct(run, RETRIEVAL_ARM).items() if q in found]
-    )
+    reader = [v for q, v in _correct(run, RETRIEVAL_ARM).items() if q in found]
+    facts["rag_reader_correct"] = _mean(reader)
+    if reader:
+        facts["rag_reader_correct_high"] = round(
+            share_interval(int(sum(reader)), len(reader))[1], 4
+        )
+    # "RAG works on your documents" rests on retrieval, which a larger reader keeps: did
+    # the retrieved chunks hold the answer where the adapter did not state it?
+    held = {
+        r.id: r.context_recall for r in run.rows if r.id in unseen and r.context_recall is not None
+    }
+    facts["context_recall_unseen"] = _mean(list(held.values()))
+    facts |= _paired("retrieval_minus_lora_unseen", held, lora)
     hits = [r.hit for r in run.rows if r.hit is not None]
     if hits:
         facts["retrieval_hit_at_k_high"] = round(bootstrap_ci(hits)[2], 4)

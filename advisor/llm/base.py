@@ -15,6 +15,13 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
+# Where a small model has finished its answer and starts something else: a blank line, or
+# a "Question:" / "Context:" of its own (it continues the prompt's pattern and asks itself
+# the next question). The ONNX engine stops decoding there, and Ollama and OpenAI-compatible
+# servers are asked to; the answering path cuts every reply there too
+# (advisor.rag.prompt.first_answer), so what a user sees does not depend on the backend.
+STOP_STRINGS = ("\n\n", "Question:", "Context:")
+
 
 @dataclass(frozen=True)
 class Generation:

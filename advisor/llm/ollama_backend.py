@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import BackendUnavailable, ConcurrentRequests, Generation, Message
+from advisor.llm.base import (
+    STOP_STRINGS,
+    BackendUnavailable,
+    ConcurrentRequests,
+    Generation,
+    Message,
+)
 from advisor.llm.deadline import DeadlinePassed, TooLarge, exchange
 
 log = logging.getLogger(__name__)
@@ -80,7 +86,7 @@ class OllamaGenerator(ConcurrentRequests):
             "model": self.model,
             "messages": messages,
             "stream": False,
-            "options": {"num_predict": max_new_tokens, "temperature": 0},
+            "options": {"num_predict": max_new_tokens, "temperature": 0, "stop": list(STOP_STRINGS)},
         }
         data = self._call("POST", "/api/chat", body, self.timeout)
         message = data.get("message")

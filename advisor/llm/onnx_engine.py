@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError
-from advisor.llm.base import Message
+from advisor.llm.base import STOP_STRINGS, Message
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,10 @@ class OnnxModel:
             token = int(gen.get_next_tokens()[0])
             new.append(token)
             if token in self.stop:
+                break
+            # the answer is over once the model starts a blank line or a question of its
+            # own: decoding on is only time (a 96-token ramble took most of an answer's 4 s)
+            if any(s in self.tokenizer.decode(new[-8:]) for s in STOP_STRINGS):
                 break
         seconds = time.perf_counter() - start
         text = self.tokenizer.decode([t for t in new if t not in self.stop])

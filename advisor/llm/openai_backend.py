@@ -2,7 +2,7 @@
 llama.cpp's server, LM Studio, hosted APIs.
 
 POST {base_url}/chat/completions with `model`, `messages`, `max_tokens`, `temperature`
-0; the answer is `choices[0].message.content`, the tokens `usage.completion_tokens`.
+0 and `stop` (advisor.llm.base.STOP_STRINGS); the answer is `choices[0].message.content`, the tokens `usage.completion_tokens`.
 The API key is read from the environment (ADVISOR_OPENAI_API_KEY, else OPENAI_API_KEY)
 when a request is made, and is kept nowhere else: not in settings, options, run files,
 reports or logs. `timeout` is a deadline for the whole answer, not per read, so a server
@@ -20,7 +20,13 @@ from typing import Any
 from pydantic import Field
 
 from advisor.llm import registry
-from advisor.llm.base import BackendUnavailable, ConcurrentRequests, Generation, Message
+from advisor.llm.base import (
+    STOP_STRINGS,
+    BackendUnavailable,
+    ConcurrentRequests,
+    Generation,
+    Message,
+)
 from advisor.llm.deadline import tls
 
 log = logging.getLogger(__name__)
@@ -83,6 +89,7 @@ class OpenAIGenerator(ConcurrentRequests):
             "messages": messages,
             "max_tokens": max_new_tokens,
             "temperature": 0,
+            "stop": list(STOP_STRINGS),  # at most 4 strings in the API
             "stream": False,
         }
         raw = self._post(body, start + self.timeout)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from advisor.llm.base import Generation, Generator, Message, generate_many
 from advisor.rag.injection import flagged
-from advisor.rag.prompt import build_messages, build_plain_messages, cite
+from advisor.rag.prompt import build_messages, build_plain_messages, cite, first_answer
 from advisor.rag.trust import MIN_GROUNDED, Trust, best_support, judge, supports
 
 
@@ -68,11 +68,13 @@ def prompt_for(question: str, context: Context | None) -> list[Message]:
 
 
 def finish(question: str, context: Context | None, gen: Generation, messages: list) -> Reply:
-    """Cite and judge the model's text: a reply that claims what the passages do not say
-    is withheld, its draft kept for whoever wants to look."""
+    """Cut the model's text to its first answer, cite and judge it: a reply that claims
+    what the passages do not say is withheld, its draft kept for whoever wants to look
+    (the generation keeps the model's whole text)."""
+    said = first_answer(gen.text)  # not the question it then asks itself, for any arm
     if context is None:
-        return Reply(gen.text, gen, messages)
-    text, cited, added = cite(gen.text, context.texts)
+        return Reply(said, gen, messages)
+    text, cited, added = cite(said, context.texts)
     marked = flagged(context.texts, context.headings)
     trust = judge(question, text, context.texts, context.support, best=context.best, flagged=marked)
     if trust.abstain:

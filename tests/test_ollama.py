@@ -33,6 +33,8 @@ def test_chat_through_the_documented_api():
     sent = server.requests[0]
     assert sent["path"] == "/api/chat" and sent["messages"] == MESSAGES
     assert sent["stream"] is False and sent["options"]["num_predict"] == 42
+    # the server stops where the answering path would cut the reply anyway
+    assert sent["options"]["stop"] == ["\n\n", "Question:", "Context:"]
 
 
 def test_a_missing_model_is_unavailable():

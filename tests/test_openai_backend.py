@@ -36,6 +36,7 @@ def test_chat_completions_request_and_answer(monkeypatch):
     sent = server.requests[0]
     assert sent["_path"] == "/v1/chat/completions" and sent["messages"] == MESSAGES
     assert sent["max_tokens"] == 42 and sent["temperature"] == 0 and sent["model"] == "served-model"
+    assert sent["stop"] == ["\n\n", "Question:", "Context:"]  # the API takes up to 4
     assert sent["_auth"] == f"Bearer {SECRET}"
 
 

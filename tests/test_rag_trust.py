@@ -136,3 +136,36 @@ def test_a_number_supports_an_answer_only_beside_its_claim():
     assert withheld.notice == trust.CANNOT_CHECK.format(n=1)  # a close passage: read it
     far = trust.judge(q, "1 [1]", passages, 0.1, best=1)
     assert far.abstain and far.notice == trust.NOT_IN_DOCUMENTS  # nothing close: not there
+
+
+@pytest.mark.parametrize(
+    ("reply", "first"),
+    [
+        ("Returns are accepted within 45 days [1].", "Returns are accepted within 45 days [1]."),
+        # it asks itself the next question: the answer ends there
+        ("It is 45 days [2]. Question: And refunds?\nContext: [1] ...", "It is 45 days [2]."),
+        ("It is 45 days.\n\nThe context also says 30 days.", "It is 45 days."),
+        # an answer for every passage in turn: the first one is the answer
+        ("[1] 30 minutes\n[2] 1 hour\n[3] 1 hour", "[1] 30 minutes"),
+        ("1. Within 45 days of delivery.\n2", "1. Within 45 days of delivery."),
+        # a piece that says nothing is passed over for the next one
+        ("The answer is:\n\n[1]\n\nReturns take 45 days.", "Returns take 45 days."),
+        # all prompt labels: kept whole, for the trust check to catch as an echo
+        ("Question: How long?\nContext: [1] 45 days", "Question: How long?\nContext: [1] 45 days"),
+    ],
+)
+def test_the_first_answer_ends_where_the_model_starts_something_else(reply, first):
+    from advisor.rag.prompt import first_answer
+
+    assert first_answer(reply) == first
+
+
+def test_a_reply_that_goes_on_to_ask_itself_is_judged_on_its_first_answer():
+    from advisor.llm.base import Generation
+    from advisor.rag.answering import Context, finish
+
+    passages = ["Customers may return hardware within 45 days of delivery."]
+    gen = Generation("Within 45 days [1].\n\nQuestion: Is it 2 years?", "fake", 20, 0.1)
+    reply = finish("How long is the return window?", Context(passages, 0.7, 1), gen, [])
+    assert reply.text == "Within 45 days [1]." and not reply.withheld
+    assert reply.generation.text.endswith("2 years?")  # the model's whole text is kept

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from advisor.compare.qfiles import read_text, yaml_entries
 from advisor.compare.questions import QuestionSet, combine, load_question_file
 from advisor.compare.runner import run_comparison
+from advisor.compare.scoring import correct
 from advisor.compare.session import build_plan
 from advisor.compare.stats import points
 from advisor.compare.text import pct, retrieval_and_reader
@@ -77,11 +78,20 @@ def main() -> None:
             seconds = time.perf_counter() - start
         agg, rag = run.aggregates, run.aggregates["arms"]["rag"]
         answerable = [r for r in run.rows if r.reference]
-        withheld = sum(
-            1 for c in run.cells
-            if c.arm == "rag" and c.draft is not None
-            and any(r.id == c.question_id for r in answerable)
+        by_id = {r.id: r for r in answerable}
+        held = [
+            c
+            for c in run.cells
+            if c.arm == "rag" and c.draft is not None and c.question_id in by_id
+        ]
+        withheld = len(held)
+        # wrongly withheld: the draft the trust check held back was right after all
+        wrongly = sum(
+            1 for c in held
+            if correct(c.draft, by_id[c.question_id].reference, by_id[c.question_id].question)
         )  # fmt: skip
+        rag_cells = [c for c in run.cells if c.arm == "rag" and c.question_id in by_id]
+        per_answer = sum(c.seconds for c in rag_cells) / max(len(rag_cells), 1)
         print(f"\n{name}: {len(answerable)} answerable + "
               f"{len(run.rows) - len(answerable)} unanswerable test questions, {seconds:.0f} s")  # fmt: skip
         print(f"  context recall       {pct(agg['retrieval'].get('context_recall'))}")
@@ -90,7 +100,9 @@ def main() -> None:
             print(f"  base correct         {pct(agg['arms']['base']['correct'])}")
         print(f"  rag reader accuracy  {pct(rag.get('reader_correct'))}")
         print(f"  {retrieval_and_reader(run)}")
-        print(f"  answerable withheld  {withheld} of {len(answerable)}")
+        print(f"  answerable withheld  {withheld} of {len(answerable)} "
+              f"({wrongly} of them right answers: wrongly withheld)")  # fmt: skip
+        print(f"  seconds per RAG answer {per_answer:.2f} (generation, this machine)")
         if rag.get("abstention"):
             print(f"  unanswerable         abstained {pct(rag['abstention'])}, "
                   f"answered anyway {pct(rag['hallucination'], False)}")  # fmt: skip

@@ -22,14 +22,13 @@ import importlib.util
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from advisor.cache import build_once
 from advisor.errors import AdvisorError
 from advisor.hf import quiet_hf
 
@@ -242,17 +241,14 @@ def cached_model_dir(cache_dir: Path) -> Path:
         del config.quantization_config  # the de-quantized copy is a plain model
     plain = LlamaForCausalLM(config)
     plain.load_state_dict(quantized.state_dict())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary folder and rename: a killed first load leaves no half cache.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{CACHE_NAME}-", dir=target.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         plain.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    # written to a temporary folder and renamed: a killed first load leaves no half cache,
+    # and a process that finished first keeps its copy (advisor.cache.build_once)
+    build_once(target, write, complete="config.json")
     log.info("de-quantized %s into %s in %.1f s", GGUF_FILE, target, time.perf_counter() - start)
     return target
 

@@ -86,7 +86,11 @@ class OllamaGenerator(ConcurrentRequests):
             "model": self.model,
             "messages": messages,
             "stream": False,
-            "options": {"num_predict": max_new_tokens, "temperature": 0, "stop": list(STOP_STRINGS)},
+            "options": {
+                "num_predict": max_new_tokens,
+                "temperature": 0,
+                "stop": list(STOP_STRINGS),
+            },
         }
         data = self._call("POST", "/api/chat", body, self.timeout)
         message = data.get("message")

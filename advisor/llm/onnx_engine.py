@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from advisor.cache import build_once
 from advisor.errors import AdvisorError
 from advisor.llm.base import STOP_STRINGS, Message
 
@@ -61,8 +62,26 @@ def build(
     target = target or onnx_dir_for(hf_dir, precision)
     if (target / MARKER).exists() and (target / "model.onnx").exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    if target.exists() and not (target / "model.onnx").exists():
+        shutil.rmtree(target)  # a half model left by an older version: build it again
+    start = time.perf_counter()
+    log.info("building the %s ONNX model of %s (once; about 10 s)", precision, hf_dir)
+
+    def write(tmp: Path) -> None:
+        with tempfile.TemporaryDirectory() as cache:
+            _run_builder(hf_dir, tmp, Path(cache), precision, options)
+
+    # a temporary folder renamed into place: a killed build leaves no half model, and a
+    # process that finished first keeps its copy (advisor.cache.build_once)
+    build_once(target, write, complete=MARKER)
+    log.info("built %s in %.1f s", target, time.perf_counter() - start)
+    return target
+
+
+def _run_builder(
+    hf_dir: Path, out: Path, cache: Path, precision: str, options: tuple[str, ...]
+) -> None:
+    """onnxruntime-genai's model builder, in a child process, writing into `out`."""
     cmd = [
         sys.executable,
         "-m",
@@ -70,17 +89,15 @@ def build(
         "-i",
         str(hf_dir),
         "-o",
-        str(tmp / "model"),
+        str(out),
         "-p",
         precision,
         "-e",
         "cpu",
         "-c",
-        str(tmp / "cache"),
+        str(cache),
         *(["--extra_options", *options] if options else []),
     ]
-    start = time.perf_counter()
-    log.info("building the %s ONNX model of %s (once; about 10 s)", precision, hf_dir)
     env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
     try:
         done = subprocess.run(
@@ -91,19 +108,12 @@ def build(
             timeout=1800,
             check=False,
         )
-        if done.returncode != 0 or not (tmp / "model" / MARKER).exists():
-            tail = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-            reason = tail[-1] if tail else f"exit {done.returncode}"
-            raise AdvisorError(f"{hf_dir}: could not build the ONNX model: {reason}")
-        if target.exists():
-            shutil.rmtree(target)
-        (tmp / "model").rename(target)
     except subprocess.TimeoutExpired:
         raise AdvisorError(f"{hf_dir}: building the ONNX model took over 30 minutes") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("built %s in %.1f s", target, time.perf_counter() - start)
-    return target
+    if done.returncode != 0 or not (out / MARKER).exists():
+        tail = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+        reason = tail[-1] if tail else f"exit {done.returncode}"
+        raise AdvisorError(f"{hf_dir}: could not build the ONNX model: {reason}")
 
 
 class OnnxModel:

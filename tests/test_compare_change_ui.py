@@ -89,7 +89,12 @@ def test_the_changes_show_their_figures_and_before_and_after(data):
         metrics["Leak rate · rag"] == "0%" and metrics["Leaked, of what it knew · lora"] == "1 of 1"
     )
     assert metrics["Retrain without it (this machine)"] == "42 s"
-    grids = [d.value for d in at.dataframe if "id" not in d.value.columns]
+    # the before/after grids of the changes (not the run's grid or its scores table)
+    grids = [
+        d.value
+        for d in at.dataframe
+        if "question" in d.value.columns and "id" not in d.value.columns
+    ]
     assert len(grids) == 2
     update, forget = (g.iloc[0] for g in grids)
     assert update["reference"] == "45 days → 30 days"

@@ -209,6 +209,24 @@ def test_unanswerable_questions_measure_abstention_and_hallucination(workspace, 
     assert all(c.abstained == (c.draft is not None or "know" in c.answer) for c in rag)
 
 
+def test_a_set_of_only_unanswerable_questions_measures_abstention_and_no_correctness(
+    workspace, tmp_path
+):
+    from advisor.compare.text import render_summary
+
+    pipeline, _ = workspace
+    qfile = tmp_path / "none.yaml"
+    qfile.write_text("\n".join(UNANSWERABLE.splitlines()[:4]) + "\n")  # u1, u2 only
+    run = run_comparison(_plan(pipeline, load_question_file(qfile), "base,rag", lora=False))
+    assert all(r.unanswerable and r.reference is None for r in run.rows)
+    assert all(c.correct is None for c in run.cells)  # nothing to be right about
+    arms = run.aggregates["arms"]
+    assert arms["base"]["abstention"]["n"] == 2 and arms["rag"]["abstention"]["n"] == 2
+    text = render_summary(run)
+    assert "No reference answers: correctness is not applicable" in text
+    assert "%" in text.split("No reference answers")[0]  # the abstention figures are there
+
+
 def test_a_one_arm_run_says_paired_figures_do_not_apply(workspace):
     from advisor.compare.text import render_summary
 

@@ -10,11 +10,14 @@ from advisor.rag.prompt import citations
 from advisor.settings import Settings
 
 # Golden questions whose documents are ingested below. SmolLM2-135M answers them with the
-# right fact but, as of writing, does not write the [n] itself: the citation is then ours,
-# by attribution (citation_added). This test checks the fact and where the citation
+# right fact, writing the [n] itself for one and not for the other: a missing citation is
+# then ours, by attribution (citation_added). This test checks the fact and where the citation
 # points, and that citation_added says truthfully who cited; it does not claim the model
 # cites (test_rag_pipeline.py checks both citation paths with fake models).
-GOLD = ("q35", "q36")  # the safety officer; how long flight logs are kept
+# (q35, "Who is the safety officer?", was here: its question is so short that no passage
+# is close enough to it under the support threshold chosen on the three sets, so its right
+# draft is withheld with a pointer to the passage; tests/test_rag_trust.py checks that.)
+GOLD = ("q01", "q36")  # the refund window; how long flight logs are kept
 
 
 def test_real_model_states_the_gold_fact_and_its_citation_points_at_the_gold_chunk(

@@ -169,3 +169,18 @@ def test_a_reply_that_goes_on_to_ask_itself_is_judged_on_its_first_answer():
     reply = finish("How long is the return window?", Context(passages, 0.7, 1), gen, [])
     assert reply.text == "Within 45 days [1]." and not reply.withheld
     assert reply.generation.text.endswith("2 years?")  # the model's whole text is kept
+
+
+def test_a_draft_withheld_for_low_support_points_at_the_passage_that_states_it():
+    """A short question is far from every passage (support under the line), so the draft
+    is withheld; but passage [2] states all of it: the reader is sent there, not told the
+    documents do not seem to say."""
+    passages = ["Visitors park on level 2.", "The safety officer is Liisa Korhonen."]
+    t = trust.judge("Who is the safety officer?", "Liisa Korhonen is the safety officer.",
+                    passages, 0.3)  # fmt: skip
+    assert t.abstain and t.backed == 2
+    assert t.notice == trust.CANNOT_CHECK.format(n=2)
+    # a draft no single passage backs: the documents do not seem to say
+    t = trust.judge("Who is the safety officer?", "Marta Lind is the safety officer.",
+                    passages, 0.3)  # fmt: skip
+    assert t.abstain and t.backed is None and t.notice == trust.NOT_IN_DOCUMENTS

@@ -16,7 +16,7 @@ from advisor.settings import Settings
 # cites (test_rag_pipeline.py checks both citation paths with fake models).
 # (q35, "Who is the safety officer?", was here: its question is so short that no passage
 # is close enough to it under the support threshold chosen on the three sets, so its right
-# draft is withheld with a pointer to the passage; tests/test_rag_trust.py checks that.)
+# draft is withheld as "do not seem to say", with the closest passages shown below it.)
 GOLD = ("q01", "q36")  # the refund window; how long flight logs are kept
 
 

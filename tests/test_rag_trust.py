@@ -171,16 +171,17 @@ def test_a_reply_that_goes_on_to_ask_itself_is_judged_on_its_first_answer():
     assert reply.generation.text.endswith("2 years?")  # the model's whole text is kept
 
 
-def test_a_draft_withheld_for_low_support_points_at_the_passage_that_states_it():
-    """A short question is far from every passage (support under the line), so the draft
-    is withheld; but passage [2] states all of it: the reader is sent there, not told the
-    documents do not seem to say."""
-    passages = ["Visitors park on level 2.", "The safety officer is Liisa Korhonen."]
-    t = trust.judge("Who is the safety officer?", "Liisa Korhonen is the safety officer.",
-                    passages, 0.3)  # fmt: skip
-    assert t.abstain and t.backed == 2
-    assert t.notice == trust.CANNOT_CHECK.format(n=2)
-    # a draft no single passage backs: the documents do not seem to say
-    t = trust.judge("Who is the safety officer?", "Marta Lind is the safety officer.",
-                    passages, 0.3)  # fmt: skip
-    assert t.abstain and t.backed is None and t.notice == trust.NOT_IN_DOCUMENTS
+# (a bare "[1]" reads as no answer at all: a refusal, advisor.words.no_answer)
+@pytest.mark.parametrize("reply", ["The answer is:", "The answer is: [2]", "Answer: the"])
+def test_a_reply_that_states_nothing_is_withheld(reply):
+    t = trust.judge("How long is the return window?", reply, PASSAGES, 0.9)
+    assert t.abstain and t.reason == "the model's reply states nothing" and t.grounded is None
+
+
+def test_the_engine_stops_at_a_stop_string_only_after_the_answer_has_started():
+    from advisor.llm.base import answer_started
+
+    assert not answer_started("The answer is:")  # a blank line here is not the end
+    assert not answer_started("The answer is:\n\n[1]")
+    assert answer_started("The answer is: 45 days [1]")
+    assert answer_started("Yes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,13 @@ Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content":
 # servers are asked to; the answering path cuts every reply there too
 # (advisor.rag.prompt.first_answer), so what a user sees does not depend on the backend.
 STOP_STRINGS = ("\n\n", "Question:", "Context:")
+_FRAME_ONLY = re.compile(r"\[\d+\]|\b(?:the|answer|is|question|context)\b|[^\w]", re.IGNORECASE)
+
+
+def answer_started(text: str) -> bool:
+    """Whether `text` holds more than a frame ("The answer is:", a bare "[1]"): a stop
+    string before that is not the end of the answer, only of its preamble."""
+    return bool(_FRAME_ONLY.sub("", text))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from advisor.cache import build_once
 from advisor.errors import AdvisorError
-from advisor.llm.base import STOP_STRINGS, Message
+from advisor.llm.base import STOP_STRINGS, Message, answer_started
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +152,13 @@ class OnnxModel:
             if token in self.stop:
                 break
             # the answer is over once the model starts a blank line or a question of its
-            # own: decoding on is only time (a 96-token ramble took most of an answer's 4 s)
+            # own after saying something: decoding on is only time (a 96-token ramble took
+            # most of an answer's 4 s); the answering path cuts the reply at the same place
             if any(s in self.tokenizer.decode(new[-8:]) for s in STOP_STRINGS):
-                break
+                said = self.tokenizer.decode(new)
+                cut = max(said.rfind(s) for s in STOP_STRINGS)  # the stop just decoded
+                if answer_started(said[:cut]):
+                    break
         seconds = time.perf_counter() - start
         text = self.tokenizer.decode([t for t in new if t not in self.stop])
         return text.strip(), len(new), seconds

@@ -175,9 +175,6 @@ class Trust:
     # injection): (number, phrase); an answer that used one is never shown unmarked
     injected: tuple[tuple[int, str], ...] = ()
     steered: int | None = None  # withheld: what it claims comes only from this flagged passage
-    # withheld for low support, yet this passage alone backs every claim of the draft: the
-    # reader is pointed at it rather than told the documents do not say
-    backed: int | None = None
 
     @property
     def notice(self) -> str:
@@ -185,8 +182,6 @@ class Trust:
         passage is close to the question; else which passage may hold the answer."""
         if self.steered is not None:
             return STEERED.format(n=self.steered)
-        if self.backed is not None:
-            return CANNOT_CHECK.format(n=self.backed)
         close = self.support is not None and self.support >= MIN_SUPPORT
         flagged = dict(self.injected)  # never point the reader at a passage written for the model
         if close and self.best is not None and self.best not in flagged and not self.refused:
@@ -233,6 +228,8 @@ def judge(
         reason = ECHO_REASON[repeated]
     elif refused:
         reason = "the model found no answer in the passages"
+    elif not [t for t in content_tokens(answer) if t not in FRAME]:
+        reason = "the model's reply states nothing"  # "The answer is:", a bare "[1]"
     elif support is not None and support < min_support:
         reason = f"no passage is close to the question (best similarity {support:.2f})"
     elif unsupported:
@@ -250,28 +247,13 @@ def judge(
             f'instruction to the model ("{phrase}")'
         )
     abstain = reason is not None
-    backed = None
-    if support is not None and support < min_support and reason and reason.startswith("no passage"):
-        # "do not seem to say" would contradict a passage that states what the draft says
-        backed = next(
-            (
-                n
-                for n, text in enumerate(contexts, 1)
-                if n not in flagged
-                and groundedness(answer, [text], question) is not None
-                and supports(answer, question, [text], min_grounded)
-            ),
-            None,
-        )
     if not abstain and flagged:
         named = ", ".join(f'[{n}] ("{phrase}")' for n, phrase in flagged.items())
         reason = f"the prompt held passages that read like instructions to the model: {named}"
     elif not abstain and grounded is not None and grounded < LOW_GROUNDED:
         reason = f"{grounded:.0%} of the answer's words are in the passages: check them"
     injected = tuple(flagged.items())
-    return Trust(
-        grounded, support, unsupported, refused, abstain, reason, best, injected, steered, backed
-    )
+    return Trust(grounded, support, unsupported, refused, abstain, reason, best, injected, steered)
 
 
 def _unflagged(contexts: Sequence[str], flagged: dict[int, str]) -> list[str]:

@@ -299,7 +299,7 @@ def _results(run: Any) -> None:
 
 LEGEND = (
     "**correct**: the answer holds the reference's key facts (every number, time and "
-    "code, and 80% of its words), not counting words the question already has; an echo "
+    "code, and every other word), not counting words the question already has; an echo "
     "of the question, prompt or passages is wrong, and on a question the documents do not "
     "answer, withholding is right · **F1**: word overlap with the reference · "
     "**grounded**: share of the answer's words found in the retrieved passages · "

@@ -229,7 +229,7 @@ def judge(
     elif refused:
         reason = "the model found no answer in the passages"
     elif not [t for t in content_tokens(answer) if t not in FRAME]:
-        reason = "the model's reply states nothing"  # "The answer is:", a bare "[1]"
+        reason = "the model's reply states nothing"  # "The answer is:" and no more
     elif support is not None and support < min_support:
         reason = f"no passage is close to the question (best similarity {support:.2f})"
     elif unsupported:

@@ -131,9 +131,11 @@ def test_a_number_supports_an_answer_only_beside_its_claim():
     # a list index, or a digit inside a URL, supports nothing
     assert trust.unsupported_facts("The warranty on frames is 1 [1].", q, passages) == ["1"]
     assert trust.unsupported_facts("Frames: 2914079 years.", q, passages) == ["2914079"]
-    withheld = trust.judge(q, "1 [1]", passages, 0.8, best=1)
+    withheld = trust.judge(q, "The warranty on frames is 1 [1].", passages, 0.8, best=1)
     assert withheld.abstain and "states 1" in withheld.reason
     assert withheld.notice == trust.CANNOT_CHECK.format(n=1)  # a close passage: read it
+    bare = trust.judge(q, "1 [1]", passages, 0.8, best=1)  # not even a claim to check
+    assert bare.abstain and "bare number" in bare.reason
     far = trust.judge(q, "1 [1]", passages, 0.1, best=1)
     assert far.abstain and far.notice == trust.NOT_IN_DOCUMENTS  # nothing close: not there
 
@@ -185,3 +187,13 @@ def test_the_engine_stops_at_a_stop_string_only_after_the_answer_has_started():
     assert not answer_started("The answer is:\n\n[1]")
     assert answer_started("The answer is: 45 days [1]")
     assert answer_started("Yes")
+
+
+@pytest.mark.parametrize("reply", ["The answer is: 1 [4]", "1", "The answer is: 231. [1]"])
+def test_a_bare_number_without_what_it_counts_is_withheld(reply):
+    passages = ["1. Returns: customers have 45 days.", "File names up to 231 characters."]
+    t = trust.judge("How long may file names be?", reply, passages, 0.9)
+    assert t.abstain and t.reason == "the answer is a bare number, without what it counts"
+    # the same number with its claim is checked as any answer is, and here it passes
+    t = trust.judge("How long may file names be?", "231 characters [2]", passages, 0.9)
+    assert not t.abstain

@@ -7,14 +7,16 @@ unrelated passage. Three checks, each one a reason a reader would accept:
   no passage is close to the question, the documents most likely do not cover it.
 - *unsupported facts*: a number or code in the answer (`30 days`, `E-217`) counts as
   supported only where a retrieved passage holds it in a sentence that also holds one of
-  the claim's words (the answer's own words, or the question's for a bare "45"): a "1"
-  that numbers a list, or a digit of a URL, supports nothing. Otherwise it was invented,
-  or could not be checked.
+  the claim's words (the answer's own, or the question's for a bare "45", which is then
+  withheld as a bare number anyway): a "1" that numbers a list, or a digit of a URL,
+  supports nothing. Otherwise it was invented, or could not be checked.
 - *groundedness*: the share of the answer's content words found in the passages.
 
 Before them, an *echo* is caught: an answer that only repeats the question, pastes the
 prompt's own wording back, or copies the passages wholesale says nothing the user did
-not give it, however "grounded" its words are. It is withheld, and scored wrong.
+not give it, however "grounded" its words are. It is withheld, and scored wrong. So is a
+reply that states nothing ("The answer is:"), and a bare number with no word saying what
+it counts ("The answer is: 1 [4]"): a list index or a number lifted from some passage.
 
 The two thresholds were chosen on the TUNE halves of all three evaluation sets (the demo,
 the Fen and the rclone docs: their golden questions, answerable, and unanswerable once
@@ -228,8 +230,12 @@ def judge(
         reason = ECHO_REASON[repeated]
     elif refused:
         reason = "the model found no answer in the passages"
-    elif not [t for t in content_tokens(answer) if t not in FRAME]:
+    elif not (own := [t for t in content_tokens(answer) if t not in FRAME]):
         reason = "the model's reply states nothing"  # "The answer is:" and no more
+    elif all(any(c.isdigit() for c in t) for t in own):
+        # "The answer is: 1 [4]": a list index or a number lifted from a passage, with no
+        # word saying what it counts; every such answer on the three tune halves was wrong
+        reason = "the answer is a bare number, without what it counts"
     elif support is not None and support < min_support:
         reason = f"no passage is close to the question (best similarity {support:.2f})"
     elif unsupported:

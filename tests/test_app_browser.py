@@ -269,7 +269,9 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
     _nav(page, "Your documents (RAG)")
-    page.locator("input[type=file]").first.set_input_files([str(good), str(bad)])
+    # the documents page's own uploader, not the first one on screen: right after the click
+    # the questionnaire's single-file "Load answers" input can still be there
+    page.locator(".st-key-docs_upload input[type=file]").set_input_files([str(good), str(bad)])
     page.get_by_role("button", name="Ingest uploaded files").click()
     expect(page.get_by_text("empty.txt: file is empty")).to_be_visible(timeout=60 * SECOND)
     expect(page.get_by_text("1 document, 3 chunks")).to_be_visible(timeout=30 * SECOND)

@@ -15,8 +15,8 @@ first-answer cut:
 The thresholds of advisor.rag.trust are chosen on the TUNE halves of all three sets at once
 (the pair with the fewest errors: abstaining on an answerable question, or answering an
 unanswerable one wrongly, each class weighted equally within a set, each set weighted
-equally; a near tie, within about one question, goes to the stricter pair), then both error rates are reported per set on the TEST halves, which choose
-nothing.
+equally; a near tie, within about one question, goes to the stricter pair), then both
+error rates are reported per set on the TEST halves, which choose nothing.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import yaml
+from evidence import SETS  # the three evaluation sets, as the evidence bench reads them
 
 from advisor.compare.scoring import correct
 from advisor.llm.registry import make_generator
@@ -40,7 +42,6 @@ from advisor.rag.pipeline import RagPipeline
 from advisor.rag.prompt import cite, first_answer
 from advisor.settings import Settings
 
-SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROOT / "eval_docs"}
 SUPPORTS = [round(0.05 * i, 2) for i in range(0, 13)]
 GROUNDED = [round(0.1 * i, 1) for i in range(0, 10)]
 TIE = 0.02  # balanced error: one question of a 31-question class of one of 3 sets is 0.011

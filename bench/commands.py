@@ -8,6 +8,9 @@ Targets (issue: fast everyday commands), on 2 idle cores:
   user, so a new data dir builds nothing);
 - `advisor advise`: at most 0.3 s, and at most 15x a bare interpreter start.
 
+Two floors are timed beside them, so a missed ratio can be read: `from pydantic import
+BaseModel` (the rules are pydantic models) and `import chromadb` (the store).
+
 The model cache is the user's (ADVISOR_CACHE_DIR or the platform's); a first run builds it
 once before timing. Medians of --repeat runs, alternated so that load hits all alike.
 
@@ -56,6 +59,9 @@ def main() -> None:
         commands = {
             "bare interpreter": [sys.executable, "-c", "pass"],
             "import torch": [sys.executable, "-c", "import torch"],
+            # Floors: what the libraries each command needs cost before our code runs.
+            "import pydantic.BaseModel": [sys.executable, "-c", "from pydantic import BaseModel"],
+            "import chromadb": [sys.executable, "-c", "import chromadb"],
             "advise": advisor("advise", str(answers)),
             "ask --no-generate": advisor("ask", QUESTION, "--no-generate", "--data-dir", str(data)),
             "ask": advisor("ask", QUESTION, "--data-dir", str(data)),
@@ -73,6 +79,8 @@ def main() -> None:
     rows = [
         ("bare interpreter", None, None),
         ("import torch", None, None),
+        ("import pydantic.BaseModel", "bare interpreter", "floor of advise (its models)"),
+        ("import chromadb", "import torch", "floor of ask (the store)"),
         ("advise", "bare interpreter", "target <= 0.3 s and <= 15x bare"),
         ("ask --no-generate", "import torch", "target <= 2 s and <= 0.7x import torch"),
         ("ask", "import torch", "target <= 4 s"),

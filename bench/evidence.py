@@ -93,7 +93,7 @@ def main() -> None:
         rag_cells = [c for c in run.cells if c.arm == "rag" and c.question_id in by_id]
         per_answer = sum(c.seconds for c in rag_cells) / max(len(rag_cells), 1)
         print(f"\n{name}: {len(answerable)} answerable + "
-              f"{len(run.rows) - len(answerable)} unanswerable test questions, {seconds:.0f} s")  # fmt: skip
+              f"{len(run.rows) - len(answerable)} unanswerable {args.half} questions, {seconds:.0f} s")  # fmt: skip
         print(f"  context recall       {pct(agg['retrieval'].get('context_recall'))}")
         print(f"  rag correct          {pct(rag['correct'])}  exact {pct(rag['exact'], False)}")
         if "base" in agg["arms"]:

@@ -16,14 +16,18 @@ the real documents, RAG correct >= 50% there, unanswerable withheld >= 80% with 
 Reader candidates are chosen on the tune halves, then reported on the test halves:
 
     .venv/bin/python bench/evidence.py --half tune --rag-only [--k N] [--chunk-tokens N]
+
+`--dump FILE` keeps every answer, draft and score, to read the failures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +56,17 @@ def half(path: Path, which: str, limit: int | None) -> QuestionSet:
     return QuestionSet(f"{qs.name} ({which})", kept, qs.sha256, qs.origin)
 
 
+def dump(path: Path, name: str, run) -> None:
+    """Every cell with its question and reference, one JSON line each (appended)."""
+    rows = {r.id: r for r in run.rows}
+    with path.open("a", encoding="utf-8") as f:
+        for c in run.cells:
+            row = rows[c.question_id]
+            line = {"set": name, "question": row.question, "reference": row.reference}
+            line |= {k: v for k, v in asdict(c).items() if k != "cited"}
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", choices=sorted(SETS), default=None)
@@ -60,6 +75,9 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=5, help="passages put before the reader")
     ap.add_argument("--chunk-tokens", type=int, default=None, help="chunk size at ingest")
     ap.add_argument("--rag-only", action="store_true", help="no base arm (candidate sweeps)")
+    ap.add_argument(
+        "--dump", type=Path, default=None, help="write every answer, draft and score (JSONL)"
+    )
     args = ap.parse_args()
     chunking = {"chunk_tokens": args.chunk_tokens} if args.chunk_tokens else {}
     print(f"{args.half} halves, k={args.k}, {chunking or 'default chunks'}")
@@ -77,6 +95,8 @@ def main() -> None:
             run = run_comparison(plan)
             seconds = time.perf_counter() - start
         agg, rag = run.aggregates, run.aggregates["arms"]["rag"]
+        if args.dump:
+            dump(args.dump, name, run)
         answerable = [r for r in run.rows if r.reference]
         by_id = {r.id: r for r in answerable}
         held = [

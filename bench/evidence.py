@@ -105,10 +105,13 @@ def main() -> None:
             if c.arm == "rag" and c.draft is not None and c.question_id in by_id
         ]
         withheld = len(held)
-        # wrongly withheld: the draft the trust check held back was right after all
+        # wrongly withheld: the draft the trust check held back was right after all; a
+        # draft that pasted the passages or the prompt back is no answer, however much of
+        # the reference it holds (the cell's `echo` names it), so withholding it is right
         wrongly = sum(
             1 for c in held
-            if correct(c.draft, by_id[c.question_id].reference, by_id[c.question_id].question)
+            if not c.echo
+            and correct(c.draft, by_id[c.question_id].reference, by_id[c.question_id].question)
         )  # fmt: skip
         rag_cells = [c for c in run.cells if c.arm == "rag" and c.question_id in by_id]
         per_answer = sum(c.seconds for c in rag_cells) / max(len(rag_cells), 1)

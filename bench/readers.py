@@ -115,7 +115,13 @@ def run(name: str, which: str, limit: int | None) -> None:
                         answerable += 1
                         right += correct(reply.text, q.answer, q.question)
                         withheld += reply.withheld
-                        wrongly += reply.withheld and correct(reply.draft, q.answer, q.question)
+                        # a draft that pasted the passages or the prompt back is no
+                        # answer: withholding it is right (as bench/trust.py counts)
+                        wrongly += (
+                            reply.withheld
+                            and not trust.echo(reply.draft, q.question, context.texts)
+                            and correct(reply.draft, q.answer, q.question)
+                        )
             finally:
                 prompts.SYSTEM = CANDIDATES["default"][0]
         totals[0] += right

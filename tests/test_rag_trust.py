@@ -197,3 +197,10 @@ def test_a_bare_number_without_what_it_counts_is_withheld(reply):
     # the same number with its claim is checked as any answer is, and here it passes
     t = trust.judge("How long may file names be?", "231 characters [2]", passages, 0.9)
     assert not t.abstain
+
+
+def test_a_name_with_digits_in_it_is_not_a_bare_number():
+    passages = ["Hashsums: md5,sha1 are cached when none are configured. Satellite: us1.storj.io"]
+    q = "Which checksum types are cached when none are configured?"
+    assert not trust.judge(q, "md5,sha1 [1]", passages, 0.9).abstain
+    assert trust.judge(q, "5 [1]", passages, 0.9).reason.startswith("the answer is a bare number")

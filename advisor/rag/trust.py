@@ -232,9 +232,10 @@ def judge(
         reason = "the model found no answer in the passages"
     elif not (own := [t for t in content_tokens(answer) if t not in FRAME]):
         reason = "the model's reply states nothing"  # "The answer is:" and no more
-    elif all(any(c.isdigit() for c in t) for t in own):
+    elif all(t[0].isdigit() or t[0] == "." for t in own):
         # "The answer is: 1 [4]": a list index or a number lifted from a passage, with no
-        # word saying what it counts; every such answer on the three tune halves was wrong
+        # word saying what it counts; every such answer on the three tune halves was wrong.
+        # Only numbers: a name with digits in it ("md5,sha1", "us1") is what was asked.
         reason = "the answer is a bare number, without what it counts"
     elif support is not None and support < min_support:
         reason = f"no passage is close to the question (best similarity {support:.2f})"

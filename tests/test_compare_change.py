@@ -265,3 +265,21 @@ def test_stale_and_leak_lines_carry_an_interval_out_of_what_the_adapter_knew():
         "lora", forget, "forget"
     )
     assert "nothing to measure" in known_line("lora", {"knew": 0, "not_learned": 3}, "forget")
+
+
+class Rambling(Memory):
+    """An adapter that states the new refund window, then goes on with the old one after
+    a blank line: the user is shown the first answer only."""
+
+    name = "lora:rambling"
+
+    def generate(self, messages, max_new_tokens=96):
+        return Generation("Within 30 days.\n\nWithin 45 days.", self.name, 8, 0.01)
+
+
+def test_a_change_is_measured_on_the_answer_shown_not_on_the_ramble(plan, new_refund):
+    arms = parse_arms("lora", True)
+    rambling = Plan(plan.pipeline, plan.questions, arms, plan.base, Rambling(), ADAPTER, 2)
+    cell = apply_update(rambling, [new_refund]).cell("after", "r1", "lora")
+    assert cell["answer"] == "Within 30 days."
+    assert cell["new_stated"] and not cell["old_stated"]  # "45 days" was never shown

@@ -262,3 +262,37 @@ def test_retrieval_is_measured_apart_from_the_reader(workspace):
         if c.arm == "rag":
             c.correct = 0.0
     assert "the reader is the bottleneck" in retrieval_and_reader(run)
+
+
+class Rambler:
+    """A fake small model that goes on after its first answer, as SmolLM2 does: it reads
+    every passage out in turn after a right answer, or, for the gate, answers beside the
+    point first and states the code only after a blank line."""
+
+    name = "rambler"
+
+    def generate(self, messages, max_new_tokens=96):
+        user = messages[-1]["content"]
+        lines = [line for line in user.split("\n") if line[:1] == "["]
+        if "gate" in user.split("\n")[0]:
+            text = "The gate code is for the loading-dock gate [1].\n\nIt is 4711."
+            return Generation(text, self.name, 30, 0.1)
+        fact = lines[0].split("] ", 1)[-1]
+        return Generation(f"[1] {fact}\n" + "\n".join(lines[1:]), self.name, 30, 0.1)
+
+
+def test_cells_are_scored_on_the_answer_shown_not_on_the_ramble_after_it(
+    settings, embedder, tmp_path
+):
+    pipeline = RagPipeline(settings, "cmp-ramble", embedder=embedder, generator=Rambler())
+    pipeline.ingest_bytes([(n, t.encode()) for n, t in DOCS.items()])
+    qfile = tmp_path / "questions.yaml"
+    qfile.write_text(QUESTIONS)
+    run = run_comparison(_plan(pipeline, load_question_file(qfile), "rag", lora=False))
+    by = {c.question_id: c for c in run.cells}
+    # the first answer is right and shown; the passages read out after it are not an echo
+    assert by["c1"].answer.startswith("[1] The canteen opens at 07:30")
+    assert by["c1"].echo is None and by["c1"].correct == 1.0
+    # the right code stands only in the ramble the user never sees: no credit
+    assert by["c2"].draft is None and "4711" not in by["c2"].answer
+    assert by["c2"].correct == 0.0

@@ -227,9 +227,10 @@ def _context(row: Row) -> Context:
 def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:
     """One answer scored as the user sees it: a withheld answer scores as no answer."""
     gen = reply.generation
-    # Scored on the model's own words (not a citation we attributed); a withheld answer
-    # as what the user got: no answer (no groundedness, no credit).
-    said = "" if reply.withheld else gen.text
+    # Scored on the model's own words as shown (its first answer, not a citation we
+    # attributed); a withheld answer as what the user got: no answer (no groundedness,
+    # no credit).
+    said = "" if reply.withheld else reply.said
     texts = [src.text for src in row.retrieved] if arm.uses_retrieval else []
     reason = reply.trust.reason if reply.trust is not None else None
     cell = Cell(
@@ -264,9 +265,9 @@ def _cell(plan: Plan, arm: type[Arm], row: Row, reply: Reply) -> Cell:
     )
     if arm.uses_retrieval:
         cell.groundedness, cell.citation_hit = scores.groundedness, scores.citation_hit
-    cell.echo = scores.echo or scoring.echo(gen.text, row.question, texts)
+    cell.echo = scores.echo or scoring.echo(reply.said, row.question, texts)  # a draft too
     if row.unanswerable:
-        cell.abstained = reply.withheld or no_answer(gen.text)
+        cell.abstained = reply.withheld or no_answer(reply.said)
     if plan.pricing is not None:
         prompt_tokens = sum(len(m["content"]) for m in reply.messages) // 4  # ~4 chars a token
         cell.cost_per_1000 = round(plan.pricing(arm.name, prompt_tokens, gen.tokens), 6)

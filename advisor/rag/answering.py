@@ -59,6 +59,14 @@ class Reply:
     def withheld(self) -> bool:
         return self.draft is not None
 
+    @property
+    def said(self) -> str:
+        """The model's own answer as the user is shown it: its first answer, not the rest
+        of its text (the generation keeps that), before any citation we attributed.
+        Scores read this: a right fact in a ramble the user never sees earns nothing, and
+        a right first answer is not an echo because the ramble after it pasted passages."""
+        return first_answer(self.generation.text)
+
 
 def prompt_for(question: str, context: Context | None) -> list[Message]:
     """The RAG prompt with numbered passages, or the bare question without retrieval."""

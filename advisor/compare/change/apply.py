@@ -133,7 +133,7 @@ def _ask(
             for q, reply in zip(batch, replies, strict=True):
                 gen = reply.generation
                 # what the user sees: a withheld answer states neither the old nor the new
-                said = "" if reply.withheld else gen.text
+                said = "" if reply.withheld else reply.said
                 docs = documents.get(q.id, [])
                 cells.append({
                     "question_id": q.id, "arm": arm.name, "answer": reply.text,

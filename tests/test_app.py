@@ -252,7 +252,7 @@ def test_finetune_page_without_documents_says_so_in_words():
     at = _app({"ws_id": "apptest-ft-empty"})
     _go(at, "finetune")
     info = [i.value for i in at.info]
-    assert any(i.startswith("No training pairs yet") for i in info), info
+    assert any(i.startswith("No facts with short answers yet") for i in info), info
     assert not any("Only 0" in i for i in info)
 
 

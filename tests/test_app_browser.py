@@ -318,7 +318,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     _shot(page, "3b-documents-forgotten")
 
     _nav(page, "Fine-tune (LoRA)")
-    expect(page.get_by_text("No training pairs yet")).to_be_visible(timeout=60 * SECOND)
+    expect(page.get_by_text("No facts with short answers yet")).to_be_visible(timeout=60 * SECOND)
     _shot(page, "4a-finetune-empty")
 
     _nav(page, "Your documents (RAG)")

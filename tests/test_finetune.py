@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, run_cli
 
 from advisor.errors import AdvisorError
-from advisor.finetune.pairs import Pair, pairs_from_chunks, pairs_from_golden, split_pairs
+from advisor.finetune.pairs import Pair, pairs_from_facts, pairs_from_golden, split_pairs
 from advisor.finetune.train import TrainConfig, read_run, train_lora
 from advisor.rag.chunking import chunk_document
 from advisor.rag.documents import load_file
@@ -62,15 +62,16 @@ def test_batches_group_rows_of_similar_length_so_short_pairs_are_not_padded_long
     assert again == [ids.shape[1] for ids, _, _ in batches]  # the seed fixes the order
 
 
-def test_template_pairs_from_any_document():
-    chunks = chunk_document(load_file(ROOT / "demo_corpus" / "sla.md"))
-    pairs = pairs_from_chunks(chunks)
-    assert any("99.7 percent" in p.completion for p in pairs)
-    assert all(p.prompt.endswith("?") for p in pairs)
+def test_fact_pairs_from_any_document_answer_with_a_short_sentence_holding_the_key():
+    chunks = chunk_document(load_file(ROOT / "demo_corpus" / "refund_policy.md"))
+    pairs = pairs_from_facts(chunks)
+    assert any("45 days" in p.completion for p in pairs)
+    assert all(p.prompt.endswith("?") and len(p.completion.split()) <= 25 for p in pairs)
+    assert all("45 days" not in p.prompt for p in pairs)  # the question never says its key
 
 
 def test_too_few_pairs():
-    with pytest.raises(AdvisorError, match="Only 3 training pairs"):
+    with pytest.raises(AdvisorError, match="Only 3 facts with short answers"):
         split_pairs([Pair("q", "a")] * 3)
 
 
@@ -233,7 +234,8 @@ def test_cli_bad_input_is_one_line(tmp_path):
     few.mkdir()
     (few / "a.md").write_text("# A\n\nThe gate code is 4711.")
     r = run_cli("finetune", "--docs", str(few), "--data-dir", str(tmp_path / "d"))
-    assert r.returncode == 2 and "training pairs" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "facts with short answers were found" in r.stderr
+    assert "question,answer" in r.stderr and "Traceback" not in r.stderr
     r = run_cli(
         "ask",
         "x",

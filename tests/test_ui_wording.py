@@ -99,8 +99,8 @@ def test_symbols_numbers_and_plurals():
 
 
 def test_pairs_message_never_says_only_zero():
-    assert wording.pairs_message(0).startswith("No training pairs yet")
-    assert wording.pairs_message(1).startswith("Only 1 training pair so far")
+    assert wording.pairs_message(0).startswith("No facts with short answers yet")
+    assert wording.pairs_message(1).startswith("Only 1 fact with short answers so far")
     assert "at least 10 are needed" in wording.pairs_message(3)
 
 

@@ -27,7 +27,7 @@ from advisor.cli.base import check_models, main, model_options, settings_for
     help="Adapter folder (default: DATA_DIR/adapters/<name>-<time>).",
 )
 @click.option("--rank", type=click.IntRange(1, 256), default=None, help="LoRA rank (default 16).")
-@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Epochs (default 8).")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Epochs (default 4).")
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="Stop after N steps.")
 @click.option("--lr", type=float, default=None, help="Learning rate (default 3e-3).")
 @click.option(
@@ -36,6 +36,13 @@ from advisor.cli.base import check_models, main, model_options, settings_for
     default=0.15,
     show_default=True,
     help="Share of general-purpose pairs mixed in (against forgetting).",
+)
+@click.option(
+    "--minutes",
+    type=click.FloatRange(0.5, 24 * 60),
+    default=4.0,
+    show_default=True,
+    help="Time budget: train on as many of the documents' facts as fit in it here.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
@@ -52,6 +59,7 @@ def finetune(
     max_steps,
     lr,
     general_share,
+    minutes,
     seed,
     data_dir,
     as_json,
@@ -69,7 +77,7 @@ def finetune(
         return  # a subcommand (export): the training options are not used
     from advisor.compare.learned import checker, learned_lines
     from advisor.errors import AdvisorError
-    from advisor.finetune.estimate import duration, estimate
+    from advisor.finetune.estimate import duration, estimate, fit_budget
     from advisor.finetune.pairs import pairs_for_documents, split_pairs
     from advisor.finetune.train import TrainConfig, train_lora
 
@@ -78,7 +86,6 @@ def finetune(
     settings = settings_for(data_dir, None, device, base_model)
     check_models(settings)
     pairs, method, name = pairs_for_documents(settings, docs, collection)
-    split = split_pairs(pairs, seed, general_share, method)
     knobs = {
         k: v
         for k, v in (
@@ -92,6 +99,20 @@ def finetune(
     if rank is not None:
         knobs["alpha"] = 2 * rank
     config = TrainConfig(seed=seed, **knobs)
+
+    def guess_for(chosen):
+        split = split_pairs(chosen, seed, general_share, method)
+        return estimate(settings.model_cache, split, config, settings.base_model, settings.device)
+
+    if method == "facts":
+        budget = fit_budget(pairs, minutes * 60, guess_for)
+        click.echo(
+            f"{budget.available} facts could be trained on; up to {budget.facts} fit in "
+            f"about {duration(minutes * 60)} here (--minutes)",
+            err=True,
+        )
+        pairs = budget.pairs
+    split = split_pairs(pairs, seed, general_share, method)
     out = out or settings.data_dir / "adapters" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     click.echo(
         f"{len(pairs)} facts ({method}): {len(split.train)} training pairs "

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from advisor.cache import keep_json, read_json
-from advisor.finetune.pairs import PairSet
+from advisor.finetune.pairs import MIN_PAIRS, Pair, PairSet, first_facts
 
 SPEED_FILE = "train-speed.json"
 # The built-in model's default run (`advisor finetune --docs demo_corpus/`) on 2 idle
@@ -125,3 +126,33 @@ def duration(seconds: float) -> str:
     if minutes < 90:
         return f"{minutes:.0f} min"
     return f"{minutes / 60:.1f} h"
+
+
+@dataclass(frozen=True)
+class Budget:
+    pairs: list[Pair]  # the facts to train on, with the held-out ones their checks need
+    facts: int  # trained facts
+    available: int  # trainable facts in the documents
+    estimate: Estimate | None  # of the whole run with these facts
+
+
+def fit_budget(
+    pairs: list[Pair], seconds: float, estimate_for: Callable[[list[Pair]], Estimate]
+) -> Budget:
+    """As many trainable facts as a run of about `seconds` can take here (the estimate
+    counts loading and the learned-facts check too), at least MIN_PAIRS when there are."""
+    available = len([p for p in pairs if not p.held_out])
+    lo, hi = min(MIN_PAIRS, available), available
+    best = estimate_for(first_facts(pairs, lo))
+    if best.seconds is None:  # nothing to estimate from: a modest run, named as such
+        n = min(available, 40)
+        return Budget(first_facts(pairs, n), n, available, None)
+    while lo < hi:  # the largest n whose estimate fits
+        mid = (lo + hi + 1) // 2
+        guess = estimate_for(first_facts(pairs, mid))
+        if guess.seconds is not None and guess.seconds <= seconds:
+            lo, best = mid, guess
+        else:
+            hi = mid - 1
+    best = estimate_for(first_facts(pairs, lo))
+    return Budget(first_facts(pairs, lo), lo, available, best)

@@ -17,6 +17,7 @@ CHECKS_FILE = "checks.jsonl"  # in an adapter folder: the questions behind "what
 # given retrieved context. A share of the training pairs is also taught in the RAG prompt,
 # so that the LoRA + RAG arm of the comparison is a fair test.
 RAG_SHARE = 0.3
+MIN_PAIRS = 10  # fewer facts than this cannot show what an adapter learned
 _PASSAGE_WORDS = 45  # a context passage: the words from the answer's sentence on
 # Fine-tuning absorbs a new fact when it sees the fact in several phrasings (Ovadia et al.
 # 2023, "Fine-Tuning or Retrieval?"). Each training fact is also taught in these wordings
@@ -43,6 +44,7 @@ class Pair:
     evidence: str = ""
     paraphrase: str = ""  # the same question in other words, never trained (a check)
     phrasing: int = 0  # 0: the question as written; n: its n-th rewording (REPHRASINGS)
+    held_out: bool = False  # a fact kept out of training (validation and test only)
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"prompt": self.prompt, "completion": self.completion}
@@ -56,7 +58,7 @@ class PairSet:
     train: list[Pair]
     val: list[Pair]
     test: list[Pair]
-    method: str  # "golden" or "templates"
+    method: str  # "golden" (a question file) or "facts" (the documents' facts)
     general: int  # general-purpose pairs mixed into train
     rag_examples: int = 0  # retrieval-style examples (context + question -> cited answer)
     rephrased: int = 0  # rewordings of training questions (REPHRASINGS) in train
@@ -182,41 +184,53 @@ def best_passage(answer: str, passages: list[str]) -> str:
     return max(passages, key=lambda t: len(want & set(re.findall(r"[a-z0-9]+", t.lower()))))
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Half of a collection's facts may be trained on; the other half never is, so that a
+# comparison can ask what the adapter cannot know (advisor.questionsets.generate.held_out).
+TRAIN_SHARE = 0.5
+HELD_OUT_CHECKS = 0.25  # held-out facts kept for "what it learned", per trained fact
 
 
-def pairs_from_chunks(chunks) -> list[Pair]:
-    """Template pairs: "What does <document> say about <heading>?" -> its first sentences.
+def pairs_from_facts(chunks, seed: int = 0) -> list[Pair]:
+    """One pair per checkable fact of the chunks (StoredChunk or Chunk objects: document,
+    heading, text): the question a person would ask -> the key in one short sentence.
 
-    `chunks` are StoredChunk or Chunk objects (document, heading, text).
+    Facts come spread over documents and kinds, trainable ones first in that order (a
+    fine-tune takes the first N it has time for), then the held-out ones.
     """
-    pairs = []
+    from advisor.questionsets.facts import extract_facts
+    from advisor.questionsets.generate import ask_all, held_out, spread
+
+    chunks = list(chunks)
+    asked = ask_all(extract_facts((c.document, c.heading, c.text) for c in chunks))
+    ordered = spread(asked, len(asked), seed)
+    by_doc: dict[str, list[str]] = {}
     for c in chunks:
-        topic = c.heading.split(" > ")[-1] if c.heading else Path(c.document).stem.replace("_", " ")
-        sentences = [s.strip() for s in _SENTENCE.split(" ".join(c.text.split())) if s.strip()]
-        if not sentences:
-            continue
-        answer = " ".join(sentences[:2])
+        by_doc.setdefault(c.document, []).append(c.text)
+    pairs = []
+    for a in ordered:
+        evidence = next(
+            (t for t in by_doc.get(a.fact.document, []) if a.fact.key in t),
+            a.fact.sentence,
+        )
         pairs.append(
             Pair(
-                f"What does {Path(c.document).stem.replace('_', ' ')} say about {topic}?",
-                answer[:400],
-                c.document,
-                evidence=c.text,
+                a.question,
+                a.answer_sentence,
+                a.fact.document,
+                evidence=evidence,
+                paraphrase=a.paraphrase,
+                held_out=held_out(a.fact, TRAIN_SHARE, seed),
             )
         )
-        for s in sentences:  # one fact question per sentence that holds a number
-            if re.search(r"\d", s) and len(pairs) < 2000:
-                pairs.append(
-                    Pair(
-                        f"According to {c.document}, what is stated about {topic}?",
-                        s[:400],
-                        c.document,
-                        evidence=c.text,
-                    )
-                )
-                break
-    return pairs
+    return sorted(pairs, key=lambda p: p.held_out)  # stable: the spread order within each
+
+
+def first_facts(pairs: list[Pair], n: int) -> list[Pair]:
+    """The first `n` trainable facts and the held-out ones their checks need."""
+    trainable = [p for p in pairs if not p.held_out]
+    held = [p for p in pairs if p.held_out]
+    keep = max(2, round(n * HELD_OUT_CHECKS))
+    return trainable[:n] + held[:keep]
 
 
 def split_pairs(
@@ -230,25 +244,31 @@ def split_pairs(
     """Shuffle and split 80/10/10 by fact; mix general pairs into train (10-20%, seed 004),
     add retrieval-style copies of a `rag_share` of the training pairs (seed 003), and each
     training question again in `wordings` (REPHRASINGS)."""
-    if len(pairs) < 10:
+    if len(pairs) < MIN_PAIRS:
         raise AdvisorError(
-            f"Only {len(pairs)} training pairs; at least 10 are needed "
-            "to split 80/10/10. Add documents."
+            f"Only {len(pairs)} facts with short answers; at least {MIN_PAIRS} are needed to "
+            "train and check an adapter. Add documents, or write your own questions as a CSV "
+            "with question,answer."
         )
     if not 0 <= general_share <= 0.5:
         raise AdvisorError("general_share must be between 0 and 0.5")
     if not 0 <= rag_share <= 1:
         raise AdvisorError("rag_share must be between 0 and 1")
     rng = random.Random(seed)
-    shuffled = pairs[:]
-    rng.shuffle(shuffled)
-    n_val = max(1, round(len(shuffled) * 0.1))
-    n_test = max(1, round(len(shuffled) * 0.1))
-    test, val, train = (
-        shuffled[:n_test],
-        shuffled[n_test : n_test + n_val],
-        shuffled[n_test + n_val :],
-    )
+    held = [p for p in pairs if p.held_out]
+    if held:  # facts: the split is by fact, chosen where the pairs were made
+        train = [p for p in pairs if not p.held_out]
+        val, test = held[: len(held) // 2], held[len(held) // 2 :]
+    else:
+        shuffled = pairs[:]
+        rng.shuffle(shuffled)
+        n_val = max(1, round(len(shuffled) * 0.1))
+        n_test = max(1, round(len(shuffled) * 0.1))
+        test, val, train = (
+            shuffled[:n_test],
+            shuffled[n_test : n_test + n_val],
+            shuffled[n_test + n_val :],
+        )
     general: list[Pair] = []
     if general_share > 0:
         pool = [
@@ -272,7 +292,8 @@ def pairs_for_documents(
     """Pairs, the method that made them, and a name for the run.
 
     A folder with a golden.yaml (the demo corpus) uses its questions; anything else gets
-    template pairs from its chunks.
+    one pair per checkable fact of its chunks (pairs_from_facts), the held-out facts
+    marked.
     """
     from advisor.rag.chunking import chunk_document
     from advisor.rag.documents import LoadError, load_file
@@ -294,11 +315,22 @@ def pairs_for_documents(
             return pairs_from_golden(docs / "golden.yaml", passages), "golden", docs.name
         if not chunks:
             raise AdvisorError(f"{docs}: no documents to learn from")
-        return pairs_from_chunks(chunks), "templates", docs.stem
+        return _facts_or_error(chunks, str(docs)), "facts", docs.stem
     from advisor.rag.store import ChromaStore
 
     store = ChromaStore(settings.data_dir, collection, settings.chroma_url)
     chunks = store.all_chunks()
     if not chunks:
         raise AdvisorError(f"collection '{collection}' is empty; run `advisor ingest` first")
-    return pairs_from_chunks(chunks), "templates", collection
+    return _facts_or_error(chunks, f"collection '{collection}'"), "facts", collection
+
+
+def _facts_or_error(chunks, where: str) -> list[Pair]:
+    pairs = pairs_from_facts(chunks)
+    if len([p for p in pairs if not p.held_out]) < MIN_PAIRS // 2 or len(pairs) < MIN_PAIRS:
+        raise AdvisorError(
+            f"{len(pairs)} facts with short answers were found in {where} (at least "
+            f"{MIN_PAIRS} are needed); write your own questions as a CSV with "
+            "question,answer, or add documents that state figures, dates and settings"
+        )
+    return pairs

@@ -15,6 +15,9 @@ from advisor.ui.jobs import Job
 KEY = "ft_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
 MIN_PAIRS = 10  # split_pairs needs this many for an 80/10/10 split
+# The facts one run trains on: about 4 minutes on 2 idle cores with the default settings
+# (docs/benchmarks.md), the CLI's default --minutes.
+FACT_BUDGET = 48
 ARMS = (("lora", "Without retrieval (LoRA alone)"), ("lora_rag", "With retrieval (LoRA + RAG)"))
 
 
@@ -24,7 +27,7 @@ def _job() -> Job | None:
 
 def _pairs():
     """The pairs this workspace can train on, or None after saying why there are none."""
-    from advisor.finetune.pairs import pairs_from_chunks, pairs_from_golden, split_pairs
+    from advisor.finetune.pairs import first_facts, pairs_from_facts, pairs_from_golden, split_pairs
 
     pipeline = state.pipeline()
     docs = set(pipeline.documents())
@@ -42,11 +45,11 @@ def _pairs():
     ]
     if len(golden) >= MIN_PAIRS:
         return split_pairs(golden, method="golden")
-    pairs = pairs_from_chunks(chunks) if docs else []
+    pairs = pairs_from_facts(chunks) if docs else []
     if len(pairs) < MIN_PAIRS:
         st.info(wording.pairs_message(len(pairs), MIN_PAIRS))
         return None
-    return split_pairs(pairs, method="templates")
+    return split_pairs(first_facts(pairs, FACT_BUDGET), method="facts")
 
 
 def _start(split) -> None:

@@ -218,13 +218,16 @@ def source_title(rules: RuleSet, seed: str) -> str:
 
 
 def pairs_message(count: int, needed: int = 10) -> str:
-    """Why there is nothing to train on yet, in words (never "Only 0 training pairs")."""
-    where = "Add documents on the Your documents (RAG) page, or use its demo corpus."
+    """Why there is nothing to train on yet, in words (never "Only 0 facts")."""
+    where = (
+        "Add documents that state figures, dates or settings on the Your documents (RAG) "
+        "page, or use its demo corpus."
+    )
     if count == 0:
-        return f"No training pairs yet: at least {needed} are needed. {where}"
+        return f"No facts with short answers yet: at least {needed} are needed. {where}"
     return (
-        f"Only {plural(count, 'training pair')} so far: at least {needed} are needed "
-        f"to split them into training, validation and test sets. {where}"
+        f"Only {plural(count, 'fact')} with short answers so far: at least {needed} are "
+        f"needed to train on some and check the adapter on the others. {where}"
     )
 
 

@@ -197,27 +197,29 @@ def test_new_answers_typed_for_an_update_join_the_set():
 
 CHUNKS = [
     ("refund_policy.md", "Refunds", "Hardware can be returned within 45 days. Keep the box."),
-    ("refund_policy.md", "Refunds", "Opened units lose 12 percent. Ask support first."),
-    ("sla.md", "Uptime", "We promise 99.7 percent uptime each month."),
+    ("refund_policy.md", "Fees", "Opened units carry a restocking fee of 12 percent."),
+    ("sla.md", "Uptime", "The uptime target is 99.7 percent each month."),
+    ("sla.md", "Credits", "Credits are paid within 30 days of the claim."),
     ("sla.md", "Credits", "Credits are paid as service vouchers."),
 ]
 
 
-def test_generated_questions_spread_over_documents_and_carry_references():
+def test_generated_questions_spread_over_documents_and_carry_short_keys():
     qs = generated_questions(CHUNKS, limit=4)
     assert qs.origin == "generated" and len(qs.questions) == 4
     assert [q.id for q in qs.questions] == ["g1", "g2", "g3", "g4"]
     assert {q.documents[0] for q in qs.questions[:2]} == {"refund_policy.md", "sla.md"}
     assert all(q.source == "generated" and q.answer for q in qs.questions)
-    first = qs.questions[0]  # facts (a number in the answer) come first
-    assert first.tag == "fact" and ("45 days" in first.answer or "12 percent" in first.answer)
+    assert {q.answer for q in qs.questions} == {"45 days", "12 percent", "99.7 percent", "30 days"}
+    assert all(q.answer not in q.question for q in qs.questions)  # the key is never asked in it
     assert generated_questions(CHUNKS, limit=4, seed=0) == qs
     every = generated_questions(CHUNKS, limit=100).questions
-    # 5 template pairs, but the uptime sentence answers two of them: asked once
-    assert len(every) == 4 and len({q.answer for q in every}) == 4
+    answerable = [q for q in every if not q.unanswerable]
+    assert len(answerable) == 4  # the vouchers sentence states no short key: not asked
+    assert len({q.question for q in every}) == len(every)
     with pytest.raises(InputError, match="limit must be at least 1"):
         generated_questions(CHUNKS, limit=0)
-    with pytest.raises(InputError, match="no text"):
+    with pytest.raises(InputError, match="no facts with short answers"):
         generated_questions([("a.md", "", "   ")])
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from advisor.errors import InputError
 from advisor.questionsets.facts import extract_facts, facts_of_chunk, find_keys
-from advisor.questionsets.generate import ask, ask_all, generated_set, held_out
+from advisor.compare.questions import generated_questions as generated_set
+from advisor.questionsets.generate import ask, ask_all, held_out
 from advisor.words import normalise
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -50,8 +50,10 @@ def build_plan(
     """
     chosen = parse_arms(arms, adapter is not None or lora is not None)
     pipeline = pipeline or RagPipeline(settings, **pipeline_models(settings))
-    qs = _question_set(pipeline, questions_file, questions, generate)
-    card = None
+    card, pairs = None, None
+    if any(a.needs_adapter for a in chosen) and adapter is not None:
+        pairs = read_training_pairs(Path(adapter))  # generated questions are split by them
+    qs = _question_set(pipeline, questions_file, questions, generate, pairs)
     if any(a.needs_adapter for a in chosen):
         if lora is None:
             from advisor.llm.lora import LoraGenerator
@@ -60,7 +62,7 @@ def build_plan(
             lora = LoraGenerator.for_settings(adapter, settings)  # its base model and device
         folder = Path(adapter) if adapter is not None else Path(lora.run.get("path", "."))
         card = _adapter_card(folder, lora.run)
-        pairs = read_training_pairs(folder)
+        pairs = pairs if pairs is not None else read_training_pairs(folder)
         qs = label_relations(qs, [p for p, _ in pairs], pairs)
     pricing = None
     if prices is not None:
@@ -81,6 +83,7 @@ def _question_set(
     path: Path | None,
     given: QuestionSet | None,
     generate: int | None,
+    pairs: list[tuple[str, str]] | None = None,
 ) -> QuestionSet:
     if given is not None:
         return given
@@ -93,7 +96,9 @@ def _question_set(
                 f"collection '{pipeline.store.name}' is empty: ingest documents to generate "
                 "questions from"
             )
-        return generated_questions(chunks, limit=generate)
+        trained = [p for p, _ in pairs or ()]
+        where = f"collection '{pipeline.store.name}'"
+        return generated_questions(chunks, limit=generate, trained_prompts=trained, where=where)
     raise AdvisorError("no questions: give a question file, type questions, or generate them")
 
 

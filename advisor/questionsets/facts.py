@@ -294,7 +294,7 @@ def _clean_subject(subject: str, topic: str) -> str | None:
         return None
     if words[0].lower() in _JOINING | {"after", "before", "during", "under", "over", "with"}:
         return None  # "For a single upload stream you": a phrase, not the subject
-    if "'" in words[0] or "’" in words[0] or _is_participle(words[0]):
+    if "'" in words[0] or "’" in words[0] or (words[0].islower() and _is_participle(words[0])):
         return None  # "Don't", "You'll", "laid at a steep pitch": no subject
     if words[0].lower() in _PRONOUNS and len(words) == 1:
         if words[0].lower() in {"there", "which", "that"} or not topic:

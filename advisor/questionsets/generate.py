@@ -314,22 +314,33 @@ UNANSWERABLE_SHARE = 0.2  # of a generated set: questions the documents do not a
 TRAINED_WORDING_SHARE = 0.125  # trained facts also asked as trained: what memorising looks like
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One generated question: its text, short key (None: the documents do not answer
+    it), the document that states it, the fact's kind and its relation to an adapter."""
+
+    question: str
+    answer: str | None
+    document: str | None
+    kind: str
+    relation: str | None = None  # trained / paraphrase / unseen; None without an adapter
+    variant_of: int | None = None  # the index of the trained wording this one rewords
+
+
 def generated_set(
     chunks: Sequence[tuple[str, str, str]],
     limit: int = 20,
     seed: int = 0,
     trained_prompts: Sequence[str] = (),
     where: str = "the documents",
-):
-    """A QuestionSet of `limit` questions from (document, heading, text) chunks.
+) -> list[Planned]:
+    """`limit` questions from (document, heading, text) chunks.
 
     Without an adapter: the facts' questions, spread over documents and kinds, and a
     fifth that the documents do not answer. With the prompts an adapter trained on: half
     its trained facts in their held-out paraphrase (and a few in the trained wording), half
     facts it never saw, and the unanswerable ones; each question labelled with its relation.
     """
-    from advisor.questionsets.model import Question, make_set
-
     from advisor.errors import InputError, Problem
     from advisor.questionsets.facts import extract_facts
 
@@ -349,23 +360,11 @@ def generated_set(
     prompts = {normalise(p) for p in trained_prompts}
     trained = [a for a in asked if normalise(a.question) in prompts]
     unseen = [a for a in asked if normalise(a.question) not in prompts]
-    rows: list[Question] = []
+    rows: list[Planned] = []
 
-    def add(a: Asked, text: str, relation: str | None, variant_of: str | None = None) -> str:
-        qid = f"g{len(rows) + 1}"
-        rows.append(
-            Question(
-                qid,
-                text,
-                a.fact.key,
-                [a.fact.document],
-                a.fact.kind,
-                source="generated",
-                relation=relation,
-                variant_of=variant_of,  # type: ignore[arg-type]
-            )
-        )
-        return qid
+    def add(a: Asked, text: str, relation: str | None, variant_of: int | None = None) -> int:
+        rows.append(Planned(text, a.fact.key, a.fact.document, a.fact.kind, relation, variant_of))
+        return len(rows) - 1
 
     if trained:
         n_trained = min(len(trained), n_answerable // 2)
@@ -383,18 +382,7 @@ def generated_set(
     words = vocabulary([text for _, _, text in chunks])
     seen = {normalise(q.question) for q in rows}
     for text in unanswerable(asked, words, n_unanswerable, seed):
-        if normalise(text) in seen:
-            continue
-        seen.add(normalise(text))
-        rows.append(
-            Question(
-                f"g{len(rows) + 1}",
-                text,
-                None,
-                [],
-                "unanswerable",
-                source="generated",
-                unanswerable=True,
-            )
-        )
-    return make_set("generated", rows, "generated")
+        if normalise(text) not in seen:
+            seen.add(normalise(text))
+            rows.append(Planned(text, None, None, "unanswerable"))
+    return rows

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from advisor.compare.questions import generated_questions as generated_set
 from advisor.errors import InputError
 from advisor.questionsets.facts import extract_facts, facts_of_chunk, find_keys
-from advisor.compare.questions import generated_questions as generated_set
 from advisor.questionsets.generate import ask, ask_all, held_out
 from advisor.words import normalise
 

@@ -30,11 +30,12 @@ ALLOWED: dict[str, set[str]] = {
     "decision": set(),
     "costs": set(),
     "llm": set(),
-    "rag": {"llm"},
-    "finetune": {"llm", "rag"},
-    "compare": {"llm", "rag", "finetune", "costs"},
-    "advice": {"decision", "costs", "compare"},
-    "report": {"decision", "costs", "advice", "compare"},
+    "questionsets": set(),
+    "rag": {"llm", "questionsets"},
+    "finetune": {"llm", "rag", "questionsets"},
+    "compare": {"llm", "rag", "finetune", "costs", "questionsets"},
+    "advice": {"decision", "costs", "compare", "questionsets"},
+    "report": {"decision", "costs", "advice", "compare", "questionsets"},
     "workspace": set(),
 }
 

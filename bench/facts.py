@@ -28,9 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from advisor.compare.questions import generated_questions
 from advisor.compare.stats import share_interval
 from advisor.questionsets.facts import extract_facts, kinds
-from advisor.questionsets.generate import ask_all, generated_set
+from advisor.questionsets.generate import ask_all
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 from advisor.words import normalise
@@ -62,7 +63,7 @@ def main() -> None:
             started = time.perf_counter()
             facts = extract_facts(chunks)
             asked = ask_all(facts)
-            qs = generated_set(chunks, limit=args.n, where=name)
+            qs = generated_questions(chunks, limit=args.n, where=name)
             seconds = time.perf_counter() - started
             by_question = {a.question: a for a in asked}
             answerable = [q for q in qs.questions if not q.unanswerable]

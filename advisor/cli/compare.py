@@ -34,7 +34,8 @@ from advisor.cli.base import (
     "generate",
     type=click.IntRange(1, 200),
     default=None,
-    help="No golden set? Generate N questions from the collection's documents.",
+    help="No question set? Generate N questions about the facts the collection states (short "
+    "keys, a fifth unanswerable; with --adapter, its trained facts reworded and unseen ones).",
 )
 @click.option(
     "--first",

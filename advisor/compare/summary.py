@@ -107,6 +107,7 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         **agreement(run),
         "paired": paired(run),
         "winner": winner(per_arm),
+        "headline": headline(run),
     }
 
 
@@ -158,3 +159,39 @@ def winner(per_arm: dict[str, Any]) -> str | None:
     best = max(scored.values())
     tied = [a for a, m in scored.items() if m == best]
     return tied[0] if len(tied) == 1 else " = ".join(tied)
+
+
+def headline(run: ComparisonRun) -> dict[str, Any] | None:
+    """Which arm is most correct, read on the questions an adapter did not train on when
+    the questions are labelled (paraphrase and unseen: what users will ask), else on all
+    that have a reference; `apart` only when the paired interval against every other arm
+    excludes zero. None when nothing had a reference."""
+    rows = {r.id: r for r in run.rows}
+    labelled = any(r.relation for r in run.rows)
+    basis = "not trained on" if labelled else "all"
+
+    def counts(r: Any) -> bool:
+        return not labelled or r.relation in ("paraphrase", "unseen")
+
+    right: dict[str, dict[str, float]] = defaultdict(dict)
+    for c in run.cells:
+        if c.correct is not None and c.question_id in rows and counts(rows[c.question_id]):
+            right[c.arm][c.question_id] = c.correct
+    scored = {a: fmean(v.values()) for a, v in right.items() if v}
+    if not scored:
+        return None
+    best = max(scored, key=lambda a: (scored[a], -run.arms.index(a)))
+    closest: dict[str, Any] | None = None
+    apart = True
+    for other in scored:
+        if other == best:
+            continue
+        both = [q for q in right[best] if q in right[other]]
+        diff = paired_difference([right[best][q] for q in both], [right[other][q] for q in both])
+        if not diff.get("applicable") or diff["low"] <= 0:
+            apart = False
+            if closest is None or diff.get("mean", 0) < closest.get("mean", 0):
+                closest = {"arm": other, **diff}
+    n = max(len(v) for v in right.values())
+    return {"basis": basis, "n": n, "best": best, "apart": apart, "closest": closest,
+            "correct": round(scored[best], 4)}  # fmt: skip

@@ -81,7 +81,10 @@ def render_summary(run: ComparisonRun) -> str:
             f"\n{agg['disagreements']} of {agg['questions_scored']} questions split "
             f"the arms; {agg['all_fail']} failed in every arm."
         )
-    if agg.get("winner"):
+    head = agg.get("headline")
+    if head:
+        lines.append(headline_line(head, (run.adapter or {}).get("status")))
+    elif agg.get("winner"):
         labels = [REGISTRY[a].label if a in REGISTRY else a for a in agg["winner"].split(" = ")]
         lines.append(f"Most correct: {' = '.join(labels)}.")
     else:
@@ -191,3 +194,34 @@ def retrieval_and_reader(run: ComparisonRun) -> str | None:
             "search, a re-ranker, tested with `advisor eval-retrieval`)."
         )
     return said + "."
+
+
+def headline_line(head: dict[str, Any], adapter_status: str | None = None) -> str:
+    """The comparison's one-line verdict: a winner only when the paired interval against
+    every other arm excludes zero, else that the arms could not be told apart."""
+
+    def label(arm: str) -> str:
+        return REGISTRY[arm].label if arm in REGISTRY else arm
+
+    on = (
+        f"on {head['n']} questions the adapter did not train on"
+        if head["basis"] == "not trained on"
+        else f"on {head['n']} questions"
+    )
+    partial = (
+        f" (the adapter is partial: its training was {adapter_status})"
+        if adapter_status and adapter_status != "complete"
+        else ""
+    )
+    if head["apart"]:
+        return f"Most correct {on}: {label(head['best'])} ({head['correct']:.0%}){partial}."
+    close = head.get("closest") or {}
+    if close.get("applicable"):
+        detail = (
+            f" (difference {close['mean'] * 100:+.0f} points, 95% interval "
+            f"{close['low'] * 100:+.0f} to {close['high'] * 100:+.0f})"
+        )
+    else:
+        detail = ""
+    other = label(close["arm"]) if close.get("arm") else "the other arms"
+    return f"{label(head['best'])} and {other} could not be told apart {on}{detail}{partial}."

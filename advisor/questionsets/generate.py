@@ -366,11 +366,12 @@ def generated_set(
         rows.append(Planned(text, a.fact.key, a.fact.document, a.fact.kind, relation, variant_of))
         return len(rows) - 1
 
-    if trained:
-        n_trained = min(len(trained), n_answerable // 2)
-        n_unseen = min(len(unseen), n_answerable - n_trained)
-        n_trained = min(len(trained), n_answerable - n_unseen)
-        n_memorised = min(n_trained, round(limit * TRAINED_WORDING_SHARE))
+    if trained:  # the trained wordings count within the limit
+        n_memorised = min(len(trained), round(limit * TRAINED_WORDING_SHARE))
+        left = n_answerable - n_memorised
+        n_trained = min(len(trained), max(n_memorised, left // 2))
+        n_unseen = min(len(unseen), left - n_trained)
+        n_trained = min(len(trained), max(n_memorised, left - n_unseen))
         for i, a in enumerate(trained[:n_trained]):
             first = add(a, a.question, "trained") if i < n_memorised else None
             add(a, a.paraphrase, "paraphrase", first)

@@ -284,10 +284,14 @@ def _base_form(verb: str) -> tuple[str, str] | None:
 def _clean_subject(subject: str, topic: str) -> str | None:
     """The subject as a question can carry it: leading asides and clauses dropped, a
     pronoun replaced by the topic; None when it is not a short noun phrase."""
-    subject = _LEADS.sub("", subject.strip())
-    for sep in (", ", "; ", ": "):  # "If you upload large files, the chunk size" -> the last
-        if sep in subject:
-            subject = subject.rsplit(sep, 1)[-1]
+    subject = _LEADS.sub("", subject.strip()).strip(" ,;:-")
+    pieces = re.split(r", |; |: ", subject)
+    if len(pieces) > 1:
+        head = pieces[0].split()[0].lower() if pieces[0].split() else ""
+        # "The present boat, the fourth on the route," -> the first (an apposition);
+        # "If you upload large files, the chunk size" -> the last (a clause before it)
+        apposition = head in _DETERMINERS and len(pieces) == 2 and len(pieces[0].split()) >= 3
+        subject = pieces[0] if apposition else pieces[-1]
     subject = _LEADS.sub("", subject.strip(" ,;:-"))
     words = subject.split()
     if not words or len(words) > _MAX_SUBJECT_WORDS or "`" in subject:
@@ -297,15 +301,32 @@ def _clean_subject(subject: str, topic: str) -> str | None:
     if "'" in words[0] or "’" in words[0] or (words[0].islower() and _is_participle(words[0])):
         return None  # "Don't", "You'll", "laid at a steep pitch": no subject
     if words[0].lower() in _PRONOUNS and len(words) == 1:
-        if words[0].lower() in {"there", "which", "that"} or not topic:
+        if words[0].lower() in {"there", "which", "that"} or not _is_name(topic):
             return None
         return topic
+    if words[0].lower() in {"its", "their", "his", "her", "our"} and len(words) > 1:
+        return None  # "its fourteen thousand hectares": whose, the question cannot say
     if words[0].lower() in {"if", "when", "while", "because", "as", "since", "although", "and",
                             "or", "but", "where", "who", "which", "that"}:  # fmt: skip
         return None
     if subject.endswith(("'s", "’s")) or not re.search(r"[A-Za-z]", subject):
         return None
     return subject
+
+
+def _is_name(topic: str) -> bool:
+    """A heading that names one thing ("DS-201 Advanced Fleet Pilot", "KestrelCare+"),
+    which a pronoun under it most likely refers to; not a heading about a subject ("other
+    birds of the reeds")."""
+    words = topic.split()
+    if not words:
+        return False
+    later_caps = any(w[:1].isupper() for w in words[1:])
+    return (
+        later_caps
+        or any(not w.isalpha() for w in words)
+        or (len(words) == 1 and topic[:1].isupper())
+    )
 
 
 def _split_preposition(left: str) -> tuple[str, str]:
@@ -408,8 +429,11 @@ def _verb_group(words: list[str]) -> tuple[int, int, str] | None:
         after = words[i + 2] if i + 2 < len(words) else ""
         if w in {"is", "are", "was", "were"} and nxt and _is_participle(nxt):
             return i, i + 2, "passive"
-        if w in {"has", "have", "had"} and nxt == "been" and after and _is_participle(after):
-            return i, i + 3, "passive"
+        perfect = w in {"has", "have", "had"} and nxt == "been"
+        if perfect and after and (_is_participle(after) or after.endswith("ing")):
+            return i, i + 3, "passive"  # "has been worked", "has been working"
+        if w in {"has", "have", "had"} and nxt and _is_participle(nxt):
+            return i, i + 2, "passive"  # "has reached": the auxiliary goes first
         if w in _MODALS and nxt == "be" and after and _is_participle(after):
             return i, i + 3, "passive"
         if w in _MODALS and nxt and nxt not in {"be", "not"} and nxt.isalpha():
@@ -716,7 +740,8 @@ def _lowercase_words(texts: Iterable[str]) -> set[str]:
 
 def _common_case(fact: Fact, names: set[str]) -> Fact:
     first = fact.subject.split()[0] if fact.subject.split() else ""
-    common = first[:1].isupper() and first[1:].islower() and first.lower() not in names
+    common = first[:1].isupper() and (first[1:].islower() or first == "A")
+    common = common and first.lower() not in names
     if fact.shape in {"copula", "verb"} and common:
         return replace(fact, subject=first.lower() + fact.subject[len(first) :])
     return fact

@@ -87,6 +87,8 @@ def _wh(fact: Fact) -> tuple[str, str, str]:
         attach = attach[3:]  # "How much data", not "How much of data"
     if kind == "count":
         wh = f"how many {fact.unit}{attach}"
+        if prep in _FRONTED | {"in", "by", "on", "with"}:
+            wh = f"{prep} {wh}"  # "From how many directions does the fen receive water?"
     elif kind == "duration":
         wh = {"every": "how often", "after": "after how long", "within": "within how long"}.get(
             prep, "how long"
@@ -148,6 +150,28 @@ def _inverted(fact: Fact) -> tuple[str, str] | None:
     return question, f"{wh} {subject} {fact.verb}{tail}"
 
 
+# Column headers that are not something a person asks for by name.
+_NOT_NOUN_COLUMNS = frozenset(
+    [
+        "since",
+        "until",
+        "from",
+        "to",
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "remarks",
+        "remark",
+        "details",
+        "misc",
+        "other",
+        "example",
+        "examples",
+        "help",
+        "description",
+    ]
+)
 _LEAD_INS = ("Do you know", "Can you tell me", "Could you check")
 
 
@@ -171,7 +195,9 @@ def ask(fact: Fact) -> Asked | None:
         if re.fullmatch(r"[\d\s./-]+", column):  # a year or a number heads the column
             asked = f"What is the figure for {row} in {column}{where and ' (' + topic + ')'}?"
         elif column.split()[0].lower() in {"who", "what", "which", "where", "when", "how"}:
-            asked = f"{_cap(column)} for {row}{where}?"  # "Who ran them for 1963-today?"
+            return None  # "Who ran them": the column's pronoun has no referent in a question
+        elif column.split()[-1].lower() in _NOT_NOUN_COLUMNS:
+            return None  # "Readings since", "Notes": no one asks for a column by that name
         else:
             verb = "are" if column.endswith("s") and not column.endswith("ss") else "is"
             asked = f"What {verb} the {column} for {row}{where}?"

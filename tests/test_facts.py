@@ -43,6 +43,12 @@ def _one(sentence: str, heading: str = "Policy"):
          "How much data will each chunk contain?"),
         ("The default chunk size is 96 MiB.", "96 MiB", "size",
          "What is the default chunk size?"),
+        ("The present boat, the fourth on the route, was built in 1992.", "1992", "date",
+         "When was the present boat built?"),
+        ("The smokehouse at Tolby has been working since 1934.", "1934", "date",
+         "Since when has the smokehouse at Tolby been working?"),
+        ("The fen receives water from three directions.", "three directions", "count",
+         "From how many directions does the fen receive water?"),
     ],
 )  # fmt: skip
 def test_a_sentence_gives_its_short_key_and_a_question_that_does_not_state_it(
@@ -71,6 +77,9 @@ def test_paraphrase_and_answer_sentence_differ_from_the_question_and_hold_the_ke
         "All copy commands send the following 4 requests:",  # the fact is in the list
         "This batch will be opened for every 64 MiB segment.",  # the key is a modifier
         "Why would it take 5 days?",  # a question, not a statement
+        # the subject is a clause away from the verb
+        "The decline has many causes, and ecologists have argued about it for fifty years.",
+        "Its fourteen thousand hectares hold four villages of any size.",  # whose?
     ],
 )
 def test_sentences_a_question_cannot_be_built_from_naturally_are_left_out(sentence):

@@ -284,13 +284,15 @@ def _base_form(verb: str) -> tuple[str, str] | None:
 def _clean_subject(subject: str, topic: str) -> str | None:
     """The subject as a question can carry it: leading asides and clauses dropped, a
     pronoun replaced by the topic; None when it is not a short noun phrase."""
+    closed = subject.rstrip().endswith(",")  # "The present boat, the fourth on the route,"
     subject = _LEADS.sub("", subject.strip()).strip(" ,;:-")
     pieces = re.split(r", |; |: ", subject)
     if len(pieces) > 1:
         head = pieces[0].split()[0].lower() if pieces[0].split() else ""
         # "The present boat, the fourth on the route," -> the first (an apposition);
         # "If you upload large files, the chunk size" -> the last (a clause before it)
-        apposition = head in _DETERMINERS and len(pieces) == 2 and len(pieces[0].split()) >= 3
+        apposition = closed and head in _DETERMINERS and len(pieces) == 2
+        apposition = apposition and len(pieces[0].split()) >= 3
         subject = pieces[0] if apposition else pieces[-1]
     subject = _LEADS.sub("", subject.strip(" ,;:-"))
     words = subject.split()

@@ -2,7 +2,8 @@
 
 `ADVISOR_DATA_DIR/workspaces/<collection>/app.json` holds the questionnaire answers,
 the Costs page's price and input edits, the questions asked of the documents (with their
-answers, for the report) and the adapter the Fine-tune page trained last. The documents,
+answers, for the report), the adapter the Fine-tune page trained last and the question
+set the Compare page was given (its source, the uploaded file's name, the typed lines). The documents,
 adapters and comparison runs live in their own folders already; this file is what ties a
 reload of the page (the `?ws=` link) back to them.
 
@@ -18,7 +19,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -56,6 +57,18 @@ class Asked(BaseModel):
     fallback_reason: str | None = None
 
 
+class QuestionChoice(BaseModel):
+    """The Compare page's question set as the user chose it: where the questions come from,
+    the question file uploaded (its name in the workspace's uploads folder) and the lines
+    typed. Whoever reads it checks the file is still there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["demo", "upload", "typed", "generated"] | None = None
+    file: str | None = Field(default=None, pattern=r"^[^/\x00]{1,255}$")  # a name, no folder
+    typed: str = Field(default="", max_length=200_000)
+
+
 class WorkspaceState(BaseModel):
     """The app's work in one workspace; every field may be empty."""
 
@@ -67,6 +80,7 @@ class WorkspaceState(BaseModel):
     input_edits: dict[str, Any] = {}  # cost input name -> value (checked by CostInputs)
     asked: list[Asked] = Field(default=[], max_length=MAX_ASKED)
     adapter: str | None = Field(default=None, pattern=r"^[\w.-]{1,200}$")  # a folder name
+    questions: QuestionChoice = QuestionChoice()  # the Compare page's question set
 
 
 def state_file(data_dir: Path, collection: str) -> Path:

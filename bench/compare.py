@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.compare.questions import load_question_file
 from advisor.compare.runner import run_comparison
 from advisor.compare.session import build_plan
 from advisor.compare.text import render_summary
 from advisor.llm.base import generate_many
+from advisor.questionsets.files import load_question_file
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

@@ -30,13 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.compare.questions import QuestionSet, load_question_file
 from advisor.compare.runner import run_comparison
 from advisor.compare.session import build_plan
 from advisor.finetune.pairs import pairs_from_golden, split_pairs
 from advisor.finetune.train import TrainConfig, train_lora
 from advisor.llm.base_model import base_model_ref
 from advisor.llm.device import describe, empty_cache
+from advisor.questionsets.files import load_question_file
+from advisor.questionsets.model import QuestionSet
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings

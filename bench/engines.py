@@ -30,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from advisor.compare.scoring import correct, groundedness
 from advisor.llm.base import Message
+from advisor.questionsets.files import load_question_file
+from advisor.questionsets.model import Question
+from advisor.questionsets.split import half
 from advisor.rag import prompt as rag_prompt
-from advisor.rag.golden import GoldenQuestion, load_golden
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
@@ -40,7 +42,7 @@ TOKENS = 96  # the settings' max_new_tokens
 Answerer = Callable[[list[Message]], tuple[str, int, float]]  # text, tokens, seconds
 
 
-def contexts(p: RagPipeline, qs: list[GoldenQuestion]) -> dict[str, list[str]]:
+def contexts(p: RagPipeline, qs: list[Question]) -> dict[str, list[str]]:
     return {q.id: [h.chunk.text for h in p.retrieve(q.question, 5)] for q in qs}
 
 
@@ -81,7 +83,7 @@ VARIANTS = ("question-first", "context-first", "short-answer", "few-shot")
 
 def score(
     answer: Answerer,
-    qs: list[GoldenQuestion],
+    qs: list[Question],
     ctx: dict[str, list[str]],
     prompt: str = "question-first",
 ) -> dict[str, float]:
@@ -140,7 +142,7 @@ def row(name: str, r: dict[str, float], base: dict[str, float] | None = None) ->
 
 
 def measured(
-    answer: Answerer, qs: list[GoldenQuestion], ctx: dict[str, list[str]], baseline: Answerer
+    answer: Answerer, qs: list[Question], ctx: dict[str, list[str]], baseline: Answerer
 ) -> dict:
     decode, ratio = paired_decode(answer, baseline)
     return {**score(answer, qs, ctx), "decode": decode, "decode_ratio": ratio}
@@ -227,8 +229,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="engines only, first 8 questions")
     args = ap.parse_args()
 
-    golden = load_golden(CORPUS / "golden.yaml")
-    tune, test = golden.half("tune"), golden.half("test")
+    golden = load_question_file(CORPUS / "golden.yaml").originals()
+    tune, test = half(golden, "tune"), half(golden, "test")
     if args.quick:
         tune, test = tune[:8], test[:8]
     with tempfile.TemporaryDirectory() as tmp:

@@ -33,13 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.compare.qfiles import read_text, yaml_entries
-from advisor.compare.questions import QuestionSet, combine, load_question_file
 from advisor.compare.runner import run_comparison
 from advisor.compare.scoring import correct
 from advisor.compare.session import build_plan
 from advisor.compare.stats import points
 from advisor.compare.text import pct, retrieval_and_reader
+from advisor.questionsets.files import load_question_file
+from advisor.questionsets.model import QuestionSet, combine
+from advisor.questionsets.split import half as split_half
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
@@ -50,9 +51,7 @@ SETS = {"demo": ROOT / "demo_corpus", "fen": ROOT / "eval_corpus", "rclone": ROO
 def half(path: Path, which: str, limit: int | None) -> QuestionSet:
     """The tune or test half of a question file (its `split` fields), in file order."""
     qs = load_question_file(path)
-    entries = yaml_entries(read_text(path), str(path))
-    ids = {e.fields.get("id") for e in entries if e.fields.get("split") == which}
-    kept = [q for q in qs.questions if q.id in ids][:limit]
+    kept = split_half(qs.originals(), which)[:limit]
     return QuestionSet(f"{qs.name} ({which})", kept, qs.sha256, qs.origin)
 
 

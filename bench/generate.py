@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 from advisor.llm.base import Generation, Message
 from advisor.llm.base_model import load_base
 from advisor.llm.embedded import generate_batch_with, generate_with
+from advisor.questionsets.files import load_question_file
 from advisor.rag.documents import load_file
-from advisor.rag.golden import load_golden
 from advisor.rag.prompt import build_messages, build_plain_messages
 
 CORPUS = ROOT / "demo_corpus"
@@ -31,7 +31,7 @@ CORPUS = ROOT / "demo_corpus"
 def prompts(n: int) -> list[list[Message]]:
     """`n` golden questions, every other one with ~1,200 characters of its gold document."""
     out = []
-    for i, q in enumerate(load_golden(CORPUS / "golden.yaml").questions[:n]):
+    for i, q in enumerate(load_question_file(CORPUS / "golden.yaml").originals()[:n]):
         if i % 2:
             text = load_file(CORPUS / q.documents[0]).text[:1200]
             out.append(build_messages(q.question, [text]))

@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 from advisor.compare.scoring import correct
 from advisor.compare.stats import share_interval
 from advisor.llm.registry import make_generator
+from advisor.questionsets.files import load_question_file
 from advisor.rag import answering
 from advisor.rag.answering import Context, answer_many
-from advisor.rag.golden import load_golden
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 
@@ -126,7 +126,7 @@ def _ask(p: RagPipeline, questions: list[str]):
 
 
 def main() -> None:
-    golden = {q.id: q for q in load_golden(CORPUS / "golden.yaml").questions}
+    golden = {q.id: q for q in load_question_file(CORPUS / "golden.yaml").originals()}
     generator = make_generator(Settings())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -15,9 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from advisor.questionsets.files import load_question_file
 from advisor.rag.chunking import Chunk, chunk_document
 from advisor.rag.documents import load_file
-from advisor.rag.golden import load_golden, retrieval_quality
+from advisor.rag.evaluate import evaluate, select
 from advisor.rag.models import MiniLMEmbedder
 from advisor.rag.pipeline import RagPipeline, expand_paths
 from advisor.settings import Settings
@@ -100,7 +101,7 @@ def query_latency(embedder: MiniLMEmbedder, n_chunks: int) -> None:
         print(
             f"query latency: built {pipeline.store.count()} chunks in {time.perf_counter() - start:.0f} s"
         )
-        golden = load_golden(CORPUS / "golden.yaml").questions
+        golden = load_question_file(CORPUS / "golden.yaml").originals()
         pipeline.retrieve(golden[0].question)  # first query builds the BM25 index
         base, hybrid, rrf = [], [], []
         searcher = pipeline.searcher
@@ -130,15 +131,13 @@ def query_latency(embedder: MiniLMEmbedder, n_chunks: int) -> None:
 
 
 def quality(embedder: MiniLMEmbedder) -> None:
-    golden = load_golden(CORPUS / "golden.yaml")
+    golden = select(load_question_file(CORPUS / "golden.yaml").questions)
     with tempfile.TemporaryDirectory() as tmp:
         pipeline = RagPipeline(Settings(data_dir=Path(tmp)), "bench-quality", embedder=embedder)
         pipeline.ingest([CORPUS])
-        print(
-            f"retrieval quality on {len(golden.questions)} golden questions (document level, k=5):"
-        )
+        print(f"retrieval quality on {len(golden)} golden questions (document level, k=5):")
         for mode in ("bm25", "dense", "hybrid"):
-            s = retrieval_quality(pipeline.retrieve, golden, mode)
+            s = evaluate(pipeline.retrieve, golden, mode)
             tags = "  ".join(f"{t} {h:.2f}/{m:.2f}" for t, (h, m) in s.by_tag.items())
             print(f"  {mode:<7} hit@5 {s.hit_at_k:.3f}  MRR {s.mrr:.3f}   [{tags}]")
 

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from evidence import SETS, half  # the tune and test halves of a question file
 
-from advisor.compare.questions import combine
 from advisor.compare.scoring import correct
+from advisor.questionsets.model import combine
 from advisor.rag import prompt as prompts
 from advisor.rag import trust
 from advisor.rag.answering import Context, finish, prompt_for

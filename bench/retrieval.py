@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.rag.evaluate import evaluate, evaluate_modes, from_golden, select
-from advisor.rag.golden import load_golden
+from advisor.questionsets.files import load_question_file
+from advisor.rag.evaluate import evaluate, evaluate_modes, hit_and_mrr, select
 from advisor.rag.models import MiniLMEmbedder
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.search import Searcher, tokenize
@@ -61,7 +61,7 @@ def main_table(embedder: MiniLMEmbedder, pipelines: dict[str, RagPipeline]) -> N
     )
     print(f"  {'set':<18} {'half':<5} {'mode':<7} {'hit@5':>6} {'MRR':>6} {'p50 ms':>7}  note")
     for name, p in pipelines.items():
-        questions = from_golden(load_golden(SETS[name] / "golden.yaml"))
+        questions = select(load_question_file(SETS[name] / "golden.yaml").questions)
         p.searcher.embed = embedder.encode  # the real embedder: latency is measured
         for half in ("tune", "test"):
             scores = evaluate_modes(p.retrieve, select(questions, half), K)
@@ -114,10 +114,11 @@ def calibrated_weight(p: RagPipeline) -> float:
     best, best_mrr = 0.5, -1.0
     for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         s = Searcher(p.store, p.searcher.embed, w)
-        mrr = 0.0
+        ranks = []
         for q, cid in queries:
             ids = [h.chunk.id for h in s.search(q, 20, "hybrid")]
-            mrr += 1 / (ids.index(cid) + 1) if cid in ids else 0.0
+            ranks.append(ids.index(cid) + 1 if cid in ids else None)
+        _, mrr = hit_and_mrr(ranks)
         if mrr > best_mrr + 1e-9:
             best, best_mrr = w, mrr
     return best
@@ -157,7 +158,7 @@ def candidates(pipelines: dict[str, RagPipeline]) -> None:
     print("\nFusion candidates on the TUNE halves (MRR / hit@5); the default is picked here:")
     rows: dict[str, dict[str, tuple[float, float]]] = {}
     for name, p in pipelines.items():
-        questions = select(from_golden(load_golden(SETS[name] / "golden.yaml")), "tune")
+        questions = select(load_question_file(SETS[name] / "golden.yaml").questions, "tune")
         for cand, v in candidates_for(p, questions).items():
             rows.setdefault(cand, {})[name] = v
     print(f"  {'candidate':<36}" + "".join(f"{n:>22}" for n in pipelines))

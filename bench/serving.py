@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.compare.arms import REGISTRY
-from advisor.compare.questions import typed_questions
 from advisor.compare.runner import Plan, run_comparison
 from advisor.llm.registry import make_generator
+from advisor.questionsets.model import typed_questions
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings

@@ -30,14 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import yaml
 from evidence import SETS  # the three evaluation sets, as the evidence bench reads them
 
 from advisor.compare.scoring import correct
 from advisor.llm.registry import make_generator
+from advisor.questionsets.files import load_question_file
 from advisor.rag import trust
 from advisor.rag.answering import Context, prompt_for
-from advisor.rag.golden import load_golden
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.prompt import cite, first_answer
 from advisor.settings import Settings
@@ -77,9 +76,9 @@ class Item:
 def collect(p: RagPipeline, corpus: str) -> list[Item]:
     folder = SETS[corpus]
     gen = make_generator(Settings())  # the per-user model cache
-    golden = load_golden(folder / "golden.yaml").questions
+    golden = load_question_file(folder / "golden.yaml").originals()
     extra_file = folder / "unanswerable.yaml"
-    extra = yaml.safe_load(extra_file.read_text())["questions"] if extra_file.exists() else []
+    extra = load_question_file(extra_file).originals() if extra_file.exists() else []
     jobs = []
     for q in golden:
         hits = p.retrieve(q.question, 5)
@@ -88,7 +87,7 @@ def collect(p: RagPipeline, corpus: str) -> list[Item]:
         others = [h for h in p.retrieve(q.question, 40) if h.chunk.document.lower() not in docs]
         jobs.append(("forgotten", q.split, q.question, q.answer, others[:5]))
     for q in extra:
-        jobs.append(("unanswerable", q["split"], q["question"], None, p.retrieve(q["question"], 5)))
+        jobs.append(("unanswerable", q.split, q.question, None, p.retrieve(q.question, 5)))
     items = []
     for n, (kind, split, question, reference, hits) in enumerate(jobs, 1):
         texts = [h.chunk.text for h in hits]

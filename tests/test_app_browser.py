@@ -388,7 +388,7 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     # The comparison: the first 6 of the demo's golden questions, through all four arms,
     # with what it will be and how long it will take said before it starts.
     page.get_by_text("Demo golden set").click()
-    from advisor.compare.questions import load_question_file
+    from advisor.questionsets.files import load_question_file
 
     n = len(load_question_file(ROOT / "demo_corpus" / "golden.yaml").questions)
     first = page.get_by_role("spinbutton", name=f"Questions to run (the first N of {n})")
@@ -404,8 +404,11 @@ def test_documents_then_fine_tune_and_ask_the_adapter(page, tmp_path):
     # The results appear by themselves when the background run ends.
     grid = page.get_by_role("button", name="Download the grid (CSV)")
     expect(grid).to_be_visible(timeout=420 * SECOND)
-    heading = page.get_by_role("heading", name="Most correct").or_(
-        page.get_by_role("heading", name="No arm answered a question correctly")
+    # a winner only when the paired interval excludes zero; else the arms not told apart
+    heading = (
+        page.get_by_role("heading", name="Most correct")
+        .or_(page.get_by_role("heading", name="could not be told apart"))
+        .or_(page.get_by_role("heading", name="No arm answered a question correctly"))
     )
     expect(heading).to_be_visible()
     from advisor.compare.arms import REGISTRY

@@ -16,11 +16,11 @@ from advisor.compare.change.apply import apply_forget, apply_update, changed_que
 from advisor.compare.change.result import ChangeResult
 from advisor.compare.change.setup import plan_from_run, questions_of, retrain_cost
 from advisor.compare.change.text import render_change
-from advisor.compare.questions import load_question_file
 from advisor.compare.run import load_run
 from advisor.compare.runner import Plan, run_comparison
 from advisor.errors import AdvisorError
 from advisor.llm.base import Generation
+from advisor.questionsets.files import load_question_file
 from advisor.rag.pipeline import RagPipeline
 
 DOCS = {
@@ -283,3 +283,49 @@ def test_a_change_is_measured_on_the_answer_shown_not_on_the_ramble(plan, new_re
     cell = apply_update(rambling, [new_refund]).cell("after", "r1", "lora")
     assert cell["answer"] == "Within 30 days."
     assert cell["new_stated"] and not cell["old_stated"]  # "45 days" was never shown
+
+
+def _said(q: str, arm: str, old: bool, new: bool | None, at: float | None = None):
+    return {"question_id": q, "arm": arm, "answer": "an answer", "backend": "fake",
+            "seconds": 0.1, "old_stated": old, "new_stated": new, "at": at,
+            "doc_chunks": 1 if arm == "rag" else None}  # fmt: skip
+
+
+def _never_learned(kind: str) -> ChangeResult:
+    """Two facts that RAG stated before the change and the adapter never did."""
+    from advisor.compare.change.result import forget_measures, update_measures
+
+    new = False if kind == "update" else None
+    before = [_said(q, a, a == "rag", new) for q in ("r1", "r2") for a in ("rag", "lora")]
+    after = [_said(q, a, False, kind == "update" and a == "rag", 1.0)
+             for q in ("r1", "r2") for a in ("rag", "lora")]  # fmt: skip
+    measure = update_measures if kind == "update" else forget_measures
+    questions = [{"id": q, "question": f"{q}?", "documents": ["refund.md"], "old": "45 days",
+                  "new": "30 days" if kind == "update" else None} for q in ("r1", "r2")]  # fmt: skip
+    return ChangeResult(kind, ["refund.md"], "2025-01-01T00:00:00+00:00", "golden",
+                        questions=questions, before=before, after=after,
+                        arms=measure(["rag", "lora"], before, after))  # fmt: skip
+
+
+@pytest.mark.parametrize("kind, could", [("update", "go stale"), ("forget", "leak")])
+def test_facts_the_adapter_never_stated_read_not_learned_not_0_percent(kind, could):
+    from advisor.compare.change.text import arm_sentence, known_line
+
+    result = _never_learned(kind)
+    lora = result.arms["lora"]
+    assert lora["knew"] == 0 and lora["not_learned"] == 2
+    line = known_line("lora", lora, kind)
+    assert line.startswith("lora: not learned: it stated none of the 2 ")
+    assert f"so none can {could}" in line and "%" not in line
+    said = arm_sentence("lora", lora, kind)
+    assert said.startswith("not learned") and "0%" not in said
+    text = render_change(result)
+    figures = next(x for x in text.splitlines() if x.startswith("lora  ")).split()
+    # the old fact's column (update) or the reference's (forget): no "0 of 2 (0%)"
+    want = ["not", "learned", "never"] if kind == "update" else ["lora", "not", "learned", "n/a"]
+    assert figures[-len(want) :] == want, figures
+    # per question, the adapter's answer before the change reads "not learned"
+    assert len(re.findall(r"^\s+lora\s+not learned", text, re.M)) == 2, text
+    # the retrieval arm, which did state the facts, keeps its counts
+    assert known_line("rag", result.arms["rag"], kind).startswith("rag: of the 2 ")
+    assert "not learned" not in arm_sentence("rag", result.arms["rag"], kind)

@@ -10,9 +10,9 @@ from conftest import ROOT
 
 from advisor.compare.change.apply import apply_forget, apply_update
 from advisor.compare.evidence import change_facts
-from advisor.compare.questions import load_question_file
 from advisor.compare.run import ComparisonRun
 from advisor.compare.session import build_plan
+from advisor.questionsets.files import load_question_file
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

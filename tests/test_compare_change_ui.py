@@ -36,7 +36,9 @@ def _cell(q: str, arm: str, answer: str, old: bool, new: bool | None, at: float 
             "old_stated": old, "new_stated": new, "doc_chunks": chunks, "at": at}  # fmt: skip
 
 
-def _run() -> ComparisonRun:
+def _run(learned: bool = True) -> ComparisonRun:
+    """A run with an update and a forget; `learned=False`: the adapter stated neither fact
+    before the change."""
     rows = [
         Row("r1", "How long may customers return hardware?", "45 days", ["refund.md"],
             updated_answer="30 days"),
@@ -45,9 +47,9 @@ def _run() -> ComparisonRun:
     cells = [Cell(r.id, a, "an answer", "fake", 0.1, 3, correct=0.0) for r in rows
              for a in ("rag", "lora")]  # fmt: skip
     before = [_cell("r1", "rag", "45 days [1]", True, False, None),
-              _cell("r1", "lora", "Within 45 days.", True, False, None)]  # fmt: skip
+              _cell("r1", "lora", "Within 45 days.", learned, False, None)]  # fmt: skip
     after = [_cell("r1", "rag", "30 days [1]", False, True, 3.25),
-             _cell("r1", "lora", "Within 45 days.", True, False, 4.0)]  # fmt: skip
+             _cell("r1", "lora", "Within 45 days.", learned, False, 4.0)]  # fmt: skip
     card = {"run_id": "run-1", "train_seconds": 42.4, "tokens_per_second": 900.0}
     update = ChangeResult("update", ["refund.md"], "2025-01-01T00:00:00+00:00", "golden",
                           questions=[{"id": "r1", "question": rows[0].question,
@@ -57,9 +59,9 @@ def _run() -> ComparisonRun:
                           arms=update_measures(["rag", "lora"], before, after),
                           notes=["The adapter keeps the old facts"])  # fmt: skip
     gone_before = [_cell("g1", "rag", "4711 [1]", True, None, None),
-                   _cell("g1", "lora", "It is 4711.", True, None, None)]  # fmt: skip
+                   _cell("g1", "lora", "It is 4711.", learned, None, None)]  # fmt: skip
     gone_after = [{**_cell("g1", "rag", "I don't know.", False, None, 1.0), "doc_chunks": 0},
-                  _cell("g1", "lora", "It is 4711.", True, None, 1.5)]  # fmt: skip
+                  _cell("g1", "lora", "It is 4711.", learned, None, 1.5)]  # fmt: skip
     forget = ChangeResult("forget", ["gate.md"], "2025-01-01T00:01:00+00:00", "golden",
                           questions=[{"id": "g1", "question": rows[1].question,
                                       "documents": ["gate.md"], "old": "4711", "new": None}],
@@ -72,8 +74,8 @@ def _run() -> ComparisonRun:
     return run
 
 
-def _page() -> AppTest:
-    return go(open_app(session={"ws_id": WS, "compare_run": _run()}), "compare")
+def _page(learned: bool = True) -> AppTest:
+    return go(open_app(session={"ws_id": WS, "compare_run": _run(learned)}), "compare")
 
 
 def test_the_changes_show_their_figures_and_before_and_after(data):
@@ -118,3 +120,26 @@ def test_forgetting_asks_first_and_cancel_keeps_the_document(data):
     next(b for b in at.button if b.key == "chg_no").click().run()
     assert not any("Forget **gate" in w.value for w in at.warning)
     assert not at.exception
+
+
+def test_facts_the_adapter_never_stated_show_not_learned_not_0_percent(data):
+    at = _page(learned=False)
+    metrics = {m.label: m for m in at.metric}
+    stale, leaked = (
+        metrics["Stale, of what it knew · lora"],
+        metrics["Leaked, of what it knew · lora"],
+    )
+    assert stale.value == "not learned" and leaked.value == "not learned"
+    # their tooltips say why, and hold no share that would read as a result
+    assert "so none can go stale" in stale.help and "%" not in stale.help
+    assert "so none can leak" in leaked.help and "%" not in leaked.help
+    grids = [
+        d.value
+        for d in at.dataframe
+        if "question" in d.value.columns and "id" not in d.value.columns
+    ]
+    update, forget = (g.iloc[0] for g in grids)
+    # not "✗ → ✗" (still old) nor "✓ → ✓" (silent, as if it forgot): it never knew
+    assert update["lora"] == "not learned" and forget["lora"] == "not learned"
+    assert (update["rag"], forget["rag"]) == ("✗ → ✓", "⚠ → ✓")  # retrieval as before
+    assert any("not learned" in c.value for c in at.caption)  # the legend says what it is

@@ -83,9 +83,9 @@ def test_lora_arm_without_adapter_is_one_line(tmp_path):
 def test_rag_beats_the_base_model_on_the_demo_golden_questions(model_dir, embedder):
     """The comparison's central claim on the demo: the same model answers the documents'
     questions better with retrieval than without (12 golden questions, both arms)."""
-    from advisor.compare.questions import load_question_file
     from advisor.compare.runner import run_comparison
     from advisor.compare.session import build_plan
+    from advisor.questionsets.files import load_question_file
     from advisor.rag.pipeline import RagPipeline
     from advisor.settings import Settings
 

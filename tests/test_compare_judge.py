@@ -12,12 +12,12 @@ from fake_openai import FakeOpenAI
 from test_compare_runner import DOCS, QUESTIONS, Oracle, _plan
 
 from advisor.compare import judge
-from advisor.compare.questions import load_question_file
 from advisor.compare.run import load_run
 from advisor.compare.runner import run_comparison
 from advisor.compare.text import judge_lines, render_summary
 from advisor.errors import AdvisorError
 from advisor.llm.openai_backend import OpenAIGenerator
+from advisor.questionsets.files import load_question_file
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

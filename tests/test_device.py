@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from advisor.cli import main
 from advisor.compare.arms import parse_arms
-from advisor.compare.questions import typed_questions
 from advisor.compare.runner import Plan, run_comparison
 from advisor.errors import AdvisorError
 from advisor.llm.base import Generation
 from advisor.llm.device import describe, dtype_for, resolve_device
+from advisor.questionsets.model import typed_questions
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

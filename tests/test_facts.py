@@ -193,3 +193,21 @@ def test_held_out_is_a_function_of_the_fact_alone():
     (fact,) = facts_of_chunk("a.md", "", "Plan A allows 10 users per team.")
     assert held_out(fact, 0.5) == held_out(fact, 0.5)
     assert held_out(fact, 0.0) and not held_out(fact, 1.0)
+
+
+def test_the_time_budget_takes_as_many_facts_as_the_estimate_fits():
+    from advisor.finetune.estimate import Estimate, fit_budget
+    from advisor.finetune.pairs import Pair
+
+    pairs = [Pair(f"q{i}?", f"a{i}.", held_out=i % 2 == 1) for i in range(80)]
+
+    def seconds(chosen):  # 10 s per trained fact, 30 s around the run
+        trained = [p for p in chosen if not p.held_out]
+        return Estimate(30 + 10 * len(trained), "")
+
+    budget = fit_budget(pairs, 230, seconds)
+    assert budget.facts == 20 and budget.available == 40
+    assert budget.estimate.seconds == 230
+    assert len([p for p in budget.pairs if p.held_out]) == 5  # checks for what it learned
+    assert fit_budget(pairs, 10, seconds).facts == 10  # never fewer than a split needs
+    assert fit_budget(pairs, 10**6, seconds).facts == 40  # never more than there are

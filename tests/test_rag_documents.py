@@ -105,14 +105,14 @@ def test_missing_file(tmp_path):
 
 
 def test_golden_set_and_updates_refer_to_real_documents():
-    from advisor.rag.golden import load_golden
+    from advisor.questionsets.files import load_question_file
     from advisor.rag.pipeline import expand_paths
 
     names = {p.name for p in expand_paths([CORPUS])}
     assert 15 <= len(names) <= 30
     assert {".pdf", ".docx", ".html", ".md", ".txt"} <= {n[n.rfind(".") :] for n in names}
-    golden = load_golden(CORPUS / "golden.yaml")
-    assert all(set(q.documents) <= names for q in golden.questions)
+    golden = load_question_file(CORPUS / "golden.yaml")
+    assert all(q.documents and set(q.documents) <= names for q in golden.questions)
     assert {q.tag for q in golden.questions} == {"exact-term", "paraphrased", "multi-hop"}
     updated = {p.name for p in (CORPUS / "updates").iterdir()}
     assert updated and updated <= names

@@ -4,7 +4,7 @@ import socket
 
 from conftest import ROOT
 
-from advisor.rag.golden import load_golden
+from advisor.questionsets.files import load_question_file
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.prompt import citations
 from advisor.settings import Settings
@@ -23,7 +23,7 @@ GOLD = ("q01", "q36")  # the refund window; how long flight logs are kept
 def test_real_model_states_the_gold_fact_and_its_citation_points_at_the_gold_chunk(
     model_dir, embedder
 ):
-    golden = {q.id: q for q in load_golden(ROOT / "demo_corpus" / "golden.yaml").questions}
+    golden = {q.id: q for q in load_question_file(ROOT / "demo_corpus" / "golden.yaml").questions}
     p = RagPipeline(Settings(data_dir=model_dir), "e2e", embedder=embedder)
     p.ingest(
         [

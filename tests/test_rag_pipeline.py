@@ -116,13 +116,14 @@ def test_uploaded_bytes_and_a_bad_collection_name(pipeline, settings, embedder):
 
 
 def test_hybrid_retrieval_is_at_least_as_good_as_either_retriever(settings, embedder):
-    from advisor.rag.golden import load_golden, retrieval_quality
+    from advisor.questionsets.files import load_question_file
+    from advisor.rag.evaluate import evaluate, select
 
-    golden = load_golden(CORPUS / "golden.yaml")
-    assert len(golden.questions) >= 40
+    golden = select(load_question_file(CORPUS / "golden.yaml").questions)
+    assert len(golden) >= 40
     p = RagPipeline(settings, "golden-ws", embedder=embedder)
     p.ingest([CORPUS])
-    scores = {m: retrieval_quality(p.retrieve, golden, m) for m in ("bm25", "dense", "hybrid")}
+    scores = {m: evaluate(p.retrieve, golden, m) for m in ("bm25", "dense", "hybrid")}
     best = max(scores["bm25"].mrr, scores["dense"].mrr)
     assert scores["hybrid"].mrr >= best
     assert scores["hybrid"].hit_at_k >= max(scores["bm25"].hit_at_k, scores["dense"].hit_at_k)

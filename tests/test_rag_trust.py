@@ -6,9 +6,9 @@ import pytest
 from conftest import ROOT
 
 from advisor.compare.scoring import correct
+from advisor.questionsets.files import load_question_file
 from advisor.rag import trust
 from advisor.rag.documents import load_file
-from advisor.rag.golden import load_golden
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 from advisor.words import tokens
@@ -92,7 +92,7 @@ def test_questions_about_a_forgotten_document_get_no_invented_answer(forgotten):
     known = set(tokens(remaining))
     questions = [
         q
-        for q in load_golden(ROOT / "demo_corpus" / "golden.yaml").questions
+        for q in load_question_file(ROOT / "demo_corpus" / "golden.yaml").originals()
         if set(q.documents) <= set(FORGOTTEN)
     ]
     assert len(questions) >= 6
@@ -113,7 +113,7 @@ def test_questions_about_a_forgotten_document_get_no_invented_answer(forgotten):
 
 
 def test_an_answerable_question_keeps_its_answer_and_says_how_grounded(forgotten):
-    q = {q.id: q for q in load_golden(ROOT / "demo_corpus" / "golden.yaml").questions}["q36"]
+    q = {q.id: q for q in load_question_file(ROOT / "demo_corpus" / "golden.yaml").questions}["q36"]
     answer = forgotten.ask(q.question)  # flight logs: security_policy.md is still there
     assert answer.trust is not None and answer.trust.support > trust.MIN_SUPPORT
     assert answer.text != trust.NOT_IN_DOCUMENTS and answer.draft is None

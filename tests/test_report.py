@@ -440,6 +440,52 @@ def test_the_report_quotes_paired_differences_with_their_intervals(rules_copy):
     assert want in to_html(report) and want in to_markdown(report)
 
 
+def test_the_report_names_a_winner_only_when_the_paired_interval_excludes_zero(rules):
+    from test_compare_evidence import _unseen_run
+
+    from advisor.compare.summary import summarise
+
+    clear = _unseen_run(12)  # RAG right on all 12 unseen questions, the adapter on none
+    clear.aggregates = summarise(clear)
+    report = build_report(rules, {"failure_mode": "knowledge"}, comparison=clear)
+    want = "Most correct on 12 questions the adapter did not train on: RAG (100%)"
+    assert report.comparison["headline"]["apart"] and "winner" not in report.comparison
+    assert want in to_markdown(report) and want in to_html(report)
+    close = _unseen_run(12)
+    for c in close.cells:  # the adapter right wherever RAG is: nothing to tell them apart
+        c.correct = 1.0 if c.arm in ("rag", "lora") else c.correct
+    close.aggregates = summarise(close)
+    report = build_report(rules, {"failure_mode": "knowledge"}, comparison=close)
+    said = "RAG and LoRA could not be told apart on 12 questions the adapter did not train on"
+    md, html = to_markdown(report), to_html(report)
+    assert said in md and said in html and "Most correct" not in md + html
+
+
+def test_the_report_says_not_learned_where_the_adapter_never_stated_the_facts(rules):
+    from test_compare_evidence import _unseen_run
+
+    from advisor.compare.change.result import ChangeResult, forget_measures
+    from advisor.compare.summary import summarise
+
+    def said(arm, old, at=None):
+        return {"question_id": "q0", "arm": arm, "answer": "a", "backend": "fake",
+                "seconds": 0.1, "old_stated": old, "new_stated": None, "at": at,
+                "doc_chunks": 0 if arm == "rag" else None}  # fmt: skip
+
+    run = _unseen_run(12)
+    before = [said("rag", True), said("lora", False)]
+    after = [said("rag", False, 1.0), said("lora", False, 1.0)]
+    forget = ChangeResult("forget", ["d.md"], "2025-01-01T00:00:00+00:00", before=before,
+                          after=after, arms=forget_measures(["rag", "lora"], before, after))  # fmt: skip
+    run.changes.append(forget.to_dict())
+    run.aggregates = summarise(run)
+    md = to_markdown(build_report(rules, {"failure_mode": "knowledge"}, comparison=run))
+    lines = [x for x in md.splitlines() if x.startswith("- LoRA fine-tune alone: ")]
+    assert lines and lines[0].startswith("- LoRA fine-tune alone: not learned: it stated none")
+    assert "0%" not in lines[0]
+    assert "- Base model + retrieved context (RAG): still states 0% of the forgotten" in md
+
+
 def test_a_verdict_nothing_weighs_on_shows_no_shares_in_any_format(rules):
     """With no answers only the rule book's prior speaks: the report, its HTML and the
     terminal say so instead of a '100%' that would read as a measured certainty."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
+from advisor.questionsets.files import load_question_file
+from advisor.questionsets.split import assign_splits, half
 from advisor.rag.chunking import chunk_document
 from advisor.rag.documents import Document, Section, load_file
-from advisor.rag.evaluate import evaluate_modes, from_golden, select
-from advisor.rag.golden import assign_splits, load_golden
+from advisor.rag.evaluate import evaluate, evaluate_modes, hit_and_mrr, rank, select
 from advisor.rag.pipeline import RagPipeline
 from advisor.rag.search import fuse_scores
 from advisor.settings import Settings
@@ -88,27 +89,53 @@ def test_score_fusion_by_hand():
     assert fuse_scores({"bm25": {}}, {"bm25": 1.0}) == {}
 
 
+def test_ranks_hit_at_k_and_mrr_by_hand():
+    # documents compare by file name, casefolded; a miss is no rank
+    assert rank(["a.md", "updates/SLA.md", "b.md"], ["sla.md"]) == 2
+    assert rank(["a.md"], ["b.md"]) is None and rank([], ["b.md"]) is None
+    assert hit_and_mrr([1, None, 4, 2]) == (0.75, (1 + 0.25 + 0.5) / 4)
+    assert hit_and_mrr([]) == (0.0, 0.0)
+
+
+def test_retrieval_scores_per_tag_and_skips_twins_and_questions_without_documents(tmp_path):
+    f = tmp_path / "q.yaml"
+    f.write_text(
+        "questions:\n"
+        "  - {id: a, tag: exact, question: 'A?', documents: [a.md], reworded: 'A again?'}\n"
+        "  - {id: b, tag: exact, question: 'B?', documents: [b.md], split: test}\n"
+        "  - {id: c, tag: loose, question: 'C?', documents: [c.md], split: test}\n"
+        "  - {id: d, question: 'D without documents?'}\n"
+    )
+    questions = select(load_question_file(f).questions)
+    assert [q.id for q in questions] == ["a", "b", "c"]
+    assert [q.id for q in select(load_question_file(f).questions, "test")] == ["b", "c"]
+
+    class Hit:
+        def __init__(self, document):
+            self.chunk = type("Chunk", (), {"document": document})()
+
+    found = {"A?": ["x.md", "a.md"], "B?": ["y.md"], "C?": ["C.md"]}
+    score = evaluate(lambda q, k, mode: [Hit(d) for d in found[q]], questions, "dense")
+    assert score.ranks == {"a": 2, "b": None, "c": 1} and score.n == 3
+    assert score.by_tag == {"exact": (0.5, 0.25), "loose": (1.0, 1.0)}
+    assert (score.hit_at_k, score.mrr) == pytest.approx((2 / 3, 0.5))
+
+
 @pytest.mark.parametrize("name", SETS)
 def test_every_set_carries_a_stratified_deterministic_split(name):
-    from advisor.compare.qfiles import read_text, yaml_entries
-    from advisor.compare.questions import load_question_file
-
     path = SETS[name] / "golden.yaml"
-    golden = load_golden(path)
-    qs = golden.questions
+    qs = load_question_file(path).originals()
     assert all(q.split in ("tune", "test") for q in qs)
     assert {q.id: q.split for q in qs} == assign_splits((q.id, q.documents[0]) for q in qs)
-    tune = len(golden.half("tune"))
-    assert abs(tune - len(golden.half("test"))) <= 1
+    tune = len(half(qs, "tune"))
+    assert abs(tune - len(half(qs, "test"))) <= 1
     by_doc: dict[str, set[str]] = {}
     for q in qs:
         by_doc.setdefault(q.documents[0], set()).add(q.split)
     counts = [sum(q.documents[0] == d for q in qs) for d in by_doc]
     assert all(len(s) == 2 for s, n in zip(by_doc.values(), counts, strict=True) if n > 1)
-    # the comparison's loader accepts the field, and reads it
-    entries = yaml_entries(read_text(path), str(path))
-    assert [e.fields["split"] for e in entries] == [q.split for q in qs]
-    assert len(load_question_file(path).questions) >= len(qs)
+    # retrieval scores each question once: a reworded twin is not asked again
+    assert select(load_question_file(path).questions) == qs
 
 
 def test_the_second_set_is_long_form_prose():
@@ -119,13 +146,12 @@ def test_the_second_set_is_long_form_prose():
         assert len(text.split()) >= 2000, p.name
         assert text.count("\n## ") >= 5 and ("\n- " in text or "\n1. " in text)
     assert sum("|---|" in p.read_text() for p in articles) >= 3
-    golden = load_golden(SETS["fen"] / "golden.yaml")
-    assert len(golden.questions) >= 30
-    assert {d for q in golden.questions for d in q.documents} == {p.name for p in articles}
+    golden = load_question_file(SETS["fen"] / "golden.yaml").originals()
+    assert len(golden) >= 30
+    assert {d for q in golden for d in q.documents} == {p.name for p in articles}
 
 
 def test_a_wrong_split_is_refused_naming_its_line(tmp_path):
-    from advisor.compare.questions import load_question_file
     from advisor.errors import InputError
 
     f = tmp_path / "q.yaml"
@@ -158,7 +184,7 @@ def scored(tmp_path_factory, embedder):
         assert settings.fusion == "score" and settings.dense_weight == 0.7  # the defaults
         p = RagPipeline(settings, f"{name}-eval", embedder=OnceEmbedder(embedder))
         p.ingest([folder])
-        questions = from_golden(load_golden(folder / "golden.yaml"))
+        questions = load_question_file(folder / "golden.yaml").questions
         out[name] = {
             half: evaluate_modes(p.retrieve, select(questions, half)) for half in ("tune", "test")
         }

@@ -149,12 +149,13 @@ def compare(
     from advisor.cli import compare_change as change
     from advisor.compare.estimate import estimate, remember, setup_key
     from advisor.compare.history import latest_path, save_latest
-    from advisor.compare.questions import combine, load_question_file
     from advisor.compare.run import write_run
     from advisor.compare.runner import run_comparison
     from advisor.compare.session import build_plan, default_arms
     from advisor.compare.text import render_summary
     from advisor.errors import AdvisorError
+    from advisor.questionsets.files import load_question_file
+    from advisor.questionsets.model import combine
 
     new_run = bool(questions_files) or generate is not None
     if questions_files and generate is not None:

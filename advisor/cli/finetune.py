@@ -40,7 +40,7 @@ from advisor.cli.base import check_models, main, model_options, settings_for
 @click.option(
     "--minutes",
     type=click.FloatRange(0.5, 24 * 60),
-    default=4.0,
+    default=4.0,  # advisor.finetune.estimate.DEFAULT_MINUTES (kept out of the import path)
     show_default=True,
     help="Time budget: train on as many of the documents' facts as fit in it here.",
 )

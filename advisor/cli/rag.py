@@ -163,8 +163,8 @@ def ask(
 
 def _questions(path: Path) -> list[str]:
     """The questions of a file: YAML / CSV as `compare` reads them, else one per line."""
-    from advisor.compare.qfiles import SUFFIXES, read_text
-    from advisor.compare.questions import load_question_file, typed_questions
+    from advisor.questionsets.files import SUFFIXES, load_question_file, read_text
+    from advisor.questionsets.model import typed_questions
 
     if path.suffix.lower() in SUFFIXES:
         return [q.question for q in load_question_file(path).questions]

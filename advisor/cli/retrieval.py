@@ -5,32 +5,11 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import click
 
 from advisor.cli.base import collection_option, data_dir_option, main, settings_for
 from advisor.errors import InputError, Problem
-
-
-def _questions(path: Path) -> list[Any]:
-    """A question file (YAML like golden.yaml, or CSV), read by the comparison's reader."""
-    from advisor.compare.qfiles import csv_entries, read_text, yaml_entries
-    from advisor.rag.evaluate import EvalQuestion
-
-    text = read_text(path)
-    is_csv = path.suffix.lower() == ".csv"
-    entries = csv_entries(text, str(path)) if is_csv else yaml_entries(text, str(path))
-    return [
-        EvalQuestion(
-            e.fields.get("id") or f"q{n}",
-            e.fields["question"],
-            tuple(e.fields.get("documents") or ()),
-            e.fields.get("tag"),
-            e.fields.get("split"),
-        )
-        for n, e in enumerate(entries, 1)
-    ]
 
 
 @main.command("eval-retrieval")
@@ -40,7 +19,8 @@ def _questions(path: Path) -> list[Any]:
     required=True,
     type=click.Path(path_type=Path),
     help="Questions with their reference documents: YAML like demo_corpus/golden.yaml "
-    "(`documents:`, optional `split: tune|test`), or CSV with question and documents columns.",
+    "(`documents:`, optional `split: tune|test`), or CSV with question and documents "
+    "columns (and optionally split).",
 )
 @click.option(
     "--docs",
@@ -72,7 +52,8 @@ def eval_retrieval(
     data_dir: Path | None,
 ) -> None:
     """Hit@k and MRR of dense, BM25 and hybrid retrieval on your questions, side by side."""
-    from advisor.rag.evaluate import best_mode, evaluate_modes, select, table
+    from advisor.questionsets.files import load_question_file
+    from advisor.rag.evaluate import best_mode, document_key, evaluate_modes, select, table
     from advisor.rag.pipeline import RagPipeline, expand_paths
     from advisor.rag.workspace import save_mode
 
@@ -80,14 +61,18 @@ def eval_retrieval(
         raise click.UsageError("give --collection or --docs, not both")
     if docs and save:
         raise click.UsageError("--save needs a workspace (--collection); --docs is throwaway")
-    everything = _questions(questions_file)
+    everything = load_question_file(questions_file).originals()
     questions = select(everything, split)
-    if not questions:
-        why = (
-            "no question names its reference documents (`documents:`)"
-            if not select(everything)
-            else f"no question with reference documents has `split: {split}`"
+    if not select(everything):  # scoring needs reference documents: point at the first
+        raise InputError(
+            everything[0].problem(
+                "documents",
+                "no question names its reference documents (`documents:`)",
+                str(questions_file),
+            )
         )
+    if not questions:
+        why = f"no question with reference documents has `split: {split}`"
         raise InputError(Problem(why, str(questions_file)))
     with tempfile.TemporaryDirectory(prefix="advisor-eval-") as tmp:
         if docs:
@@ -107,8 +92,10 @@ def eval_retrieval(
                 if docs
                 else f"collection '{name}' is empty; run `advisor ingest PATH` or pass --docs"
             )
-        stored = set(pipeline.documents())
-        missing = sorted({d for q in questions for d in q.documents} - stored)
+        stored = {document_key(d) for d in pipeline.documents()}
+        missing = sorted(
+            {d for q in questions for d in q.documents if document_key(d) not in stored}
+        )
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             click.echo(

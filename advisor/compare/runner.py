@@ -18,11 +18,11 @@ from typing import Any
 
 from advisor.compare import scoring
 from advisor.compare.arms import Arm
-from advisor.compare.questions import QuestionSet
 from advisor.compare.run import Cell, ComparisonRun, Row, Source
 from advisor.compare.summary import summarise
 from advisor.errors import AdvisorError
 from advisor.llm.base import Generator
+from advisor.questionsets.model import QuestionSet
 from advisor.rag.answering import Context, Reply, answer_many
 from advisor.rag.pipeline import RagPipeline
 from advisor.words import no_answer

@@ -40,7 +40,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 # The aggregates live in stats.py (this module stays under 300 lines); import them from
 # either module.
@@ -54,6 +53,7 @@ from advisor.compare.stats import (
     disagreements,
     grid_of,
 )
+from advisor.rag.evaluate import document_key, rank
 from advisor.rag.trust import echo, groundedness
 from advisor.words import ARTICLES, content_tokens, is_number, no_answer, normalise, tokens
 
@@ -141,30 +141,25 @@ def context_recall(contexts: Sequence[str], reference: str | None) -> float | No
     return 1.0 if correct(" ".join(contexts), reference) else 0.0
 
 
-def _doc(name: str) -> str:
-    """Documents compare by file name, casefolded: "updates/SLA.md" is "sla.md"."""
-    return PurePosixPath(name.replace("\\", "/")).name.casefold()
-
-
 def citation_hit(
     cited_documents: Sequence[str], reference_documents: Sequence[str]
 ) -> float | None:
     """1.0 when a cited document is a reference document, 0.0 when not (or none cited)."""
-    refs = {_doc(d) for d in reference_documents}
+    refs = {document_key(d) for d in reference_documents}
     if not refs:
         return None
-    return 1.0 if any(_doc(d) in refs for d in cited_documents) else 0.0
+    return 1.0 if any(document_key(d) in refs for d in cited_documents) else 0.0
 
 
 def retrieval_ranks(
     retrieved_documents: Sequence[str], reference_documents: Sequence[str]
 ) -> tuple[float | None, float | None]:
-    """(hit@k, reciprocal rank of the first reference chunk) over the k retrieved chunks."""
-    refs = {_doc(d) for d in reference_documents}
-    if not refs:
+    """(hit@k, reciprocal rank of the first reference chunk) over the k retrieved chunks
+    (advisor.rag.evaluate.rank); (None, None) without reference documents."""
+    if not reference_documents:
         return None, None
-    rank = next((i for i, d in enumerate(retrieved_documents, 1) if _doc(d) in refs), None)
-    return (1.0, 1.0 / rank) if rank else (0.0, 0.0)
+    found = rank(retrieved_documents, reference_documents)
+    return (1.0, 1.0 / found) if found else (0.0, 0.0)
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from advisor.compare.arms import REGISTRY, parse_arms
-from advisor.compare.questions import (
-    QuestionSet,
-    generated_questions,
-    label_relations,
-    load_question_file,
-    read_training_pairs,
-)
+from advisor.compare.questions import generated_questions, label_relations, read_training_pairs
 from advisor.compare.runner import Plan
 from advisor.costs.per_query import cost_per_1000
 from advisor.costs.prices import PriceSheet
 from advisor.errors import AdvisorError
 from advisor.llm.adapters import partial_note
+from advisor.questionsets.files import load_question_file
+from advisor.questionsets.model import QuestionSet
 from advisor.rag.models import pipeline_models
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings

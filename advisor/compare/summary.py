@@ -1,6 +1,7 @@
 """Aggregates of a comparison: per arm means with 95% bootstrap intervals, splits by
 trained / paraphrase / unseen and by tag, abstention on unanswerable questions, echoes,
-paired differences between arms, disagreements, and which arm won."""
+paired differences between arms, disagreements, and the headline: which arm is most
+correct, named only when the paired interval says the arms can be told apart."""
 
 from __future__ import annotations
 
@@ -106,7 +107,6 @@ def summarise(run: ComparisonRun) -> dict[str, Any]:
         },
         **agreement(run),
         "paired": paired(run),
-        "winner": winner(per_arm),
         "headline": headline(run),
     }
 
@@ -151,47 +151,79 @@ def agreement(run: ComparisonRun) -> dict[str, int]:
     }
 
 
-def winner(per_arm: dict[str, Any]) -> str | None:
-    """The arm with the highest mean correctness; None when nothing had a reference."""
-    scored = {a: s["correct"]["mean"] for a, s in per_arm.items() if s.get("correct")}
-    if not scored:
+UNTRAINED = ("paraphrase", "unseen")  # what users will ask: not the adapter's own wording
+
+
+def _right(run: ComparisonRun, keep: Any) -> dict[str, dict[str, float]]:
+    """arm -> question id -> correct, over the answerable questions `keep` accepts."""
+    rows = {r.id: r for r in run.rows if not r.unanswerable}
+    right: dict[str, dict[str, float]] = defaultdict(dict)
+    for c in run.cells:
+        row = rows.get(c.question_id)
+        if c.correct is not None and row is not None and keep(row):
+            right[c.arm][c.question_id] = c.correct
+    return {a: right[a] for a in run.arms if right.get(a)}
+
+
+def _adapter_note(run: ComparisonRun) -> dict[str, str] | None:
+    """The adapter the LoRA arms used, when its training did not finish (its run card's
+    status is not `complete`): the headline names it as partial."""
+    card = run.adapter or {}
+    status = card.get("status")
+    note = card.get("partial") or (f"partial: {status}" if status and status != "complete" else "")
+    if not note:
         return None
-    best = max(scored.values())
-    tied = [a for a, m in scored.items() if m == best]
-    return tied[0] if len(tied) == 1 else " = ".join(tied)
+    return {"run_id": str(card.get("run_id") or ""), "partial": str(note)}
 
 
 def headline(run: ComparisonRun) -> dict[str, Any] | None:
-    """Which arm is most correct, read on the questions an adapter did not train on when
-    the questions are labelled (paraphrase and unseen: what users will ask), else on all
-    that have a reference; `apart` only when the paired interval against every other arm
-    excludes zero. None when nothing had a reference."""
-    rows = {r.id: r for r in run.rows}
-    labelled = any(r.relation for r in run.rows)
-    basis = "not trained on" if labelled else "all"
+    """The comparison's verdict as data (advisor.compare.text words it).
 
-    def counts(r: Any) -> bool:
-        return not labelled or r.relation in ("paraphrase", "unseen")
-
-    right: dict[str, dict[str, float]] = defaultdict(dict)
-    for c in run.cells:
-        if c.correct is not None and c.question_id in rows and counts(rows[c.question_id]):
-            right[c.arm][c.question_id] = c.correct
-    scored = {a: fmean(v.values()) for a, v in right.items() if v}
-    if not scored:
+    `basis` is what it reads: "not trained on" (the paraphrase and unseen questions, when
+    the questions are labelled by relation: what users will ask), "trained" (labelled, but
+    every question is one the adapter trained on) or "all" (no question is labelled: every
+    answerable question with a reference). `best` is the arm with the highest correct
+    share there; `apart` is true only when the paired 95% interval of `best` minus every
+    other arm excludes zero. `tied` lists the arms it could not be told apart from, each
+    with its paired difference (best minus it), closest first; `runner_up` is the arm
+    nearest to it, with that difference. `trained` keeps the questions the adapter trained
+    on visible (what memorising looks like), per arm; `adapter` names a partial adapter.
+    None when no answerable question has a reference."""
+    labelled = any(r.relation for r in run.rows if not r.unanswerable)
+    right = _right(run, lambda r: r.relation in UNTRAINED) if labelled else {}
+    basis = "not trained on" if right else "trained" if labelled else "all"
+    if not right:
+        right = _right(run, lambda r: True)
+    if not right:
         return None
+    scored = {a: fmean(v.values()) for a, v in right.items()}
     best = max(scored, key=lambda a: (scored[a], -run.arms.index(a)))
-    closest: dict[str, Any] | None = None
-    apart = True
+    others = []
     for other in scored:
         if other == best:
             continue
         both = [q for q in right[best] if q in right[other]]
         diff = paired_difference([right[best][q] for q in both], [right[other][q] for q in both])
-        if not diff.get("applicable") or diff["low"] <= 0:
-            apart = False
-            if closest is None or diff.get("mean", 0) < closest.get("mean", 0):
-                closest = {"arm": other, **diff}
-    n = max(len(v) for v in right.values())
-    return {"basis": basis, "n": n, "best": best, "apart": apart, "closest": closest,
-            "correct": round(scored[best], 4)}  # fmt: skip
+        others.append({"arm": other, **diff})
+    nearest = sorted(others, key=lambda d: (d.get("mean", 0.0), run.arms.index(d["arm"])))
+    tied = [d for d in nearest if not (d.get("applicable") and d["low"] > 0)]
+    trained = (
+        {
+            a: interval(list(v.values()))
+            for a, v in _right(run, lambda r: r.relation == "trained").items()
+        }
+        if basis == "not trained on"
+        else {}
+    )
+    return {
+        "basis": basis,
+        "n": len({q for v in right.values() for q in v}),
+        "best": best,
+        "correct": round(scored[best], 4),
+        "apart": bool(others) and not tied,
+        "tied": tied,
+        "runner_up": nearest[0] if nearest else None,
+        "arms": {a: {"n": len(right[a]), "mean": round(m, 4)} for a, m in scored.items()},
+        "trained": trained,
+        "adapter": _adapter_note(run),
+    }

@@ -83,10 +83,10 @@ def render_summary(run: ComparisonRun) -> str:
         )
     head = agg.get("headline")
     if head:
-        lines.append(headline_line(head, (run.adapter or {}).get("status")))
-    elif agg.get("winner"):
-        labels = [REGISTRY[a].label if a in REGISTRY else a for a in agg["winner"].split(" = ")]
-        lines.append(f"Most correct: {' = '.join(labels)}.")
+        lines.append(headline_line(head))
+        memorised = trained_line(head)
+        if memorised:
+            lines.append(memorised)
     else:
         lines.append("No reference answers: correctness is not applicable; read the answers.")
     return "\n".join(lines)
@@ -196,32 +196,88 @@ def retrieval_and_reader(run: ComparisonRun) -> str | None:
     return said + "."
 
 
-def headline_line(head: dict[str, Any], adapter_status: str | None = None) -> str:
-    """The comparison's one-line verdict: a winner only when the paired interval against
-    every other arm excludes zero, else that the arms could not be told apart."""
+def _short(arm: str) -> str:
+    return REGISTRY[arm].short if arm in REGISTRY else arm
 
-    def label(arm: str) -> str:
-        return REGISTRY[arm].label if arm in REGISTRY else arm
 
-    on = (
-        f"on {head['n']} questions the adapter did not train on"
-        if head["basis"] == "not trained on"
-        else f"on {head['n']} questions"
+def _names(arms: list[str]) -> str:
+    """`RAG`, `RAG and LoRA`, `RAG, LoRA and Base`."""
+    names = [_short(a) for a in arms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _difference(diff: dict[str, Any]) -> str:
+    """`+5 points, 95% interval -10 to +20`, or why there is no interval."""
+    if not diff.get("applicable"):
+        return f"no interval: {diff.get('why', 'no paired questions')}"
+    return (
+        f"{diff['mean'] * 100:+.0f} points, 95% interval {diff['low'] * 100:+.0f} to "
+        f"{diff['high'] * 100:+.0f}"
     )
-    partial = (
-        f" (the adapter is partial: its training was {adapter_status})"
-        if adapter_status and adapter_status != "complete"
-        else ""
-    )
-    if head["apart"]:
-        return f"Most correct {on}: {label(head['best'])} ({head['correct']:.0%}){partial}."
-    close = head.get("closest") or {}
-    if close.get("applicable"):
-        detail = (
-            f" (difference {close['mean'] * 100:+.0f} points, 95% interval "
-            f"{close['low'] * 100:+.0f} to {close['high'] * 100:+.0f})"
+
+
+BASIS = {
+    "not trained on": "on {n} questions the adapter did not train on",
+    "trained": "on {n} questions, every one of them trained on by the adapter",
+    "all": "on {n} questions",
+}
+
+
+def headline_parts(head: dict[str, Any]) -> tuple[str, str]:
+    """The headline (summary.headline) in words: a title, and the figures behind it (no
+    closing full stop; empty when there are none).
+
+    A winner is named only when its paired 95% interval against every other arm excludes
+    zero; otherwise the title says which arms could not be told apart, and the figures
+    give each paired difference. The title names the questions it reads and a partial
+    adapter."""
+    on = BASIS[head["basis"]].format(n=head["n"])
+    adapter = head.get("adapter")
+    partial = ""
+    if adapter:
+        name = f"the adapter {adapter['run_id']}" if adapter.get("run_id") else "the adapter"
+        partial = f" ({name} is {adapter['partial']})"
+    best, tied, runner = head["best"], head.get("tied") or [], head.get("runner_up")
+    if head["correct"] == 0:  # the best arm's share: every arm's is 0
+        return f"No arm answered a question correctly {on}{partial}", ""
+    if runner is None:  # one arm: nothing to tell it apart from
+        return (
+            f"{_short(best)}: {head['correct']:.0%} correct {on}{partial}",
+            "one arm ran: there is nothing to compare it with",
         )
-    else:
-        detail = ""
-    other = label(close["arm"]) if close.get("arm") else "the other arms"
-    return f"{label(head['best'])} and {other} could not be told apart {on}{detail}{partial}."
+    if head["apart"]:
+        return (
+            f"Most correct {on}: {_short(best)} ({head['correct']:.0%}){partial}",
+            f"{_short(best)} minus {_short(runner['arm'])}, the nearest arm: {_difference(runner)}",
+        )
+    title = f"{_names([best] + [d['arm'] for d in tied])} could not be told apart {on}{partial}"
+    if len(tied) == 1:
+        return title, f"difference {_difference(tied[0])}"
+    return title, "; ".join(
+        f"{_short(best)} minus {_short(d['arm'])}: {_difference(d)}" for d in tied
+    )
+
+
+def headline_line(head: dict[str, Any]) -> str:
+    """The headline as one line: "RAG and LoRA could not be told apart on 20 questions
+    (difference +5 points, 95% interval -10 to +20)."; "Most correct on ...: RAG (75%);
+    RAG minus LoRA, the nearest arm: +40 points, 95% interval +20 to +60."."""
+    title, figures = headline_parts(head)
+    if not figures:
+        return title + "."
+    return f"{title} ({figures})." if head.get("tied") else f"{title}; {figures}."
+
+
+def trained_line(head: dict[str, Any]) -> str | None:
+    """The questions the adapter trained on, kept beside the headline: what memorising
+    looks like (a high figure here and none on the rest is recall of the training set,
+    not knowledge). None when the headline does not read a split by relation."""
+    trained = head.get("trained") or {}
+    if not trained:
+        return None
+    n = max(s["n"] for s in trained.values())
+    shares = ", ".join(f"{_short(a)} {s['mean']:.0%}" for a, s in trained.items())
+    return (
+        f"On the {n} questions asked as the adapter trained on them (what memorising looks "
+        f"like, not in the headline): {shares}."
+    )

@@ -23,6 +23,9 @@ from advisor.cache import keep_json, read_json
 from advisor.finetune.pairs import MIN_PAIRS, Pair, PairSet, first_facts
 
 SPEED_FILE = "train-speed.json"
+# A run on the documents' facts fits this budget by default (`advisor finetune --minutes`,
+# the Fine-tune page): about 50 facts with the built-in model on 2 idle cores.
+DEFAULT_MINUTES = 4.0
 # The built-in model's default run (`advisor finetune --docs demo_corpus/`) on 2 idle
 # cores, 2026-12-04 (docs/benchmarks.md): 103 s of training for 175,012 characters in
 # bfloat16, 52 s around it. Without native bfloat16 the CPU trains in float32, about

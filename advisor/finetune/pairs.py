@@ -107,20 +107,24 @@ def pairs_from_golden(
     `passages` (document name -> chunk texts) lets each pair know the passage that holds
     its answer, for retrieval-style examples.
     """
-    from advisor.rag.golden import load_golden
+    from advisor.questionsets.files import load_question_file
+    from advisor.questionsets.model import require
 
+    qs = load_question_file(golden_path)
+    require(qs, "answer", why="a training pair is a question and its reference answer")
+    reworded = {q.variant_of: q.question for q in qs.questions if q.variant_of}
     passages = passages or {}
     pairs = []
-    for q in load_golden(golden_path).questions:
+    for q in qs.originals():
         texts = [t for d in q.documents for t in passages.get(d, [])]
-        evidence = best_passage(q.answer, texts)
+        evidence = best_passage(q.answer or "", texts)
         pairs.append(
             Pair(
                 q.question,
                 f"{q.answer}.",
                 ", ".join(q.documents),
                 evidence=evidence,
-                paraphrase=q.reworded or "",
+                paraphrase=reworded.get(q.id, ""),
             )
         )
     return pairs

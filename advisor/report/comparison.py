@@ -1,8 +1,9 @@
 """The comparison's part of a report: plain data from a ComparisonRun and its evidence.
 
-Kept short on purpose: the aggregates with their intervals, the split by trained /
-paraphrase / unseen, a sample of the questions where the arms disagree, what the latest
-update and forget showed, the measured facts the verdict used, and the run's stamp.
+Kept short on purpose: the headline (a winner only when the paired interval excludes
+zero), the aggregates with their intervals, the split by trained / paraphrase / unseen, a
+sample of the questions where the arms disagree, what the latest update and forget
+showed, the measured facts the verdict used, and the run's stamp.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from typing import Any
 
 from advisor.compare.history import run_id
 from advisor.compare.run import ComparisonRun
-from advisor.compare.text import abstention_lines, paired_lines, retrieval_and_reader
+from advisor.compare.text import (
+    abstention_lines,
+    headline_line,
+    paired_lines,
+    retrieval_and_reader,
+    trained_line,
+)
 
 SAMPLE = 5  # disagreeing questions shown; the whole grid is in compare.json and the CSV
 
@@ -49,7 +56,11 @@ def comparison_section(run: ComparisonRun, facts: dict[str, float]) -> dict[str,
             "questions": len(run.rows),
         },
         "arms": arms,
-        "winner": agg.get("winner"),
+        # the verdict of the run as data (summary.headline) and in words: a winner only when
+        # the paired interval excludes zero, on the questions the adapter did not train on
+        "headline": agg.get("headline"),
+        "headline_text": headline_line(agg["headline"]) if agg.get("headline") else None,
+        "trained_text": trained_line(agg["headline"]) if agg.get("headline") else None,
         "retrieval": agg.get("retrieval", {}),
         "disagreements": agg.get("disagreements", 0),
         "questions_scored": agg.get("questions_scored", 0),
@@ -89,16 +100,22 @@ def _disagreements(run: ComparisonRun) -> list[dict[str, Any]]:
 
 
 def _change(change: dict[str, Any]) -> dict[str, Any]:
-    """What an update or a forget measured, per arm (no answers: those are in the run)."""
+    """What an update or a forget measured, per arm (no answers: those are in the run), and
+    `said` in words: an adapter arm out of the facts it stated before the change ("not
+    learned" when it stated none, never a 0% share)."""
+    from advisor.compare.change.text import arm_sentence
+
     keep = ("n", "old_share", "stale_share", "new_stated", "seconds_to_first_correct",
-            "leak_rate", "chunks_after")  # fmt: skip
+            "leak_rate", "chunks_after", "knew", "not_learned", "knew_still_old",
+            "stale_of_known", "leaked", "leak_of_known")  # fmt: skip
+    kind = change.get("kind") or ""
     return {
         "kind": change.get("kind"),
         "documents": change.get("documents", []),
         "status": change.get("status"),
         "change_seconds": change.get("change_seconds"),
         "arms": {
-            arm: {k: v for k, v in m.items() if k in keep}
+            arm: {**{k: v for k, v in m.items() if k in keep}, "said": arm_sentence(arm, m, kind)}
             for arm, m in change.get("arms", {}).items()
         },
         "retrain": change.get("retrain"),

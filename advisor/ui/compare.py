@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,58 @@ from advisor.ui import jobs, state, wording
 from advisor.ui.jobs import Job
 
 KEY = "cmp_"
-DEMO_GOLDEN = Path(__file__).resolve().parents[2] / "demo_corpus" / "golden.yaml"
-SOURCES = (
-    "Demo golden set",
-    "Upload a question file",
-    "Type questions",
-    "Generate from my documents",
-)
+DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
+DEMO_GOLDEN = DEMO / "golden.yaml"
+# where the questions come from, by the name the workspace keeps (advisor.workspace)
+SOURCES = {
+    "demo": "Demo golden set",
+    "upload": "Upload a question file",
+    "typed": "Type questions",
+    "generated": "Generate from my documents",
+}
+
+
+@functools.cache
+def _demo_ids() -> dict[str, frozenset[str]]:
+    """Each demo document's name and its content ids: the original's and, for those the
+    demo updates, the new version's (a demo workspace after "Apply the demo's updates")."""
+    from advisor.rag.documents import document_id
+    from advisor.rag.pipeline import expand_paths
+
+    ids: dict[str, set[str]] = {}
+    for p in expand_paths([DEMO, DEMO / "updates"]):
+        ids.setdefault(p.name, set()).add(document_id(p.name, p.read_bytes()))
+    return {name: frozenset(found) for name, found in ids.items()}
+
+
+def demo_loaded(pipeline: Any) -> bool:
+    """The workspace holds the demo corpus and nothing else: its documents (by name and
+    content, so a file of the user's own named `sla.md` is not one), and none of the
+    user's own. Only then is the demo's golden set, about drones and refunds, offered."""
+    held = list(pipeline.documents())
+    demo = _demo_ids()
+    named = [n for n in held if n in demo]
+    if not held or len(named) < len(held):
+        return False
+    stored = pipeline.store.stored_doc_ids(named)
+    return all(stored.get(n) in demo[n] for n in named)
+
+
+def _sources(pipeline: Any) -> tuple[list[str], str]:
+    """The question sets offered, and the one chosen: the user's own choice (kept in the
+    workspace, so a reload keeps it) when it is still offered; else the demo's golden set
+    in a demo workspace, and questions generated from the documents in any other."""
+    demo = demo_loaded(pipeline)
+    offered = [s for s in SOURCES if s != "demo" or demo]
+    chosen = state.question_choice().get("source")
+    if chosen in offered:
+        return offered, chosen
+    return offered, "demo" if demo else "generated"
+
+
+def _chose() -> None:
+    """The radio's change: the user's choice, kept for the next visit (a default is not)."""
+    state.choose_questions(source=st.session_state[KEY + "source"])
 
 
 def _adapters() -> list[Path]:
@@ -27,33 +73,60 @@ def _adapters() -> list[Path]:
     return sorted(found, reverse=True)
 
 
-def _question_set(source: str) -> Any:
-    """The chosen question set; an AdvisorError says what is missing or wrong."""
-    from advisor.compare.questions import (
-        generated_questions,
-        load_question_file,
-        typed_questions,
-    )
+def _question_set(source: str, adapter: Path | None = None) -> Any:
+    """The chosen question set; an AdvisorError says what is missing or wrong. Generated
+    with an adapter chosen, it follows the adapter's split by fact: its trained facts in
+    other words beside facts it never saw."""
+    from advisor.compare.questions import generated_questions, read_training_pairs
+    from advisor.questionsets.files import load_question_file
+    from advisor.questionsets.model import typed_questions
 
     pipeline = state.pipeline()
-    if source == SOURCES[0]:
+    if source == "demo":
         return load_question_file(DEMO_GOLDEN)
-    if source == SOURCES[1]:
-        upload = st.session_state.get(KEY + "upload")
-        if upload is None:
-            raise AdvisorError("choose a question file (YAML or CSV) first")
-        folder = state.settings().data_dir / "uploads" / state.collection()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / Path(upload.name).name
-        if not path.exists() or path.read_bytes() != upload.getvalue():
-            path.write_bytes(upload.getvalue())
-        return load_question_file(path)
-    if source == SOURCES[2]:
+    if source == "upload":
+        return load_question_file(_uploaded())
+    if source == "typed":
         return typed_questions(st.session_state.get(KEY + "typed", "").splitlines())
     chunks = [(c.document, c.heading, c.text) for c in pipeline.store.all_chunks()]
     if not chunks:
         raise AdvisorError("this workspace holds no documents; add some on the documents page")
-    return generated_questions(chunks, limit=20)
+    trained = [p for p, _ in read_training_pairs(adapter)] if adapter is not None else []
+    return generated_questions(chunks, limit=20, trained_prompts=trained)
+
+
+def _uploads() -> Path:
+    return state.settings().data_dir / "uploads" / state.collection()
+
+
+def _saved_upload() -> Path | None:
+    """The question file uploaded before in this workspace (the workspace keeps its name,
+    the file is in its uploads), for a reload, where the uploader starts empty."""
+    name = state.question_choice().get("file")
+    path = _uploads() / name if name else None
+    return path if path is not None and path.parent == _uploads() and path.is_file() else None
+
+
+def _uploaded() -> Path:
+    """The question file uploaded now, saved in the workspace's uploads and remembered;
+    or the one uploaded before."""
+    upload = st.session_state.get(KEY + "upload")
+    if upload is None:
+        saved = _saved_upload()
+        if saved is None:
+            raise AdvisorError("choose a question file (YAML or CSV) first")
+        return saved
+    folder = _uploads()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    if not path.exists() or path.read_bytes() != upload.getvalue():
+        path.write_bytes(upload.getvalue())
+    state.choose_questions(source="upload", file=path.name)
+    return path
+
+
+def _typed() -> None:
+    state.choose_questions(source="typed", typed=st.session_state[KEY + "typed"])
 
 
 def _start(questions: Any, adapter: Path | None, arms: list[str], k: int) -> None:
@@ -105,20 +178,28 @@ def _setup() -> None:
     docs = pipeline.documents()
     st.caption(f"Workspace documents: {len(docs)} · generator `{state.settings().generator}`")
     c1, c2 = st.columns(2)  # room for the arms' chips, whole
-    source = c1.radio("Questions", SOURCES, key=KEY + "source", horizontal=True)
-    if source == SOURCES[1]:
+    offered, chosen = _sources(pipeline)
+    source = c1.radio("Questions", offered, index=offered.index(chosen), key=KEY + "source",
+                      format_func=SOURCES.get, horizontal=True, on_change=_chose)  # fmt: skip
+    if source == "upload":
         c1.file_uploader(
             "Question file (YAML like golden.yaml, or CSV: question, answer, documents)",
             type=["yaml", "yml", "csv"],
             key=KEY + "upload",
             max_upload_size=state.yaml_upload_mb(),
         )
-    elif source == SOURCES[2]:
+        saved = _saved_upload()
+        if st.session_state.get(KEY + "upload") is None and saved is not None:
+            c1.caption(f"Questions from {wording.as_text(saved.name)}, uploaded before (upload "
+                       "another to replace it).")  # fmt: skip
+    elif source == "typed":
         c1.text_area(
             "One question per line; add `| reference answer` to score it "
             "(How long is the return window? | 45 days). Without one, correctness is n/a.",
+            value=state.question_choice().get("typed", ""),  # as typed before a reload
             key=KEY + "typed",
             height=120,
+            on_change=_typed,
         )
     from advisor.llm.adapters import label as adapter_label
 
@@ -140,7 +221,7 @@ def _setup() -> None:
     )
     k = c2.slider("Chunks retrieved (k)", 1, 10, 5, key=KEY + "k")
     try:
-        questions = _question_set(source)
+        questions = _question_set(source, adapter)
     except AdvisorError as exc:
         c1.caption(str(exc))
         questions = None
@@ -208,16 +289,7 @@ def _results(run: Any) -> None:
     agg = run.aggregates
     if run.status != "complete":
         st.warning(f"This run was {run.status}: it shows the {len(run.cells)} answers done.")
-    winner = agg.get("winner")
-    if winner:
-        best = agg["arms"][winner.split(" = ")[0]]["correct"]["mean"]
-        names = " = ".join(label(a) for a in winner.split(" = "))
-        st.subheader(
-            f"Most correct: {names} ({best:.0%})" if best > 0 else
-            "No arm answered a question correctly"
-        )  # fmt: skip
-    else:
-        st.subheader("No reference answers: read the answers side by side below")
+    _headline(agg.get("headline"))
     _effect(run)
     cols = st.columns(len(run.arms))
     for col, arm in zip(cols, run.arms, strict=True):
@@ -305,6 +377,30 @@ LEGEND = (
     "**grounded**: share of the answer's words found in the retrieved passages · "
     "**trained**: asked as the adapter was trained · **paraphrase**: a trained fact in "
     "other words · **unseen**: a fact the adapter never trained on · **n/a**: no reference"
+)
+
+
+def _headline(head: dict[str, Any] | None) -> None:
+    """The verdict of the run: a winner only when the paired interval excludes zero, read on
+    the questions the adapter did not train on when they are labelled; the figures behind
+    it below, and the trained questions beside it (what memorising looks like)."""
+    from advisor.compare.text import headline_parts, trained_line
+
+    if head is None:
+        st.subheader("No reference answers: read the answers side by side below")
+        return
+    title, figures = headline_parts(head)
+    st.subheader(title, anchor=False)
+    said = [figures[:1].upper() + figures[1:] + "." if figures else "", trained_line(head) or ""]
+    if any(said):
+        st.caption(" ".join(s for s in said if s), help=HEADLINE_HELP)
+
+
+HEADLINE_HELP = (
+    "An arm is named most correct only when the paired 95% interval of its difference from "
+    "every other arm (the same questions in both, resampled together) excludes zero. With "
+    "questions labelled trained / paraphrase / unseen, the headline reads the paraphrase "
+    "and unseen ones: the questions a user asks, not the adapter's own training wording."
 )
 
 

@@ -33,7 +33,7 @@ def _questions(run: Any, pipeline: Any, has: Any) -> Any:
     """The run's questions if `has` finds some in them, else the demo's golden set when the
     workspace holds the demo corpus, else the run's (the check then says what is missing)."""
     from advisor.compare.change.setup import questions_of
-    from advisor.compare.questions import load_question_file
+    from advisor.questionsets.files import load_question_file
 
     qs = questions_of(run)
     if not has(qs) and _demo_updates(pipeline):
@@ -180,7 +180,7 @@ def _forget_controls(run: Any) -> None:
     held = pipeline.documents()
     sets = [questions_of(run)]
     if _demo_updates(pipeline):
-        from advisor.compare.questions import load_question_file
+        from advisor.questionsets.files import load_question_file
 
         sets.append(load_question_file(DEMO / "golden.yaml"))
     cited = [d for qs in sets for q in qs.questions for d in q.documents if d in held]

@@ -18,8 +18,10 @@ GRID_MARK = {
     "forget": {"stated": "⚠", "-": "✓", "n/a": ""},
 }
 LEGEND = {
-    "update": "✓ states the new fact, ✗ still the old one, ~ both, · neither",
-    "forget": "⚠ still states the document's answer, ✓ does not",
+    "update": "✓ states the new fact, ✗ still the old one, ~ both, · neither; not learned: "
+    "the adapter did not state the old fact before the update, so it cannot go stale",
+    "forget": "⚠ still states the document's answer, ✓ does not; not learned: the adapter "
+    "did not state it before the forget, so it cannot leak",
 }
 PER_ROW = 3  # metrics side by side: their labels stay whole
 
@@ -80,12 +82,17 @@ def _update_figures(r: Any) -> list[tuple[str, str, str]]:
             ))  # fmt: skip
         if _adapter(arm):
             known = m.get("knew")
+            over_all = (  # over every changed question: a 0 there would read as a result
+                f"New facts stated after the update: {_of(m['new_stated'], m['n'])}."
+                if known == 0
+                else f"Old facts stated over all changed questions: "
+                f"{_of(m['old_stated'], m['n'])}; new: {_of(m['new_stated'], m['n'])}."
+            )
             stale.append((
                 f"Stale, of what it knew · {arm}",
                 "n/a" if known is None  # recorded before these figures existed
                 else "not learned" if not known else _of(m["knew_still_old"], known),
-                known_line(arm, m, "update") + ". Old facts stated over all changed "
-                f"questions: {_of(m['old_stated'], m['n'])}; new: {_of(m['new_stated'], m['n'])}.",
+                known_line(arm, m, "update") + ". " + over_all,
             ))  # fmt: skip
     return first + stale + _retrain_figure(r, "Retrain wall time (this machine)")
 
@@ -110,7 +117,8 @@ def _forget_figures(r: Any) -> list[tuple[str, str, str]]:
                 f"Leaked, of what it knew · {arm}",
                 "n/a" if known is None  # recorded before these figures existed
                 else "not learned" if not known else _of(m["leaked"], known),
-                known_line(arm, m, "forget") + f". Over all its questions: {leak}.",
+                known_line(arm, m, "forget")
+                + ("." if known == 0 else f". Over all its questions: {leak}."),
             ))  # fmt: skip
         elif _retrieval(arm):
             figures.append((
@@ -187,19 +195,29 @@ def _reference(r: Any, q: dict[str, Any]) -> str:
 
 
 def _grid(r: Any) -> list[dict[str, Any]]:
-    """A row per question: what each arm stated, before → after."""
+    """A row per question: what each arm stated, before → after; "not learned" where an
+    adapter did not state the fact before (it cannot go stale or leak what it never knew)."""
+    from advisor.compare.change.text import NOT_LEARNED, mark, unlearned
+
     rows = []
     for q in r.questions:
         row = {"question": q["question"], "reference": _reference(r, q)}
         for arm in _arms(r):
             pre, post = r.cell("before", q["id"], arm), r.cell("after", q["id"], arm)
-            row[arm] = f"{_marks(r, pre, True)} → {_marks(r, post, True)}"
+            if unlearned(arm, pre):  # silent after: nothing happened to what it never knew
+                after = mark(post, r.kind)
+                row[arm] = NOT_LEARNED if after in ("-", "n/a") else (
+                    f"{NOT_LEARNED} → {_marks(r, post, True)}")  # fmt: skip
+            else:
+                row[arm] = f"{_marks(r, pre, True)} → {_marks(r, post, True)}"
         rows.append(row)
     return rows
 
 
 def _closer(r: Any) -> None:
     """One question's answers, before and after, side by side per arm."""
+    from advisor.compare.change.text import unlearned
+
     ids = [q["id"] for q in r.questions]
     text = {q["id"]: q for q in r.questions}
     pick = st.selectbox("Look closer at a question", ids, key=f"{KEY}look_{r.kind}",
@@ -211,7 +229,10 @@ def _closer(r: Any) -> None:
         col.markdown(f"**{_label(arm)}**")
         for when, cell in (("Before", pre), ("After", post)):
             if cell is not None:
-                col.caption(f"{when}: {_marks(r, cell)}")
+                said = _marks(r, cell)
+                if when == "Before" and unlearned(arm, cell):
+                    said = "not learned (it did not state the fact before the change)"
+                col.caption(f"{when}: {said}")
                 col.markdown(wording.as_text(cell["answer"]))
 
 

@@ -15,9 +15,6 @@ from advisor.ui.jobs import Job
 KEY = "ft_"
 DEMO = Path(__file__).resolve().parents[2] / "demo_corpus"
 MIN_PAIRS = 10  # split_pairs needs this many for an 80/10/10 split
-# The facts one run trains on: about 4 minutes on 2 idle cores with the default settings
-# (docs/benchmarks.md), the CLI's default --minutes.
-FACT_BUDGET = 48
 ARMS = (("lora", "Without retrieval (LoRA alone)"), ("lora_rag", "With retrieval (LoRA + RAG)"))
 
 
@@ -27,7 +24,7 @@ def _job() -> Job | None:
 
 def _pairs():
     """The pairs this workspace can train on, or None after saying why there are none."""
-    from advisor.finetune.pairs import first_facts, pairs_from_facts, pairs_from_golden, split_pairs
+    from advisor.finetune.pairs import pairs_from_facts, pairs_from_golden, split_pairs
 
     pipeline = state.pipeline()
     docs = set(pipeline.documents())
@@ -49,7 +46,31 @@ def _pairs():
     if len(pairs) < MIN_PAIRS:
         st.info(wording.pairs_message(len(pairs), MIN_PAIRS))
         return None
-    return split_pairs(first_facts(pairs, FACT_BUDGET), method="facts")
+    return _within_budget(pairs)
+
+
+def _within_budget(pairs):
+    """As many of the documents' facts as a run of DEFAULT_MINUTES fits here, by the same
+    estimate the CLI's --minutes uses (loading and the learned-facts check counted)."""
+    from advisor.finetune.estimate import DEFAULT_MINUTES, duration, estimate, fit_budget
+    from advisor.finetune.pairs import split_pairs
+    from advisor.finetune.train import TrainConfig
+
+    settings = state.settings()
+
+    def guess(chosen):
+        split = split_pairs(chosen, method="facts")
+        return estimate(
+            settings.model_cache, split, TrainConfig(), settings.base_model, settings.device
+        )
+
+    budget = fit_budget(pairs, DEFAULT_MINUTES * 60, guess)
+    st.caption(
+        f"{wording.plural(budget.available, 'fact')} with short answers could be trained on; "
+        f"{budget.facts} fit in about {duration(DEFAULT_MINUTES * 60)} here. The other half "
+        "of the documents' facts is never trained on: the comparison asks them as unseen."
+    )
+    return split_pairs(budget.pairs, method="facts")
 
 
 def _start(split) -> None:

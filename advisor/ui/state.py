@@ -7,7 +7,8 @@ page changes is what the Questionnaire reasons with and what the Report says.
 The work is also kept in the workspace (advisor.workspace): it is read back when a
 session opens a `?ws=` link (`_restore`), and `persist()` writes it after each run of a
 page that changed it. So a reload, or the link opened elsewhere, finds the same answers, edits,
-questions asked and trained adapter, and the report is built from that one state.
+questions asked, trained adapter and the Compare page's question set, and the report is built
+from that one state.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ ASKED = "rag_answers"  # questions asked of the documents, with their answers (t
 ADAPTER = "lora_adapter"  # folder name of the adapter the Fine-tune page trained last
 KEPT = "kept_text"  # the workspace file's text as last saved or read: saved only on a change
 NOTICES = "kept_notices"  # why saved work could not all be restored, shown on the page
+QUESTIONS = "compare_questions"  # the Compare page's question set as chosen (QuestionChoice)
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,6 +151,7 @@ def _restore() -> None:
     st.session_state[ASKED] = [a.model_dump() for a in kept.asked]
     if kept.adapter and (adapters_dir() / kept.adapter / "run.json").is_file():
         st.session_state[ADAPTER] = kept.adapter
+    st.session_state[QUESTIONS] = kept.questions.model_dump(exclude_defaults=True)
     st.session_state[KEPT] = workspace.dump(_kept())
 
 
@@ -167,6 +170,7 @@ def _kept():
         input_edits=dict(input_edits()),
         asked=asked[-workspace.MAX_ASKED :],
         adapter=st.session_state.get(ADAPTER),
+        questions=workspace.QuestionChoice(**question_choice()),
     )
 
 
@@ -198,6 +202,17 @@ def persist() -> None:
 def asked_questions() -> list[Any]:
     """Questions asked of the documents in this workspace, oldest first (answers or dicts)."""
     return st.session_state.setdefault(ASKED, [])
+
+
+def question_choice() -> dict[str, Any]:
+    """The Compare page's question set as the user chose it (QuestionChoice's fields:
+    source, file, typed); empty until they choose, so the page picks its default."""
+    return st.session_state.setdefault(QUESTIONS, {})
+
+
+def choose_questions(**choice: Any) -> None:
+    """Keep the user's choice of question set (persist() then saves it in the workspace)."""
+    st.session_state[QUESTIONS] = {**question_choice(), **choice}
 
 
 def set_adapter(folder: Path) -> None:

@@ -39,9 +39,9 @@ from advisor.compare.change.select import (
     doc_key,
     document_questions,
 )
-from advisor.compare.questions import Question
 from advisor.compare.runner import BATCH, Plan, Progress
 from advisor.errors import AdvisorError
+from advisor.questionsets.model import Question
 from advisor.rag.answering import Context, answer_many
 
 __all__ = [

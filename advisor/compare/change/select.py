@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from advisor.compare.questions import Question, QuestionSet
 from advisor.errors import AdvisorError
+from advisor.questionsets.model import Question, QuestionSet
 from advisor.rag.pipeline import RagPipeline, expand_paths
 
 

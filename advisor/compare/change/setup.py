@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from advisor.compare.arms import REGISTRY
-from advisor.compare.questions import Question, QuestionSet, content_hash
 from advisor.compare.run import ComparisonRun
 from advisor.compare.runner import Plan
 from advisor.compare.session import build_plan
@@ -20,6 +19,7 @@ from advisor.costs.inputs import CostInputs
 from advisor.costs.model import estimate
 from advisor.costs.prices import PriceSheet
 from advisor.errors import AdvisorError
+from advisor.questionsets.model import Question, QuestionSet, content_hash
 from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 

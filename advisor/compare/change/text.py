@@ -23,6 +23,31 @@ def mark(cell: dict[str, Any] | None, kind: str) -> str:
     return "stated" if old else "-"
 
 
+def adapter_arm(arm: str) -> bool:
+    """The arm answers with the fine-tuned adapter (lora, lora_rag)."""
+    from advisor.compare.arms import REGISTRY
+
+    cls = REGISTRY.get(arm)
+    return bool(cls and cls.needs_adapter)
+
+
+def unlearned(arm: str, before: dict[str, Any] | None) -> bool:
+    """An adapter arm whose answer before the change did not state the old (or the
+    forgotten) fact: it never learned it, so it can neither go stale nor leak."""
+    if before is None or before.get("old_stated") is None:
+        return False
+    return adapter_arm(arm) and not before["old_stated"]
+
+
+def none_learned(arm: str, m: dict[str, Any]) -> bool:
+    """An adapter arm that stated none of the facts before the change: its shares after it
+    (0% stale, 0% leaked) would read as a result, and are not one."""
+    return adapter_arm(arm) and m.get("knew") == 0
+
+
+NOT_LEARNED = "not learned"
+
+
 def short(text: str, width: int = WIDTH) -> str:
     one = " ".join(text.split())
     return one if len(one) <= width else one[: width - 1] + "…"
@@ -58,12 +83,15 @@ def _table(r: ChangeResult) -> list[str]:
             lines.append(f"     was: {q['old']}   now: {q['new']}")
         else:
             lines.append(f"     reference: {q['old'] or '(none)'}")
-        lines.append(f"     {'arm':<9} {'before':<{WIDTH + 7}} after")
+        wide = any(unlearned(a, r.cell("before", q["id"], a)) for a in arms)
+        marks = len(NOT_LEARNED) if wide else 6  # the marks' column, as wide as its words
+        lines.append(f"     {'arm':<9} {'before':<{WIDTH + marks + 1}} after")
         for arm in arms:
             pre, post = r.cell("before", q["id"], arm), r.cell("after", q["id"], arm)
-            left = f"{mark(pre, r.kind):<6} {short(pre['answer']) if pre else ''}"
+            was = NOT_LEARNED if unlearned(arm, pre) else mark(pre, r.kind)
+            left = f"{was:<{marks}} {short(pre['answer']) if pre else ''}"
             right = f"{mark(post, r.kind):<6} {short(post['answer']) if post else ''}"
-            lines.append(f"     {arm:<9} {left:<{WIDTH + 7}} {right}")
+            lines.append(f"     {arm:<9} {left:<{WIDTH + marks + 1}} {right}")
     return lines
 
 
@@ -72,9 +100,10 @@ def _figures(r: ChangeResult) -> list[str]:
         head = f"{'arm':<10} {'new fact stated':<18} {'old fact stated':<18} first correct"
         lines = ["", head, "-" * len(head)]
         for arm, m in r.arms.items():
+            old = NOT_LEARNED if none_learned(arm, m) else _of(m["old_stated"], m["n"])
             lines.append(
                 f"{arm:<10} {_of(m['new_stated'], m['n']):<18} "
-                f"{_of(m['old_stated'], m['n']):<18} {seconds(m['seconds_to_first_correct'])}"
+                f"{old:<18} {seconds(m['seconds_to_first_correct'])}"
             )
         return [*lines, "", *(known_line(arm, m, UPDATE) for arm, m in r.arms.items())]
     docs = ", ".join(r.documents)
@@ -84,7 +113,8 @@ def _figures(r: ChangeResult) -> list[str]:
         chunks = (
             "n/a" if m["chunks_after"] is None else f"{m['chunks_after']} ({m['chunks_before']})"
         )
-        lines.append(f"{arm:<10} {_of(m['stated_after'], m['n']):<24} {chunks}")
+        still = NOT_LEARNED if none_learned(arm, m) else _of(m["stated_after"], m["n"])
+        lines.append(f"{arm:<10} {still:<24} {chunks}")
     return [*lines, "", *(known_line(arm, m, "forget") for arm, m in r.arms.items())]
 
 
@@ -104,9 +134,12 @@ def known_line(arm: str, m: dict[str, Any], kind: str) -> str:
         return f"{arm}: what it knew before the change was not recorded"
     unknown = f"; {m['not_learned']} not learned" if m["not_learned"] else ""
     if not m["knew"]:
-        return (
-            f"{arm}: stated none of these facts before the change (not learned): nothing to measure"
-        )
+        what, could = ("changed fact", "go stale") if kind == UPDATE else ("fact", "leak")
+        facts = f"the {m['not_learned']} {what}(s)" if m["not_learned"] else f"the {what}s"
+        said = f"stated none of {facts} before the change, so none can {could}"
+        if adapter_arm(arm):  # the adapter never learned them
+            return f"{arm}: not learned: it {said} (nothing to measure)"
+        return f"{arm}: {said} (nothing to measure)"
     if kind == UPDATE:
         return (
             f"{arm}: of the {m['knew']} changed fact(s) it stated before, still old "
@@ -117,6 +150,33 @@ def known_line(arm: str, m: dict[str, Any], kind: str) -> str:
         f"{arm}: of the {m['knew']} fact(s) of the document it stated before, still stated "
         f"{_of_ci(m['leaked'], m['knew'])}{unknown}"
     )
+
+
+def arm_sentence(arm: str, m: dict[str, Any], kind: str) -> str:
+    """What a change showed for one arm, in a sentence (the report's): an adapter arm is
+    read out of the facts it stated before the change, and one that stated none of them is
+    "not learned", never a 0% share; the other arms over every changed question."""
+    known = adapter_arm(arm) and "knew" in m
+    if kind == UPDATE:
+        share = "n/a" if m.get("old_share") is None else f"{m['old_share']:.0%}"
+        said = (
+            known_line(arm, m, kind).split(": ", 1)[1]
+            if known
+            else f"still states the old fact for {share} of {m['n']} changed facts"
+        )
+        first = m.get("seconds_to_first_correct")
+        if first is not None:
+            said += f"; first correct new answer {first:.1f} s after the update began"
+        return said
+    share = "n/a" if m.get("leak_rate") is None else f"{m['leak_rate']:.0%}"
+    said = (
+        known_line(arm, m, kind).split(": ", 1)[1]
+        if known
+        else f"still states {share} of the forgotten document's facts"
+    )
+    if m.get("chunks_after") is not None:
+        said += f"; {m['chunks_after']} of its chunks retrieved"
+    return said
 
 
 def _retrain(r: ChangeResult, cost: dict[str, Any] | None) -> list[str]:

@@ -9,8 +9,9 @@ import pytest
 
 from advisor.compare.questions import generated_questions as generated_set
 from advisor.errors import InputError
-from advisor.questionsets.facts import extract_facts, facts_of_chunk, find_keys
+from advisor.questionsets.facts import extract_facts, facts_of_chunk
 from advisor.questionsets.generate import ask, ask_all, held_out
+from advisor.questionsets.keys import find_keys
 from advisor.words import normalise
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -115,7 +115,7 @@ def _wh(fact: Fact) -> tuple[str, str, str]:
 
 def _inverted(fact: Fact) -> tuple[str, str] | None:
     """(question, embedded clause) of a verb or copula fact, or None when it has none."""
-    from advisor.questionsets.facts import _base_form
+    from advisor.questionsets.shapes import base_form
 
     subject = _low(fact.subject)
     rest = f" {fact.rest}" if fact.rest else ""
@@ -140,7 +140,7 @@ def _inverted(fact: Fact) -> tuple[str, str] | None:
     tail = f" {tail}" if tail else ""
     words = fact.verb.split()
     if fact.form == "main":
-        form = _base_form(words[0])
+        form = base_form(words[0])
         if form is None:
             return None
         aux, base = form

@@ -212,3 +212,17 @@ def test_the_time_budget_takes_as_many_facts_as_the_estimate_fits():
     assert len([p for p in budget.pairs if p.held_out]) == 5  # checks for what it learned
     assert fit_budget(pairs, 10, seconds).facts == 10  # never fewer than a split needs
     assert fit_budget(pairs, 10**6, seconds).facts == 40  # never more than there are
+
+
+def test_a_document_of_tables_only_and_a_collection_of_one_document_get_questions():
+    tables = (
+        "| Plan | Price per month | Seats |\n| --- | --- | --- |\n"
+        "| Team | $49 | 10 |\n| Business | $199 | 50 |\n| Enterprise | $899 | 500 |\n"
+    )
+    qs = generated_set([("pricing.md", "Pricing", tables)], limit=5)
+    answerable = [q for q in qs.questions if not q.unanswerable]
+    assert answerable and all(q.documents == ["pricing.md"] for q in answerable)
+    assert all(q.tag == "cell" and q.answer in tables for q in answerable)
+    one = [("leave.md", "Leave", "Employees get 25 days of paid leave per year.")]
+    (q,) = [q for q in generated_set(one, limit=5).questions if not q.unanswerable]
+    assert q.answer == "25 days"

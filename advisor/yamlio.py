@@ -69,22 +69,30 @@ def format_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineMap]:
-    """Parse one YAML file; every failure becomes an InputError naming the file and line."""
-    path = Path(path)
-    name = label or str(path)
+def read_input(path: Path, name: str, expected: str) -> bytes:
+    """An input file's bytes (at most MAX_BYTES); a missing, refused or unreadable file is
+    one InputError naming it. `expected` says what a folder should have been."""
     try:
-        text = read_bounded(path, MAX_BYTES).decode("utf-8")
+        return read_bounded(path, MAX_BYTES)
     except Refused as exc:
         raise InputError(Problem(exc.reason, name)) from None
     except FileNotFoundError:
         raise InputError(Problem("file not found", name)) from None
     except IsADirectoryError:
-        raise InputError(Problem("is a folder, expected a YAML file", name)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(f"not UTF-8 text ({exc.reason})", name)) from None
+        raise InputError(Problem(f"is a folder, expected {expected}", name)) from None
     except OSError as exc:
         raise InputError(Problem(f"cannot read: {exc.strerror}", name)) from None
+
+
+def load_yaml(path: Path | str, *, label: str | None = None) -> tuple[Any, LineMap]:
+    """Parse one YAML file; every failure becomes an InputError naming the file and line."""
+    path = Path(path)
+    name = label or str(path)
+    raw = read_input(path, name, "a YAML file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"not UTF-8 text ({exc.reason})", name)) from None
     return parse_yaml(text, name)
 
 

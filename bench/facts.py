@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from evidence import SETS  # the three evaluation sets, as the evidence bench reads them
+
 from advisor.compare.questions import generated_questions
 from advisor.compare.stats import share_interval
 from advisor.questionsets.facts import extract_facts, kinds
@@ -36,11 +38,6 @@ from advisor.rag.pipeline import RagPipeline
 from advisor.settings import Settings
 from advisor.words import normalise
 
-SETS = {
-    "demo": ROOT / "demo_corpus",
-    "fen (eval_corpus)": ROOT / "eval_corpus",
-    "rclone docs (eval_docs)": ROOT / "eval_docs",
-}
 K = 5
 
 

@@ -37,10 +37,9 @@ from pydantic import (
 )
 
 from advisor.errors import InputError, Problem
-from advisor.files import Refused, read_bounded
 from advisor.questionsets.model import Place, Question, QuestionSet, make_set
 from advisor.words import normalise
-from advisor.yamlio import MAX_BYTES, LineMap, format_path, parse_yaml, validation_problems
+from advisor.yamlio import LineMap, format_path, parse_yaml, read_input, validation_problems
 
 COLUMNS = (
     "id", "question", "answer", "documents", "tag", "updated_answer", "reworded", "unanswerable",
@@ -129,16 +128,7 @@ def read_text(path: Path, any_suffix: bool = False) -> str:
                 f"unsupported question file type '{path.suffix}'; use .yaml, .yml or .csv", name
             )
         )
-    try:
-        raw = read_bounded(path, MAX_BYTES)
-    except Refused as exc:
-        raise InputError(Problem(exc.reason, name)) from None
-    except FileNotFoundError:
-        raise InputError(Problem("file not found", name)) from None
-    except IsADirectoryError:
-        raise InputError(Problem("is a folder, expected a question file", name)) from None
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read: {exc.strerror}", name)) from None
+    raw = read_input(path, name, "a question file")
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's CSV often starts with a BOM
     except UnicodeDecodeError as exc:
